@@ -1,0 +1,42 @@
+# Two entry points for a fresh machine with only python3 and make: `make demo`, `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+# The CPU build of torch lies on these machines; an unpinned torch pulls a multi-GB CUDA build.
+TORCH := torch==2.13.0
+
+.PHONY: demo test lint cards bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(VENV)/.core: $(BIN)/python pyproject.toml
+	$(PIP) install -q -e .
+	touch $@
+
+$(VENV)/.full: $(BIN)/python pyproject.toml
+	$(PIP) install -q $(TORCH)
+	$(PIP) install -q -e ".[train,dev]"
+	touch $@ $(VENV)/.core
+
+demo: $(VENV)/.core
+	$(BIN)/corpus build --source hetop
+
+test: $(VENV)/.full
+	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(BIN)/python -m pytest -q; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests" >&2; fi; exit $$rc
+
+lint: $(VENV)/.full
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+cards: $(VENV)/.core
+	$(BIN)/corpus build --source hetop --out build/hetop-default
+	cp build/hetop-default/README.md data_cards/hetop-default.md
+
+bench: $(VENV)/.full
+	$(BIN)/python bench/hetop_build.py
+
+clean:
+	rm -rf $(VENV) build corpora .pytest_cache

@@ -1,0 +1,119 @@
+"""The `corpus` command: thin wiring over library functions; heavy imports stay inside commands."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from corpus.errors import CorpusError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Turn medical knowledge sources into reviewed, multilingual training data.",
+    pretty_exceptions_enable=False,
+)
+_state = {"debug": False}
+
+
+@app.callback()
+def main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _fail(exc: CorpusError) -> None:
+    if _state["debug"]:
+        raise exc
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def build(
+    source: Annotated[str, typer.Option("--source", "-s", help="Source adapter (see `corpus sources`).")],
+    inputs: Annotated[list[Path] | None, typer.Option("--input", "-i", help="Input file; repeatable. None: the embedded default.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Dataset folder to write (replaced atomically).")] = None,
+    langs: Annotated[str | None, typer.Option(help="Keep only these languages, e.g. en,fr,ko.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N concepts/items, for quick tries.", min=1)] = None,
+    seed: Annotated[int, typer.Option(help="Seed for every random choice (phrasings, sampling).")] = 0,
+    columns: Annotated[str | None, typer.Option(help="Table columns by role: code=COL,LANG=COL,parent=COL,LANG_synonyms=COL,xref:PREFIX=COL.")] = None,
+    terminology: Annotated[str | None, typer.Option(help="Terminology name (CURIE prefix) of code tables; default: from the file name.")] = None,
+    license: Annotated[str | None, typer.Option("--license", help="License of the inputs, when they do not state it.")] = None,
+) -> None:
+    """Build a dataset folder (parquet + manifest + card) from one source."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from corpus.build import build as run_build
+    from corpus.build import resolve_inputs
+    from corpus.sources import SourceOptions
+    from corpus.sources.hetop.tables import parse_columns
+
+    try:
+        files = resolve_inputs(source, list(inputs or []))
+        options = SourceOptions(
+            seed=seed, limit=limit,
+            langs=frozenset(x.strip() for x in langs.split(",") if x.strip()) if langs else None,
+            columns=parse_columns(columns), terminology=terminology, license=license,
+        )
+        target = out or Path("corpora") / (f"{source}-default" if not inputs else source)
+        console = Console(stderr=True)
+        with Progress(
+            SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal,
+        ) as progress:
+            task = progress.add_task(f"building {source} → {target}", total=None)
+            result = run_build(source, files, target, options, lambda n: progress.advance(task, n))
+    except CorpusError as exc:
+        _fail(exc)
+        return
+    counts = ", ".join(f"{n:,} {kind}" for kind, n in result.counts.items())
+    typer.echo(f"built {counts} records")
+    typer.echo(f"dataset: {result.out}")
+    typer.echo(f"card:    {result.out / 'README.md'}")
+
+
+@app.command()
+def card(
+    folder: Annotated[Path, typer.Argument(help="A dataset folder built by corpus.")],
+) -> None:
+    """Regenerate a folder's data card and plots from its manifest and data."""
+    from corpus.card import write_card
+    from corpus.manifest import read_manifest
+
+    try:
+        manifest = read_manifest(folder)
+        write_card(folder, manifest)
+    except CorpusError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"card: {folder / 'README.md'}")
+
+
+@app.command()
+def sources() -> None:
+    """List the source adapters and the input formats each reads."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from corpus.sources import all_sources
+
+    table = Table("source", "what it reads", "input formats", "embedded default")
+    for name, cls in all_sources().items():
+        try:
+            default = "\n".join(item.display for item in cls.default_inputs())
+        except (NotImplementedError, CorpusError, OSError) as exc:
+            default = f"unavailable ({exc})"
+        table.add_row(name, cls.description, "\n".join(f"{k}: {v}" for k, v in cls.formats.items()), default)
+    Console().print(table)
+
+
+def run() -> None:  # pragma: no cover - console entry point alias
+    sys.exit(app())

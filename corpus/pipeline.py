@@ -1,0 +1,45 @@
+"""Steps are generators over records (datatrove's contract), each counting what it does."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+
+from corpus.records import Record
+
+
+class PipelineStep(ABC):
+    """One stage: `run(data, rank, world_size)` yields records; counts go to `self.stats`.
+
+    Keeping datatrove's signature means a build can later be sharded onto its executors
+    without rewriting the steps.
+    """
+
+    name: str = "step"
+
+    def __init__(self) -> None:
+        self.stats: Counter[str] = Counter()
+
+    def stat_update(self, key: str, value: int = 1) -> None:
+        self.stats[key] += value
+
+    @abstractmethod
+    def run(
+        self, data: Iterable[Record] | None, rank: int = 0, world_size: int = 1
+    ) -> Iterator[Record]:
+        """Consume `data` (None for a reader) and yield what the next step should see."""
+
+
+def run_pipeline(steps: Sequence[PipelineStep], rank: int = 0, world_size: int = 1) -> None:
+    """Chain the steps and drain the last one; the first is a reader."""
+    data: Iterable[Record] | None = None
+    for step in steps:
+        data = step.run(data, rank, world_size)
+    for _ in data or ():
+        pass
+
+
+def merged_stats(steps: Sequence[PipelineStep]) -> dict[str, dict[str, int]]:
+    """Per-step counters, sorted, for the manifest."""
+    return {step.name: dict(sorted(step.stats.items())) for step in steps if step.stats}

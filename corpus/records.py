@@ -1,0 +1,134 @@
+"""The two record kinds and their Arrow schemas: the single definition every step and file uses."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pyarrow as pa
+
+Kind = Literal["text", "instruct"]
+KINDS: tuple[Kind, ...] = ("text", "instruct")
+
+MESSAGE_TYPE = pa.struct([("role", pa.string()), ("content", pa.string())])
+
+TEXT_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("text", pa.string()),
+        ("lang", pa.string()),
+        ("source", pa.string()),
+        ("dataset", pa.string()),
+        ("source_id", pa.string()),
+        ("license", pa.string()),
+        ("meta", pa.string()),
+    ]
+)
+
+INSTRUCT_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("lang", pa.string()),
+        ("source", pa.string()),
+        ("dataset", pa.string()),
+        ("source_id", pa.string()),
+        ("license", pa.string()),
+        ("task", pa.string()),
+        ("messages", pa.list_(MESSAGE_TYPE)),
+        ("reasoning", pa.string()),
+        ("meta", pa.string()),
+    ]
+)
+
+SCHEMAS: dict[Kind, pa.Schema] = {"text": TEXT_SCHEMA, "instruct": INSTRUCT_SCHEMA}
+
+
+def content_id(*parts: str) -> str:
+    """Stable id from content alone, so reruns, shards and dedup agree on identity."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x1f")
+    return digest.hexdigest()
+
+
+def _meta_json(meta: dict[str, Any]) -> str:
+    return json.dumps(meta, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass(slots=True)
+class TextRecord:
+    """A document for continued pretraining."""
+
+    text: str
+    lang: str
+    source: str
+    dataset: str
+    source_id: str
+    license: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    kind: Kind = field(default="text", init=False)
+
+    @property
+    def id(self) -> str:
+        return content_id("text", self.source, self.source_id, self.lang, self.text)
+
+    def to_row(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "text": self.text,
+            "lang": self.lang,
+            "source": self.source,
+            "dataset": self.dataset,
+            "source_id": self.source_id,
+            "license": self.license,
+            "meta": _meta_json(self.meta),
+        }
+
+
+@dataclass(slots=True)
+class InstructRecord:
+    """A conversation for supervised fine-tuning; chain of thought kept apart in `reasoning`."""
+
+    messages: list[dict[str, str]]
+    lang: str
+    source: str
+    dataset: str
+    source_id: str
+    license: str
+    task: str
+    reasoning: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    kind: Kind = field(default="instruct", init=False)
+
+    @property
+    def id(self) -> str:
+        turns = "\x1e".join(f"{m['role']}\x1d{m['content']}" for m in self.messages)
+        return content_id(
+            "instruct", self.source, self.source_id, self.lang, self.task, turns,
+            self.reasoning or "",
+        )
+
+    def to_row(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "lang": self.lang,
+            "source": self.source,
+            "dataset": self.dataset,
+            "source_id": self.source_id,
+            "license": self.license,
+            "task": self.task,
+            "messages": self.messages,
+            "reasoning": self.reasoning,
+            "meta": _meta_json(self.meta),
+        }
+
+
+Record = TextRecord | InstructRecord
+
+
+def user_assistant(prompt: str, answer: str) -> list[dict[str, str]]:
+    """The common two-turn conversation."""
+    return [{"role": "user", "content": prompt}, {"role": "assistant", "content": answer}]

@@ -1,0 +1,71 @@
+"""XML that never resolves external entities, never expands nested ones, never touches the network.
+
+Every XML input passes `check_prolog` before any parser sees it, and lxml parsers come from
+`safe_parser`. Internal entities with plain values (Protégé writes `<!ENTITY owl "http://...">`)
+stay allowed; external (SYSTEM/PUBLIC), parameter and nested entities are refused, which rules
+out both file/network reads and entity-expansion bombs.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from lxml import etree
+
+from corpus.errors import InputError
+from corpus.textio import open_binary
+
+PROLOG_LIMIT = 1 << 20
+_ENTITY = re.compile(rb"<!ENTITY\s+(%\s+)?([^\s>]+)\s+(SYSTEM|PUBLIC|\"[^\"]*\"|'[^']*')", re.S)
+_REFERENCE = re.compile(rb"[&%][A-Za-z_:][^;\s]*;")
+_SUBSET_END = re.compile(rb"\]\s*>")
+
+
+def safe_parser(**options: object) -> etree.XMLParser:
+    """An lxml parser with entity resolution, DTD loading and network access off."""
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, **options
+    )
+
+
+def _doctype(path: Path) -> bytes:
+    """The DOCTYPE declaration with its internal subset (where entities live), or b""."""
+    with open_binary(path) as handle:
+        head = handle.read(PROLOG_LIMIT)
+    start = head.find(b"<!DOCTYPE")
+    if start < 0:
+        return b""
+    close = head.find(b">", start)
+    bracket = head.find(b"[", start)
+    if 0 <= bracket < close or close < 0:
+        end = _SUBSET_END.search(head, start)
+        if end is None:
+            raise InputError(path, 1, "DOCTYPE internal subset not closed within 1 MiB: refused")
+        return head[: end.end()]
+    return head[: close + 1]
+
+
+def check_prolog(path: Path) -> None:
+    """Refuse DOCTYPEs that could read files, reach the network, or expand without bound."""
+    prolog = _doctype(path)
+    declared = prolog.count(b"<!ENTITY")
+    if not declared:
+        return
+    matches = list(_ENTITY.finditer(prolog))
+    for match in matches:
+        line = prolog.count(b"\n", 0, match.start()) + 1
+        name = match.group(2).decode("utf-8", "replace")
+        kind = match.group(3)
+        if match.group(1):
+            raise InputError(path, line, f"parameter entity %{name} declared: refused")
+        if kind in (b"SYSTEM", b"PUBLIC"):
+            raise InputError(
+                path, line, f"external entity '{name}' declared: refused (never resolved)"
+            )
+        if _REFERENCE.search(kind):
+            raise InputError(
+                path, line, f"entity '{name}' refers to other entities: refused (entity bomb)"
+            )
+    if len(matches) != declared:
+        raise InputError(path, 1, "unreadable <!ENTITY declaration in DOCTYPE: refused")

@@ -1,0 +1,119 @@
+"""Reading input files line by line: gzip transparently, strict UTF-8, errors located by line."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+from corpus.errors import InputError
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def is_gzip(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(2) == GZIP_MAGIC
+
+
+def check_exists(path: Path) -> None:
+    if not path.exists():
+        raise InputError(path, None, "no such file")
+    if not path.is_file():
+        raise InputError(path, None, "not a regular file")
+
+
+@contextmanager
+def open_binary(path: Path) -> Iterator[BinaryIO]:
+    """Open for reading bytes, decompressing gzip whatever the file is called."""
+    check_exists(path)
+    handle: BinaryIO = gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")  # type: ignore[assignment]
+    try:
+        yield handle
+    finally:
+        handle.close()
+
+
+def read_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """Yield (line number, text without newline); a bad byte or a cut gzip names its line."""
+    lineno = 0
+    with open_binary(path) as handle:
+        try:
+            for lineno, raw in enumerate(handle, start=1):  # noqa: B007 - lineno used after
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise InputError(
+                        path, lineno,
+                        f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})",
+                    ) from None
+                if lineno == 1 and line.startswith("\ufeff"):
+                    line = line[1:]
+                yield lineno, line.rstrip("\r\n")
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            raise InputError(path, lineno + 1, f"truncated or corrupt gzip data ({exc})") from None
+
+
+def read_head(path: Path, size: int = 4096) -> str:
+    """The first bytes as text, for format sniffing (decoding errors replaced, never raised)."""
+    with open_binary(path) as handle:
+        try:
+            head = handle.read(size)
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            raise InputError(path, 1, f"truncated or corrupt gzip data ({exc})") from None
+    return head.decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+class TableReader:
+    """Rows of a TSV/CSV as dicts, with the source line of each row for error messages."""
+
+    def __init__(self, path: Path, delimiter: str) -> None:
+        self.path = path
+        self._lines = (line for _, line in read_lines(path))
+        self._reader = csv.reader(self._lines, delimiter=delimiter)
+        try:
+            self.header = [name.strip() for name in next(self._reader)]
+        except StopIteration:
+            raise InputError(path, 1, "empty table: no header row") from None
+        except csv.Error as exc:
+            raise InputError(path, 1, f"unreadable header: {exc}") from None
+
+    @property
+    def line(self) -> int:
+        return self._reader.line_num
+
+    def require(self, columns: list[str], hint: str = "") -> None:
+        missing = [c for c in columns if c not in self.header]
+        if missing:
+            raise InputError(
+                self.path, 1,
+                f"missing required column(s) {', '.join(missing)}; "
+                f"columns are: {', '.join(self.header)}{hint}",
+            )
+
+    def __iter__(self) -> Iterator[dict[str, str]]:
+        width = len(self.header)
+        try:
+            for row in self._reader:
+                if not row or (len(row) == 1 and not row[0].strip()):
+                    continue
+                if len(row) > width:
+                    raise InputError(
+                        self.path, self.line, f"{len(row)} fields, but the header has {width}"
+                    )
+                yield dict(zip(self.header, (v.strip() for v in row), strict=False))
+        except csv.Error as exc:
+            raise InputError(self.path, self.line, f"malformed row: {exc}") from None
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

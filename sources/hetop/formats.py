@@ -1,0 +1,62 @@
+"""Which reader an input needs, from its extension and, where that is ambiguous, its content."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from corpus.errors import InputError
+from corpus.sources.hetop.icd11 import is_icd11_sqlite
+from corpus.textio import check_exists, read_head
+
+FORMATS = {
+    "obo": "OBO 1.2/1.4 flat file (.obo)",
+    "rdfxml": "OWL / RDF/XML, incl. SKOS (.owl, .rdf, .xml)",
+    "turtle": "Turtle (.ttl)",
+    "ntriples": "N-Triples (.nt)",
+    "jsonld": "JSON-LD (.jsonld)",
+    "babelon": "Babelon translation table (.babelon.tsv or a TSV with translation_value)",
+    "robot": "ROBOT template TSV with `A prop@lang` columns (HPO *.synonyms.tsv)",
+    "sssom": "SSSOM mapping table (subject_id, object_id)",
+    "table": "code/label table, TSV or CSV, a label column per language",
+    "icd11-sqlite": "ICD-11 SQLite database as shipped by cim-11-certic",
+}
+_BY_SUFFIX = {
+    ".obo": "obo", ".owl": "rdfxml", ".rdf": "rdfxml", ".ttl": "turtle", ".nt": "ntriples",
+    ".jsonld": "jsonld",
+}
+
+
+def detect_format(path: Path) -> str:
+    check_exists(path)
+    name = path.name.lower().removesuffix(".gz")
+    suffix = Path(name).suffix
+    if suffix in (".sqlite", ".sqlite3", ".db"):
+        if is_icd11_sqlite(path):
+            return "icd11-sqlite"
+        raise InputError(path, None, "unknown SQLite database (expected cim-11-certic's ICD-11)")
+    head = read_head(path)
+    stripped = head.lstrip()
+    if suffix == ".owl" and stripped and not stripped.startswith("<"):
+        if stripped.startswith(("@prefix", "@base", "PREFIX")):
+            return "turtle"
+        raise InputError(path, None, "unknown format: OWL functional or Manchester syntax is not supported; convert to RDF/XML or Turtle")
+    if suffix in _BY_SUFFIX:
+        return _BY_SUFFIX[suffix]
+    if suffix == ".xml":
+        if "rdf:RDF" in head or "http://www.w3.org/1999/02/22-rdf-syntax-ns#" in head:
+            return "rdfxml"
+        raise InputError(path, None, "unknown format: XML that is not RDF/XML")
+    if suffix in (".tsv", ".csv", ".txt"):
+        first_lines = head.splitlines()
+        header = first_lines[0] if first_lines else ""
+        if len(first_lines) > 1 and first_lines[1].split("\t", 1)[0] == "ID":
+            return "robot"
+        if "translation_value" in header and "predicate_id" in header:
+            return "babelon"
+        if "subject_id" in header and "object_id" in header:
+            return "sssom"
+        return "table"
+    if stripped.startswith(("format-version:", "[Term]")):
+        return "obo"
+    known = ", ".join(sorted(set(_BY_SUFFIX) | {".xml", ".tsv", ".csv", ".sqlite3"}))
+    raise InputError(path, None, f"unknown format (expected one of {known}, optionally .gz)")

@@ -1,0 +1,153 @@
+"""One concept graph for many terminologies and languages, keyed by CURIE (HeTOP's model).
+
+Readers add concepts, labels and links in any order; `finish()` then attaches translations
+to the concepts they name, resolves alternative ids, and indexes children. The graph is the
+one thing the hetop source holds in memory: verbalizing a concept needs its neighbours.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from corpus.sources.hetop.terminologies import Terminology, lookup
+
+LABEL, DEFINITION, SYNONYM = "label", "definition", "synonym"
+
+
+@dataclass(slots=True)
+class Concept:
+    id: str
+    terminology: str
+    code: str
+    labels: dict[str, str] = field(default_factory=dict)
+    definitions: dict[str, str] = field(default_factory=dict)
+    synonyms: dict[str, list[str]] = field(default_factory=dict)
+    parents: list[str] = field(default_factory=list)
+    xrefs: list[str] = field(default_factory=list)
+    children: list[str] = field(default_factory=list)
+
+    def add(self, kind: str, lang: str, value: str) -> bool:
+        """Add a label, definition or synonym in `lang`; the first label/definition wins."""
+        value = " ".join(value.split())
+        if not value:
+            return False
+        if kind == SYNONYM and "|" in value:  # HPO translation files join synonyms with '|'
+            return any([self.add(SYNONYM, lang, part) for part in value.split("|")])
+        if kind == SYNONYM:
+            values = self.synonyms.setdefault(lang, [])
+            if value in values or value == self.labels.get(lang):
+                return False
+            values.append(value)
+            return True
+        table = self.labels if kind == LABEL else self.definitions
+        if lang in table:
+            if kind == LABEL and table[lang] != value:
+                return self.add(SYNONYM, lang, value)
+            return False
+        table[lang] = value
+        synonyms = self.synonyms.get(lang)
+        if kind == LABEL and synonyms and value in synonyms:
+            synonyms.remove(value)
+        return True
+
+    def add_parent(self, parent: str) -> None:
+        if parent != self.id and parent not in self.parents:
+            self.parents.append(parent)
+
+    def add_xref(self, curie: str) -> None:
+        if curie != self.id and curie not in self.xrefs:
+            self.xrefs.append(curie)
+
+    def languages(self) -> list[str]:
+        return list(self.labels)
+
+
+@dataclass(slots=True)
+class PendingValue:
+    """A translation or synonym for a concept that may be defined by a later input."""
+
+    concept_id: str
+    kind: str
+    lang: str
+    value: str
+    origin: str
+
+
+class ConceptGraph:
+    def __init__(self) -> None:
+        self.concepts: dict[str, Concept] = {}
+        self.aliases: dict[str, str] = {}
+        self.terminologies: dict[str, Terminology] = {}
+        self.licenses: dict[str, tuple[str, str]] = {}
+        self.pending: list[PendingValue] = []
+        self.mappings: list[tuple[str, str]] = []
+        self.stats: Counter[str] = Counter()
+
+    def __len__(self) -> int:
+        return len(self.concepts)
+
+    def __iter__(self) -> Iterator[Concept]:
+        return iter(self.concepts.values())
+
+    def get(self, concept_id: str) -> Concept | None:
+        concept = self.concepts.get(concept_id)
+        if concept is None and concept_id in self.aliases:
+            concept = self.concepts.get(self.aliases[concept_id])
+        return concept
+
+    def concept(self, concept_id: str, terminology: str, code: str) -> Concept:
+        """Get or create; a terminology seen for the first time is registered."""
+        found = self.concepts.get(concept_id)
+        if found is None:
+            found = Concept(concept_id, terminology, code)
+            self.concepts[concept_id] = found
+            self.register(terminology)
+        return found
+
+    def register(self, prefix: str, name: str | None = None) -> Terminology:
+        known = self.terminologies.get(prefix)
+        if known is None:
+            known = lookup(prefix)
+            if name and known.name == known.prefix:
+                known = Terminology(prefix, name, known.license, known.license_note)
+            self.terminologies[prefix] = known
+        return known
+
+    def set_license(self, prefix: str, license_id: str, note: str = "") -> None:
+        """A license stated by the input itself (header, --license) beats the registry."""
+        term = self.register(prefix)
+        self.terminologies[prefix] = Terminology(
+            prefix, term.name, license_id, note or term.license_note
+        )
+
+    def add_pending(self, concept_id: str, kind: str, lang: str, value: str, origin: str) -> None:
+        self.pending.append(PendingValue(concept_id, kind, lang, value, origin))
+
+    def finish(self) -> None:
+        """Attach translations, link mappings both ways, index children; drop dangling parents."""
+        for item in self.pending:
+            concept = self.get(item.concept_id)
+            if concept is None:
+                self.stats[f"{item.origin}_unknown_concept"] += 1
+            elif concept.add(item.kind, item.lang, item.value):
+                self.stats[f"{item.origin}_{item.kind}s_added"] += 1
+        self.pending.clear()
+        for subject, target in self.mappings:
+            for a, b in ((subject, target), (target, subject)):
+                concept = self.get(a)
+                if concept is not None:
+                    concept.add_xref(b)
+        self.mappings.clear()
+        for concept in self.concepts.values():
+            resolved = []
+            for parent_id in concept.parents:
+                parent = self.get(parent_id)
+                if parent is None:
+                    self.stats["dangling_parents"] += 1
+                    continue
+                if parent.id not in resolved:
+                    resolved.append(parent.id)
+                    parent.children.append(concept.id)
+            concept.parents = resolved

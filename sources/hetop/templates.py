@@ -1,0 +1,82 @@
+"""Per-language sentence and question templates (YAML files beside this module)."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+_PARTICLE = re.compile(r"⟨([^/⟩]+)/([^⟩]+)⟩")
+_CLOSERS = "”’\"'»」』)] "
+
+
+@dataclass(frozen=True)
+class Templates:
+    """The templates of one language; `pick` chooses a phrasing deterministically."""
+
+    lang: str
+    language_names: dict[str, str]
+    sep: str
+    last: str
+    text: dict[str, str]
+    instruct: dict[str, Any]
+
+    def join(self, items: list[str]) -> str:
+        if len(items) <= 1:
+            return "".join(items)
+        return self.sep.join(items[:-1]) + self.last + items[-1]
+
+    def language_name(self, code: str) -> str:
+        return self.language_names.get(code, code)
+
+    def pick(self, task: str, key: str, seed: int) -> tuple[int, str]:
+        options = self.instruct[task]
+        index = zlib.crc32(f"{seed}\x1f{key}\x1f{task}\x1f{self.lang}".encode()) % len(options)
+        return index, options[index]
+
+    def fill(self, template: str, **values: str) -> str:
+        text = template.format(**values)
+        return resolve_particles(text) if "⟨" in text else text
+
+
+def _has_final_consonant(char: str) -> bool | None:
+    """Whether a Hangul syllable (or a digit read in Korean) ends in a consonant."""
+    if "가" <= char <= "힣":
+        return (ord(char) - 0xAC00) % 28 != 0
+    if char.isdigit():
+        return char in "013678"
+    return None
+
+
+def resolve_particles(text: str) -> str:
+    """Korean particles after a placeholder: ⟨은/는⟩ becomes 은 after a final consonant, else 는."""
+
+    def choose(match: re.Match[str]) -> str:
+        before = text[: match.start()].rstrip(_CLOSERS)
+        final = _has_final_consonant(before[-1]) if before else None
+        if final is None:  # Latin letters, symbols: the form written after a vowel reads best
+            return match.group(2)
+        return match.group(1) if final else match.group(2)
+
+    return _PARTICLE.sub(choose, text)
+
+
+@cache
+def load_templates() -> dict[str, Templates]:
+    """Every language that has a template file; other languages appear in translations only."""
+    folder = resources.files("corpus.sources.hetop").joinpath("templates")
+    loaded: dict[str, Templates] = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yaml"):
+            data = yaml.safe_load(entry.read_text(encoding="utf-8"))
+            lang = entry.name.removesuffix(".yaml")
+            loaded[lang] = Templates(
+                lang, data["language_names"], data["list"]["sep"], data["list"]["last"],
+                data["text"], data["instruct"],
+            )
+    return loaded

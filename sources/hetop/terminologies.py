@@ -1,0 +1,91 @@
+"""What we know about terminologies by CURIE prefix: display name and license, for text and card."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Terminology:
+    prefix: str
+    name: str
+    license: str = "unknown"
+    license_note: str = ""
+
+
+_KNOWN = [
+    Terminology(
+        "HP", "Human Phenotype Ontology", "HPO-license",
+        "Free to use; acknowledge the HPO Consortium, cite Köhler et al. and show the HPO "
+        "version; the content and logical relationships must not be altered.",
+    ),
+    Terminology(
+        "DOID", "Human Disease Ontology", "CC0-1.0",
+        "Public domain dedication (older releases stated CC BY 3.0); cite Schriml et al.",
+    ),
+    Terminology(
+        "ICD11", "ICD-11", "CC-BY-ND-3.0-IGO",
+        "WHO content. Derived data (translations, adaptations, training sets) may not be "
+        "redistributed without WHO's permission: use internally, ask WHO before publishing.",
+    ),
+    Terminology(
+        "ICD10", "ICD-10", "WHO-ICD-10",
+        "WHO content; check WHO's ICD-10 terms before any redistribution of derived data.",
+    ),
+    Terminology(
+        "CIM10", "CIM-10 FR", "ATIH-CIM-10",
+        "French ICD-10 as distributed by ATIH, derived from WHO ICD-10: WHO terms apply.",
+    ),
+    Terminology(
+        "KCD", "Korean Standard Classification of Diseases", "KOSTAT-KCD",
+        "Published by Statistics Korea (KOSTAT), derived from WHO ICD-10: WHO terms apply.",
+    ),
+    Terminology(
+        "ORPHA", "Orphanet", "CC-BY-4.0",
+        'Cite "Orphanet: an online database on rare diseases and orphan drugs. © INSERM".',
+    ),
+    Terminology("MESH", "MeSH", "NLM-MeSH", "NLM terms and conditions; French MeSH © Inserm."),
+    Terminology("UMLS", "UMLS", "UMLS-license", "Requires a UMLS licence to use the CUIs' content."),
+    Terminology("SNOMEDCT", "SNOMED CT", "SNOMED-CT-license", "Affiliate licence required."),
+    Terminology("NCIT", "NCI Thesaurus", "CC-BY-4.0"),
+    Terminology("OMIM", "OMIM"),
+    Terminology("ICD10CM", "ICD-10-CM"),
+    Terminology("ICD9CM", "ICD-9-CM"),
+    Terminology("ICDO", "ICD-O"),
+    Terminology("MEDDRA", "MedDRA"),
+    Terminology("GARD", "GARD"),
+    Terminology("MONDO", "Mondo Disease Ontology", "CC-BY-4.0"),
+    Terminology("EFO", "Experimental Factor Ontology", "Apache-2.0"),
+]
+KNOWN: dict[str, Terminology] = {t.prefix: t for t in _KNOWN}
+
+# Spellings seen in xrefs, mapped to one prefix so mappings from different files meet.
+_ALIASES = {
+    "UMLS_CUI": "UMLS", "MSH": "MESH", "MESH": "MESH", "NCI": "NCIT", "ORPHANET": "ORPHA",
+    "ORDO": "ORPHA", "SCTID": "SNOMEDCT", "SNOMED": "SNOMEDCT", "SNOMEDCT_US": "SNOMEDCT",
+    "ICD-10": "ICD10", "ICD-11": "ICD11", "ICD10WHO": "ICD10", "KCD7": "KCD", "KCD8": "KCD",
+}
+_VERSION_SUFFIX = re.compile(r"_\d{4}(_\d{2}){0,2}$")
+
+
+def normalize_prefix(prefix: str) -> str:
+    """`SNOMEDCT_US_2025_09_01` -> `SNOMEDCT`, `UMLS_CUI` -> `UMLS`; unknown ones upper-cased."""
+    upper = _VERSION_SUFFIX.sub("", prefix.strip()).upper()
+    return _ALIASES.get(upper, upper)
+
+
+def lookup(prefix: str) -> Terminology:
+    prefix = normalize_prefix(prefix)
+    return KNOWN.get(prefix) or Terminology(prefix, prefix)
+
+
+def split_curie(curie: str) -> tuple[str, str]:
+    """`HP:0001250` -> (`HP`, `0001250`); a bare code has an empty prefix."""
+    prefix, sep, local = curie.partition(":")
+    return (prefix, local) if sep else ("", curie)
+
+
+def normalize_curie(curie: str) -> str:
+    prefix, local = split_curie(curie.strip())
+    return f"{normalize_prefix(prefix)}:{local}" if prefix else local
