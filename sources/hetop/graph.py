@@ -128,9 +128,12 @@ class ConceptGraph:
     def finish(self) -> None:
         """Attach translations, link mappings both ways, index children; drop dangling parents."""
         for item in self.pending:
-            concept = self.get(item.concept_id)
+            # exact ids only: a translation keyed by an alt_id (often an obsolete term's
+            # label) would become the wrong label of the concept that absorbed it
+            concept = self.concepts.get(item.concept_id)
             if concept is None:
-                self.stats[f"{item.origin}_unknown_concept"] += 1
+                reason = "alt_id" if item.concept_id in self.aliases else "unknown_concept"
+                self.stats[f"{item.origin}_{reason}_skipped"] += 1
             elif concept.add(item.kind, item.lang, item.value):
                 self.stats[f"{item.origin}_{item.kind}s_added"] += 1
         self.pending.clear()

@@ -33,6 +33,8 @@ LANGS = {
     "en", "fr", "ko", "es", "de", "ja", "zh", "it", "pt", "nl", "ru", "ar", "pl", "sv", "tr",
     "cs", "da", "fi", "nb", "no", "el", "he", "hu", "ro", "uk", "vi", "th", "hi", "fa", "ca",
 }
+# bare column names taken as languages without --columns (not "tr", "id", "no": too ambiguous)
+HEADER_LANGS = {"en", "fr", "ko", "es", "de", "ja", "zh", "it", "pt", "nl", "ru", "ar", "pl", "sv"}
 _ROBOT_ANNOTATION = re.compile(r"^A[LI]?\s+(\S+?)@([A-Za-z-]+)(?:\s+SPLIT=(.))?$")
 _LANG_COLUMN = re.compile(r"^(?:([a-z]{2})|(?:label|name)_([a-z]{2})|([a-z]{2})_(?:label|name))$")
 
@@ -145,7 +147,7 @@ def _roles_from_header(header: list[str]) -> dict[str, str]:
             continue
         match = _LANG_COLUMN.match(low)
         lang = match and next(g for g in match.groups() if g)
-        if lang in LANGS:
+        if lang in (HEADER_LANGS if match and match.group(1) else LANGS):
             roles[lang] = original
         elif low.endswith(("_synonyms", "_definition")) and low[:2] in LANGS:
             roles[low] = original

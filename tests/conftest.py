@@ -1,0 +1,50 @@
+"""Shared fixtures: the real sample files in ../shared/data, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+ONTOLOGY = DATA / "ontology"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not ONTOLOGY.is_dir():
+        raise pytest.UsageError(f"sample data not found at {DATA}: clone beside ../shared")
+
+
+def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `corpus` as a user would: a real process, real exit code, real stderr."""
+    return subprocess.run(
+        [sys.executable, "-m", "corpus", *map(str, args)],
+        capture_output=True, text=True, cwd=cwd, check=False,
+    )
+
+
+@pytest.fixture
+def cli():
+    return run_cli
+
+
+SAMPLE_INPUTS = ("hp_sample.obo", "hp-fr.babelon.tsv", "kcd_ko_en.tsv")
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory) -> Path:
+    """HPO + French Babelon + Korean KCD, built once through the CLI for the whole session."""
+    out = tmp_path_factory.mktemp("builds") / "hpo"
+    args = ["build", "--source", "hetop", "--out", out]
+    for name in SAMPLE_INPUTS:
+        args += ["--input", ONTOLOGY / name]
+    result = run_cli(*args)
+    assert result.returncode == 0, result.stderr
+    return out

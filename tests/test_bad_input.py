@@ -1,0 +1,102 @@
+"""Every bad input: one line `error: PATH[:LINE]: …`, exit 2, no traceback, no output left."""
+
+import gzip
+
+import pytest
+
+from tests.conftest import ONTOLOGY, run_cli
+
+BOMB = """<?xml version="1.0"?>
+<!DOCTYPE rdf:RDF [
+ <!ENTITY a "lol">
+ <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+ <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><x>&c;</x></rdf:RDF>
+"""
+EXTERNAL = """<?xml version="1.0"?>
+<!DOCTYPE rdf:RDF [
+  <!ENTITY secret SYSTEM "file://{target}">
+]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+         xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#">
+  <rdf:Description rdf:about="http://example.org/X_1"><rdfs:label>&secret;</rdfs:label></rdf:Description>
+</rdf:RDF>
+"""
+
+
+def _truncated_gz(tmp_path):
+    data = gzip.compress((ONTOLOGY / "hp_sample.obo").read_bytes())
+    path = tmp_path / "hp.obo.gz"
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+CASES = {
+    "missing": (lambda p: p / "nope.obo", "no such file", None),
+    "unknown_format": (lambda p: _write(p / "x.json", "{}"), "unknown format", None),
+    "obo_malformed_line": (
+        lambda p: _write(p / "x.obo", "[Term]\nid: X:1\nname: one\nwhat is this\n"), "malformed line", 4,
+    ),
+    "tsv_missing_column": (
+        lambda p: _write(p / "t.babelon.tsv", "subject_id\tpredicate_id\ttranslation_value\nX:1\trdfs:label\tx\n"),
+        "missing required column", 1,
+    ),
+    "external_entity": (
+        lambda p: _write(p / "x.owl", EXTERNAL.format(target=_write(p / "secret.txt", "TOP SECRET"))),
+        "external entity 'secret'", 3,
+    ),
+    "entity_bomb": (lambda p: _write(p / "bomb.rdf", BOMB), "entity bomb", 4),
+    "truncated_gz": (_truncated_gz, "truncated or corrupt gzip", None),
+    "not_utf8": (
+        lambda p: _write_bytes(p / "x.obo", b"[Term]\nid: X:1\nname: caf\xe9\n"), "not valid UTF-8", 3,
+    ),
+    "zero_concepts": (lambda p: _write(p / "empty.obo", "format-version: 1.2\n"), "no concepts", None),
+}
+
+
+def _write(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _write_bytes(path, data):
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_fails_cleanly(case, tmp_path):
+    make, message, line = CASES[case]
+    bad = make(tmp_path)
+    out = tmp_path / "out"
+    result = run_cli("build", "--source", "hetop", "--input", bad, "--out", out)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    prefix = f"error: {bad}:{line}: " if line else f"error: {bad}"
+    assert lines[0].startswith(prefix), lines[0]
+    assert message in lines[0]
+    assert "Traceback" not in result.stderr
+    assert "TOP SECRET" not in result.stderr + result.stdout
+    assert not out.exists()
+    assert not list(tmp_path.glob(".corpus-tmp-*"))
+
+
+def test_failed_rebuild_keeps_the_old_output(tmp_path):
+    out = tmp_path / "out"
+    ok = run_cli("build", "--source", "hetop", "--input", ONTOLOGY / "DO_cancer_slim.obo", "--out", out)
+    assert ok.returncode == 0, ok.stderr
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    bad = _write(tmp_path / "x.obo", "[Term]\nid: X:1\nbroken\n")
+    result = run_cli("build", "--source", "hetop", "--input", bad, "--out", out)
+    assert result.returncode == 2
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert not list(tmp_path.glob(".corpus-tmp-*"))
+
+
+def test_card_of_a_folder_that_is_not_a_dataset(tmp_path):
+    result = run_cli("card", tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {tmp_path}: not a dataset built by corpus")

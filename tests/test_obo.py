@@ -1,0 +1,71 @@
+import re
+from pathlib import Path
+
+import pytest
+
+from corpus.errors import InputError
+from corpus.sources.hetop.graph import ConceptGraph
+from corpus.sources.hetop.obo import read_obo
+from tests.conftest import ONTOLOGY
+
+
+def independent_count(path: Path) -> tuple[int, int]:
+    """[Term] stanzas and obsolete ones, counted with a regex over the whole text."""
+    text = path.read_text(encoding="utf-8")
+    stanzas = re.split(r"^\[", text, flags=re.M)
+    terms = [s for s in stanzas if s.startswith("Term]")]
+    obsolete = [s for s in terms if re.search(r"^is_obsolete: true", s, flags=re.M)]
+    return len(terms), len(obsolete)
+
+
+@pytest.mark.parametrize("name", ["hp_sample.obo", "doid_sample.obo", "DO_cancer_slim.obo"])
+def test_concept_count_is_terms_minus_obsolete(name):
+    path = ONTOLOGY / name
+    graph = ConceptGraph()
+    counts = read_obo(path, graph)
+    terms, obsolete = independent_count(path)
+    assert counts["concepts"] == terms - obsolete == len(graph)
+    assert counts["obsolete"] == obsolete
+
+
+def test_term_fields_are_read():
+    graph = ConceptGraph()
+    read_obo(ONTOLOGY / "hp_sample.obo", graph)
+    graph.finish()
+    concept = graph.get("HP:0000006")
+    assert concept.labels["en"] == "Autosomal dominant inheritance"
+    assert concept.definitions["en"].startswith("A mode of inheritance that is observed")
+    assert "Autosomal dominant" in concept.synonyms["en"]
+    assert concept.parents == ["HP:0034345"]
+    assert "HP:0000006" in graph.get("HP:0034345").children
+    assert any(x.startswith("UMLS:") for x in concept.xrefs)
+
+
+def test_alt_ids_resolve_to_the_primary_concept():
+    graph = ConceptGraph()
+    read_obo(ONTOLOGY / "hp_sample.obo", graph)
+    assert graph.get("HP:0001425").id == "HP:0000005"
+
+
+def test_malformed_line_names_its_line(tmp_path):
+    bad = tmp_path / "bad.obo"
+    bad.write_text("format-version: 1.2\n\n[Term]\nid: X:1\nname: one\nthis line has no tag\n")
+    with pytest.raises(InputError) as info:
+        read_obo(bad, ConceptGraph())
+    assert (info.value.path, info.value.line) == (str(bad), 6)
+
+
+def test_unquoted_definition_is_an_error(tmp_path):
+    bad = tmp_path / "bad.obo"
+    bad.write_text("[Term]\nid: X:1\nname: one\ndef: not quoted [x]\n")
+    with pytest.raises(InputError, match="quoted") as info:
+        read_obo(bad, ConceptGraph())
+    assert info.value.line == 4
+
+
+def test_stanza_without_id_is_an_error(tmp_path):
+    bad = tmp_path / "bad.obo"
+    bad.write_text("[Term]\nname: nameless\n\n[Term]\nid: X:2\nname: two\n")
+    with pytest.raises(InputError, match="without an 'id:'") as info:
+        read_obo(bad, ConceptGraph())
+    assert info.value.line == 1

@@ -1,0 +1,106 @@
+import csv
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from corpus.errors import InputError
+from corpus.sources.hetop.graph import ConceptGraph
+from corpus.sources.hetop.tables import parse_columns, read_babelon, read_code_table
+from tests.conftest import ONTOLOGY
+
+
+def rows(path):
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def records(folder, kind):
+    table = pq.read_table(folder / "data" / kind)
+    return table.to_pylist()
+
+
+def test_babelon_french_labels_become_text_and_translation_pairs(sample_build):
+    hpo_ids = {r["source_id"] for r in records(sample_build, "text") if r["dataset"] == "HP"}
+    expected = {}
+    for row in rows(ONTOLOGY / "hp-fr.babelon.tsv"):
+        if row["predicate_id"] == "rdfs:label" and row["subject_id"] in hpo_ids:
+            expected.setdefault(row["subject_id"], " ".join(row["translation_value"].split()))
+    assert len(expected) > 2000
+    pairs = {}
+    for record in records(sample_build, "instruct"):
+        if record["task"] == "translation":
+            meta = json.loads(record["meta"])
+            pairs[(record["source_id"], meta["source_lang"], meta["target_lang"])] = record
+    french_text = {r["source_id"]: r["text"] for r in records(sample_build, "text") if r["lang"] == "fr"}
+    for concept_id, label in expected.items():
+        assert label in french_text[concept_id]
+        en_fr = pairs[(concept_id, "en", "fr")]
+        fr_en = pairs[(concept_id, "fr", "en")]
+        assert en_fr["messages"][1]["content"] == label
+        assert label in fr_en["messages"][0]["content"]
+        assert fr_en["lang"] == "fr" and en_fr["lang"] == "en"
+
+
+def test_korean_code_table_gives_korean_text_and_code_lookups(sample_build):
+    kcd = rows(ONTOLOGY / "kcd_ko_en.tsv")
+    text = {(r["source_id"], r["lang"]): r["text"] for r in records(sample_build, "text")}
+    lookups = {}
+    for r in records(sample_build, "instruct"):
+        if r["task"] == "code_lookup" and r["lang"] == "ko":
+            kind = json.loads(r["meta"])["template"].split(".")[0]
+            lookups[(r["source_id"], kind)] = r["messages"]
+    for row in kcd:
+        row["ko"] = " ".join(row["ko"].split())
+        concept_id = f"KCD:{row['code']}"
+        assert row["ko"] in text[(concept_id, "ko")]
+        to_code = lookups[(concept_id, "label_to_code")]
+        assert row["ko"] in to_code[0]["content"] and row["code"] in to_code[1]["content"]
+        to_label = lookups[(concept_id, "code_to_label")]
+        assert row["code"] in to_label[0]["content"] and row["ko"] in to_label[1]["content"]
+
+
+def test_code_table_parents_come_from_code_prefixes():
+    graph = ConceptGraph()
+    read_code_table(ONTOLOGY / "kcd_ko_en.tsv", graph)
+    graph.finish()
+    assert graph.get("KCD:A00.0").parents == ["KCD:A00"]
+    assert graph.get("KCD:A00").parents == []
+    assert graph.get("KCD:A00.0").labels == {
+        "ko": "비브리오 콜레라 01 콜레라형균에 의한 콜레라",
+        "en": "Cholera due to Vibrio cholerae 01, biovar cholerae",
+    }
+
+
+def test_column_mapping_reads_french_icd10():
+    graph = ConceptGraph()
+    counts = read_code_table(
+        ONTOLOGY / "cim10_fr.tsv", graph, parse_columns("code=code,fr=lib_long"), "CIM10"
+    )
+    graph.finish()
+    assert counts["concepts"] == len(rows(ONTOLOGY / "cim10_fr.tsv"))
+    assert graph.get("CIM10:A00").labels == {"fr": "Choléra"}
+    assert graph.get("CIM10:A000").parents == ["CIM10:A00"]
+
+
+def test_column_mapping_with_synonyms_and_mappings():
+    graph = ConceptGraph()
+    spec = "code=orphanumber,fr=name,fr_synonyms=synonymes,xref:ICD10=icd10,xref:UMLS=umls"
+    read_code_table(ONTOLOGY / "orphanet_fr.tsv", graph, parse_columns(spec))
+    concept = graph.get("ORPHA:5")
+    assert concept.synonyms["fr"] == ["Déficit en 3-hydroxyacyl-coenzyme A déshydrogénase des acides gras à chaîne longue", "Déficit en LCHAD", "LCHADD"]
+    assert concept.xrefs == ["ICD10:E71.3", "UMLS:C0342786", "UMLS:C1969443"]
+
+
+def test_table_without_label_column_names_the_columns():
+    with pytest.raises(InputError, match="lib_long") as info:
+        read_code_table(ONTOLOGY / "cim10_fr.tsv", ConceptGraph())
+    assert info.value.line == 1
+
+
+def test_babelon_without_required_column(tmp_path):
+    bad = tmp_path / "x.babelon.tsv"
+    bad.write_text("subject_id\tpredicate_id\ttranslation_value\nHP:1\trdfs:label\tUn\n")
+    with pytest.raises(InputError, match="translation_language") as info:
+        read_babelon(bad, ConceptGraph())
+    assert info.value.line == 1
