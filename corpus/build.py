@@ -10,10 +10,10 @@ from typing import Any
 from corpus import __version__
 from corpus.card import write_card
 from corpus.manifest import now_utc, package_versions, write_manifest
-from corpus.pipeline import merged_stats, run_pipeline
+from corpus.shards import write_shards
 from corpus.sources import InputFile, SourceOptions, get_source
 from corpus.textio import check_exists, sha256_of
-from corpus.writer import DatasetWriter, atomic_output
+from corpus.writer import atomic_output
 
 
 @dataclass
@@ -38,12 +38,12 @@ def build(
     out: Path,
     options: SourceOptions,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> BuildResult:
+    """Read, verbalize and write on `workers` local processes; then stats, card, manifest."""
     source = get_source(source_name)(inputs, options)
     with atomic_output(out) as tmp:
-        writer = DatasetWriter(tmp, progress)
-        steps = [source, writer]
-        run_pipeline(steps)
+        written = write_shards(source, tmp, workers, progress)
         summary = source.input_summary()
         manifest: dict[str, Any] = {
             "name": f"{source_name} corpus: {out.name}",
@@ -54,15 +54,20 @@ def build(
                     "sha256": sha256_of(item.path),
                     "size": item.path.stat().st_size,
                     "format": summary.get(item.display, {}).get("format", ""),
-                    "counts": {k: v for k, v in summary.get(item.display, {}).items() if k != "format"},
+                    "counts": {
+                        k: v for k, v in summary.get(item.display, {}).items() if k != "format"
+                    },
                 }
                 for item in inputs
             ],
             "options": options.describe(),
             "licenses": [vars(x) for x in source.licenses()] if hasattr(source, "licenses") else [],
             "languages_without_templates": source.unsupported_languages(),
-            "counts": {kind.removeprefix("records_"): n for kind, n in writer.stats.items()},
-            "steps": merged_stats(steps),
+            "counts": {kind.removeprefix("records_"): n for kind, n in written.items()},
+            "steps": {
+                source.name: dict(sorted(source.stats.items())),
+                "writer": dict(sorted(written.items())),
+            },
             "limitations": LIMITATIONS.get(source_name, []),
             "versions": {**package_versions(), "corpus": __version__},
             "built_at": now_utc(),

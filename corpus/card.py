@@ -17,8 +17,13 @@ EXAMPLE_CHARS = 400
 
 
 def _size_category(n: int) -> str:
-    for bound, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
-                         (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M")):
+    for bound, label in (
+        (1_000, "n<1K"),
+        (10_000, "1K<n<10K"),
+        (100_000, "10K<n<100K"),
+        (1_000_000, "100K<n<1M"),
+        (10_000_000, "1M<n<10M"),
+    ):
         if n < bound:
             return label
     return "10M<n<100M"
@@ -30,7 +35,10 @@ def _front_matter(manifest: dict[str, Any], stats: dict[str, Any]) -> str:
     licenses = sorted({item["license"] for item in manifest.get("licenses", [])})
     front: dict[str, Any] = {
         "configs": [
-            {"config_name": kind, "data_files": [{"split": "train", "path": f"data/{kind}/*.parquet"}]}
+            {
+                "config_name": kind,
+                "data_files": [{"split": "train", "path": f"data/{kind}/*.parquet"}],
+            }
             for kind in kinds
         ],
         "language": langs,
@@ -57,7 +65,9 @@ def _example(kind: str, row: dict[str, Any]) -> str:
         return text if len(text) <= EXAMPLE_CHARS else text[:EXAMPLE_CHARS] + " […]"
 
     if kind == "text":
-        return f"- `{row['lang']}` · {row['dataset']} · `{row['source_id']}`\n\n  > {cut(row['text'])}"
+        return (
+            f"- `{row['lang']}` · {row['dataset']} · `{row['source_id']}`\n\n  > {cut(row['text'])}"
+        )
     turns = "\n".join(f"  > **{m['role']}:** {cut(m['content'])}" for m in row["messages"])
     return f"- `{row['lang']}` · {row['task']} · `{row['source_id']}`\n\n{turns}"
 
@@ -72,56 +82,101 @@ def render_card(root: Path, manifest: dict[str, Any], stats: dict[str, Any]) -> 
     out.append("## Summary\n")
     out.append(
         f"Built by `corpus {manifest['versions'].get('corpus', '?')}` from source "
-        f"`{manifest['source']}` ({len(manifest['inputs'])} input file(s), seed {manifest['options']['seed']}). "
+        f"`{manifest['source']}` ({len(manifest['inputs'])} input file(s), "
+        f"seed {manifest['options']['seed']}). "
         + ", ".join(f"{n:,} {k} records ({kinds[k]['tokens']:,} tokens)" for k, n in total.items())
-        + f"; languages: {', '.join(langs)}. Token counts are estimates (`{est}`), not a model's tokenizer.\n"
+        + f"; languages: {', '.join(langs)}. "
+        f"Token counts are estimates (`{est}`), not a model's tokenizer.\n"
     )
-    out.append("Load it with `datasets.load_dataset(PATH, \"text\")` or `(PATH, \"instruct\")`.\n")
+    out.append('Load it with `datasets.load_dataset(PATH, "text")` or `(PATH, "instruct")`.\n')
 
     out.append("## Sources and licenses\n")
-    out.append(_table(
-        ["input", "format", "sha256", "bytes", "read"],
-        [[f"`{i['path']}`", i.get("format", ""), i["sha256"][:16], i["size"],
-          ", ".join(f"{k} {v:,}" for k, v in i.get("counts", {}).items() if isinstance(v, int))]
-         for i in manifest["inputs"]],
-    ) + "\n")
+    out.append(
+        _table(
+            ["input", "format", "sha256", "bytes", "read"],
+            [
+                [
+                    f"`{i['path']}`",
+                    i.get("format", ""),
+                    i["sha256"][:16],
+                    i["size"],
+                    ", ".join(
+                        f"{k} {v:,}" for k, v in i.get("counts", {}).items() if isinstance(v, int)
+                    ),
+                ]
+                for i in manifest["inputs"]
+            ],
+        )
+        + "\n"
+    )
     licenses = manifest.get("licenses", [])
     if licenses:
-        out.append(_table(["content", "license", "what it means for you"],
-                          [[x["scope"], x["license"], x["note"] or "—"] for x in licenses]) + "\n")
+        out.append(
+            _table(
+                ["content", "license", "what it means for you"],
+                [[x["scope"], x["license"], x["note"] or "—"] for x in licenses],
+            )
+            + "\n"
+        )
 
     out.append("## Languages\n")
     untemplated = manifest.get("languages_without_templates", [])
     out.append(f"Languages in the data: {', '.join(langs)}.")
     if untemplated:
-        out.append(f" Languages without prose templates (they appear only inside translation "
-                   f"pairs and translations listed in other languages' text): {', '.join(untemplated)}.")
+        out.append(
+            f" Languages without prose templates (they appear only inside translation "
+            f"pairs and translations listed in other languages' text): {', '.join(untemplated)}."
+        )
     out.append("\n")
 
     out.append("## Composition\n")
     for kind, data in kinds.items():
         out.append(f"### {kind}\n")
-        out.append(_table(["source", "dataset", "lang", "records", "tokens", "chars"],
-                          [[r["source"], r["dataset"], r["lang"], r["records"], r["tokens"], r["chars"]]
-                           for r in data["composition"]]) + "\n")
+        out.append(
+            _table(
+                ["source", "dataset", "lang", "records", "tokens", "chars"],
+                [
+                    [r["source"], r["dataset"], r["lang"], r["records"], r["tokens"], r["chars"]]
+                    for r in data["composition"]
+                ],
+            )
+            + "\n"
+        )
         if data["by_task"]:
             out.append(f"{kind} records by task:\n")
-            out.append(_table(["task", "lang", "records", "tokens"],
-                              [[r["task"], r["lang"], r["records"], r["tokens"]]
-                               for r in data["by_task"]]) + "\n")
+            out.append(
+                _table(
+                    ["task", "lang", "records", "tokens"],
+                    [[r["task"], r["lang"], r["records"], r["tokens"]] for r in data["by_task"]],
+                )
+                + "\n"
+            )
 
     out.append("## Lengths\n")
-    out.append(_table(
-        ["kind", "records", "tokens", "min", "p50", "p90", "p99", "max", "mean"],
-        [[k, d["records"], d["tokens"], *[d["length_tokens"][q] for q in ("min", "p50", "p90", "p99", "max")],
-          d["length_tokens"]["mean"]] for k, d in kinds.items()],
-    ) + "\n")
+    out.append(
+        _table(
+            ["kind", "records", "tokens", "min", "p50", "p90", "p99", "max", "mean"],
+            [
+                [
+                    k,
+                    d["records"],
+                    d["tokens"],
+                    *[d["length_tokens"][q] for q in ("min", "p50", "p90", "p99", "max")],
+                    d["length_tokens"]["mean"],
+                ]
+                for k, d in kinds.items()
+            ],
+        )
+        + "\n"
+    )
     for plot in manifest.get("plots", []):
         out.append(f"![{Path(plot).stem}]({plot})\n")
 
     out.append("## Processing\n")
     steps = manifest.get("steps", {})
-    out.append("What each step read, made and dropped (dropped records are counted with their reason):\n")
+    out.append(
+        "What each step read, made and dropped (dropped records are counted with their reason):\n"
+    )
     out.append("```json\n" + json.dumps(steps, indent=1, ensure_ascii=False) + "\n```\n")
 
     out.append("## Examples\n")
@@ -131,7 +186,9 @@ def render_card(root: Path, manifest: dict[str, Any], stats: dict[str, Any]) -> 
 
     out.append("## Known limitations\n")
     out.extend(f"- {item}\n" for item in manifest.get("limitations", []))
-    out.append("- Token counts use a built-in estimate; a model's tokenizer will differ by language.\n")
+    out.append(
+        "- Token counts use a built-in estimate; a model's tokenizer will differ by language.\n"
+    )
 
     out.append("## Review checklist\n")
     unknown = [x["scope"] for x in licenses if x["license"] == "unknown"]

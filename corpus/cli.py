@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -25,7 +26,10 @@ def main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
 ) -> None:
     _state["debug"] = debug
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
 
 
 def _fail(exc: CorpusError) -> None:
@@ -37,19 +41,58 @@ def _fail(exc: CorpusError) -> None:
 
 @app.command()
 def build(
-    source: Annotated[str, typer.Option("--source", "-s", help="Source adapter (see `corpus sources`).")],
-    inputs: Annotated[list[Path] | None, typer.Option("--input", "-i", help="Input file; repeatable. None: the embedded default.")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Dataset folder to write (replaced atomically).")] = None,
-    langs: Annotated[str | None, typer.Option(help="Keep only these languages, e.g. en,fr,ko.")] = None,
-    limit: Annotated[int | None, typer.Option(help="Only the first N concepts/items, for quick tries.", min=1)] = None,
-    seed: Annotated[int, typer.Option(help="Seed for every random choice (phrasings, sampling).")] = 0,
-    columns: Annotated[str | None, typer.Option(help="Table columns by role: code=COL,LANG=COL,parent=COL,LANG_synonyms=COL,xref:PREFIX=COL.")] = None,
-    terminology: Annotated[str | None, typer.Option(help="Terminology name (CURIE prefix) of code tables; default: from the file name.")] = None,
-    license: Annotated[str | None, typer.Option("--license", help="License of the inputs, when they do not state it.")] = None,
+    source: Annotated[
+        str, typer.Option("--source", "-s", help="Source adapter (see `corpus sources`).")
+    ],
+    inputs: Annotated[
+        list[Path] | None,
+        typer.Option("--input", "-i", help="Input file; repeatable. None: the embedded default."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Dataset folder to write (replaced atomically)."),
+    ] = None,
+    langs: Annotated[
+        str | None, typer.Option(help="Keep only these languages, e.g. en,fr,ko.")
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option(help="Only the first N concepts/items, for quick tries.", min=1)
+    ] = None,
+    seed: Annotated[
+        int, typer.Option(help="Seed for every random choice (phrasings, sampling).")
+    ] = 0,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            help="Table columns by role: code=COL,LANG=COL,parent=COL,"
+            "LANG_synonyms=COL,xref:PREFIX=COL."
+        ),
+    ] = None,
+    terminology: Annotated[
+        str | None,
+        typer.Option(
+            help="Terminology name (CURIE prefix) of code tables; default: from the file name."
+        ),
+    ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(help="Local worker processes (0: one per CPU). Output is the same for any N."),
+    ] = 0,
+    license: Annotated[
+        str | None,
+        typer.Option("--license", help="License of the inputs, when they do not state it."),
+    ] = None,
 ) -> None:
     """Build a dataset folder (parquet + manifest + card) from one source."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     from corpus.build import build as run_build
     from corpus.build import resolve_inputs
@@ -59,18 +102,34 @@ def build(
     try:
         files = resolve_inputs(source, list(inputs or []))
         options = SourceOptions(
-            seed=seed, limit=limit,
+            seed=seed,
+            limit=limit,
             langs=frozenset(x.strip() for x in langs.split(",") if x.strip()) if langs else None,
-            columns=parse_columns(columns), terminology=terminology, license=license,
+            columns=parse_columns(columns),
+            terminology=terminology,
+            license=license,
         )
         target = out or Path("corpora") / (f"{source}-default" if not inputs else source)
         console = Console(stderr=True)
         with Progress(
-            SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal,
+            SpinnerColumn(),
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
         ) as progress:
             task = progress.add_task(f"building {source} → {target}", total=None)
-            result = run_build(source, files, target, options, lambda n: progress.advance(task, n))
+            result = run_build(
+                source,
+                files,
+                target,
+                options,
+                lambda n: progress.advance(task, n),
+                workers=workers or os.cpu_count() or 1,
+            )
     except CorpusError as exc:
         _fail(exc)
         return
@@ -111,7 +170,9 @@ def sources() -> None:
             default = "\n".join(item.display for item in cls.default_inputs())
         except (NotImplementedError, CorpusError, OSError) as exc:
             default = f"unavailable ({exc})"
-        table.add_row(name, cls.description, "\n".join(f"{k}: {v}" for k, v in cls.formats.items()), default)
+        table.add_row(
+            name, cls.description, "\n".join(f"{k}: {v}" for k, v in cls.formats.items()), default
+        )
     Console().print(table)
 
 

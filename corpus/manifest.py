@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import platform
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ def package_versions() -> dict[str, str]:
 
 def now_utc() -> str:
     """Build time, kept in the manifest only: the card must not change between identical builds."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def write_manifest(root: Path, manifest: dict[str, Any]) -> None:

@@ -31,6 +31,11 @@ class PipelineStep(ABC):
         """Consume `data` (None for a reader) and yield what the next step should see."""
 
 
+def shard_bounds(count: int, rank: int, world_size: int) -> tuple[int, int]:
+    """[start, stop) of rank's contiguous block when `count` items are split `world_size` ways."""
+    return count * rank // world_size, count * (rank + 1) // world_size
+
+
 def run_pipeline(steps: Sequence[PipelineStep], rank: int = 0, world_size: int = 1) -> None:
     """Chain the steps and drain the last one; the first is a reader."""
     data: Iterable[Record] | None = None
@@ -38,8 +43,3 @@ def run_pipeline(steps: Sequence[PipelineStep], rank: int = 0, world_size: int =
         data = step.run(data, rank, world_size)
     for _ in data or ():
         pass
-
-
-def merged_stats(steps: Sequence[PipelineStep]) -> dict[str, dict[str, int]]:
-    """Per-step counters, sorted, for the manifest."""
-    return {step.name: dict(sorted(step.stats.items())) for step in steps if step.stats}

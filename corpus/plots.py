@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -27,17 +28,22 @@ def write_plots(root: Path, stats: dict[str, Any]) -> list[str]:
 
     fig, ax = plt.subplots(figsize=(8, 4))
     width = 0.8 / len(kinds)
+    used = 1 + max(
+        j for data in kinds.values() for j, n in enumerate(data["histogram"]["counts"]) if n
+    )
     for i, (kind, data) in enumerate(sorted(kinds.items())):
-        edges, counts = data["histogram"]["edges"], data["histogram"]["counts"]
+        edges, counts = data["histogram"]["edges"][: used + 1], data["histogram"]["counts"][:used]
         xs = [j + i * width for j in range(len(counts))]
         ax.bar(xs, counts, width=width, label=kind)
-        labels = [_bin_label(lo, hi) for lo, hi in zip(edges, edges[1:], strict=False)]
+        labels = [_bin_label(lo, hi) for lo, hi in pairwise(edges)]
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(labels))], labels, rotation=45)
     ax.set_xlabel(f"tokens per record ({stats['token_estimator']})")
     ax.set_ylabel("records")
     ax.set_yscale("log")
     ax.legend()
-    fig.tight_layout()
+    fig.subplots_adjust(
+        left=0.1, right=0.98, top=0.95, bottom=0.28
+    )  # fixed: tight_layout costs a draw
     fig.savefig(root / LENGTH_PLOT, dpi=100, metadata={"Software": None})
     plt.close(fig)
 
@@ -56,7 +62,7 @@ def write_plots(root: Path, stats: dict[str, Any]) -> list[str]:
     ax.set_ylabel("tokens (estimated)")
     ax.set_title("Tokens by language and kind")
     ax.legend()
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.12, right=0.98, top=0.9, bottom=0.1)
     fig.savefig(root / LANGUAGE_PLOT, dpi=100, metadata={"Software": None})
     plt.close(fig)
     return [LENGTH_PLOT, LANGUAGE_PLOT]

@@ -5,6 +5,7 @@ Build and `corpus card` both call this, so a regenerated card always matches the
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,10 @@ def _frame(root: Path, kind: str) -> pl.LazyFrame | None:
     frame = pl.scan_parquet(files)
     group = pl.col("task") if kind == "instruct" else pl.lit("")
     return frame.select(
-        "dataset", "lang", "source", group.alias("task"),
+        "dataset",
+        "lang",
+        "source",
+        group.alias("task"),
         _content(kind).str.count_matches(TOKEN_PATTERN).alias("tokens"),
         _content(kind).str.len_chars().alias("chars"),
     )
@@ -56,13 +60,13 @@ def compute_stats(root: Path) -> dict[str, Any]:
             .sort("source", "dataset", "lang")
         )
         by_task = (
-            data.group_by("task", "lang").agg(pl.len().alias("records"), pl.col("tokens").sum())
+            data.group_by("task", "lang")
+            .agg(pl.len().alias("records"), pl.col("tokens").sum())
             .sort("task", "lang")
         )
         tokens = data["tokens"].cast(pl.Int64)
         counts = [
-            int(((tokens >= lo) & (tokens < hi)).sum())
-            for lo, hi in zip(HISTOGRAM_EDGES, HISTOGRAM_EDGES[1:], strict=False)
+            int(((tokens >= lo) & (tokens < hi)).sum()) for lo, hi in pairwise(HISTOGRAM_EDGES)
         ]
         stats["kinds"][kind] = {
             "records": data.height,
@@ -83,7 +87,9 @@ def compute_stats(root: Path) -> dict[str, Any]:
     return stats
 
 
-def examples(root: Path, kind: str, per_lang: int = 1, limit: int = EXAMPLES_PER_KIND * 2) -> list[dict]:
+def examples(
+    root: Path, kind: str, per_lang: int = 1, limit: int = EXAMPLES_PER_KIND * 2
+) -> list[dict]:
     """A few records to show in the card: the first of each language (and task), stable."""
     files = parquet_files(root, kind)
     if not files:
@@ -91,7 +97,12 @@ def examples(root: Path, kind: str, per_lang: int = 1, limit: int = EXAMPLES_PER
     keys = ["lang", "task"] if kind == "instruct" else ["lang"]
     frame = pl.scan_parquet(files).with_row_index("_row")
     picked = (
-        frame.sort("_row").group_by(keys, maintain_order=True).head(per_lang)
-        .sort(keys).head(limit).drop("_row").collect()
+        frame.sort("_row")
+        .group_by(keys, maintain_order=True)
+        .head(per_lang)
+        .sort(keys)
+        .head(limit)
+        .drop("_row")
+        .collect()
     )
     return picked.to_dicts()

@@ -32,11 +32,9 @@ def check_exists(path: Path) -> None:
 def open_binary(path: Path) -> Iterator[BinaryIO]:
     """Open for reading bytes, decompressing gzip whatever the file is called."""
     check_exists(path)
-    handle: BinaryIO = gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")  # type: ignore[assignment]
-    try:
+    opener = gzip.open if is_gzip(path) else open
+    with opener(path, "rb") as handle:  # type: ignore[operator]
         yield handle
-    finally:
-        handle.close()
 
 
 def read_lines(path: Path) -> Iterator[tuple[int, str]]:
@@ -44,12 +42,13 @@ def read_lines(path: Path) -> Iterator[tuple[int, str]]:
     lineno = 0
     with open_binary(path) as handle:
         try:
-            for lineno, raw in enumerate(handle, start=1):  # noqa: B007 - lineno used after
+            for lineno, raw in enumerate(handle, start=1):
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError as exc:
                     raise InputError(
-                        path, lineno,
+                        path,
+                        lineno,
                         f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})",
                     ) from None
                 if lineno == 1 and line.startswith("\ufeff"):
@@ -91,7 +90,8 @@ class TableReader:
         missing = [c for c in columns if c not in self.header]
         if missing:
             raise InputError(
-                self.path, 1,
+                self.path,
+                1,
                 f"missing required column(s) {', '.join(missing)}; "
                 f"columns are: {', '.join(self.header)}{hint}",
             )

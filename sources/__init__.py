@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from corpus.errors import OptionError
 from corpus.sources.base import InputFile, LicenseInfo, Source, SourceOptions
+
+from corpus.errors import OptionError
 
 REGISTRY: dict[str, type[Source]] = {}
 
@@ -32,4 +33,12 @@ def _load_builtin() -> None:
     from corpus.sources import hetop  # noqa: F401
 
 
-__all__ = ["InputFile", "LicenseInfo", "Source", "SourceOptions", "all_sources", "get_source", "register"]
+__all__ = [
+    "InputFile",
+    "LicenseInfo",
+    "Source",
+    "SourceOptions",
+    "all_sources",
+    "get_source",
+    "register",
+]

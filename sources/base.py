@@ -61,6 +61,13 @@ class Source(PipelineStep):
         self.inputs = inputs
         self.options = options
 
+    def prepare(self) -> None:
+        """Work done once before the records are sharded over workers (e.g. read a graph)."""
+
+    def work_items(self) -> int:
+        """How many units `run` splits over workers (after `prepare`); 0 when unknown."""
+        return 0
+
     @classmethod
     def default_inputs(cls) -> list[InputFile]:
         """The embedded default: data shipped inside an installed package, read in place."""

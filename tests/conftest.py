@@ -26,7 +26,10 @@ def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedP
     """Run `corpus` as a user would: a real process, real exit code, real stderr."""
     return subprocess.run(
         [sys.executable, "-m", "corpus", *map(str, args)],
-        capture_output=True, text=True, cwd=cwd, check=False,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
     )
 
 

@@ -36,22 +36,36 @@ CASES = {
     "missing": (lambda p: p / "nope.obo", "no such file", None),
     "unknown_format": (lambda p: _write(p / "x.json", "{}"), "unknown format", None),
     "obo_malformed_line": (
-        lambda p: _write(p / "x.obo", "[Term]\nid: X:1\nname: one\nwhat is this\n"), "malformed line", 4,
+        lambda p: _write(p / "x.obo", "[Term]\nid: X:1\nname: one\nwhat is this\n"),
+        "malformed line",
+        4,
     ),
     "tsv_missing_column": (
-        lambda p: _write(p / "t.babelon.tsv", "subject_id\tpredicate_id\ttranslation_value\nX:1\trdfs:label\tx\n"),
-        "missing required column", 1,
+        lambda p: _write(
+            p / "t.babelon.tsv", "subject_id\tpredicate_id\ttranslation_value\nX:1\trdfs:label\tx\n"
+        ),
+        "missing required column",
+        1,
     ),
     "external_entity": (
-        lambda p: _write(p / "x.owl", EXTERNAL.format(target=_write(p / "secret.txt", "TOP SECRET"))),
-        "external entity 'secret'", 3,
+        lambda p: _write(
+            p / "x.owl", EXTERNAL.format(target=_write(p / "secret.txt", "TOP SECRET"))
+        ),
+        "external entity 'secret'",
+        3,
     ),
     "entity_bomb": (lambda p: _write(p / "bomb.rdf", BOMB), "entity bomb", 4),
     "truncated_gz": (_truncated_gz, "truncated or corrupt gzip", None),
     "not_utf8": (
-        lambda p: _write_bytes(p / "x.obo", b"[Term]\nid: X:1\nname: caf\xe9\n"), "not valid UTF-8", 3,
+        lambda p: _write_bytes(p / "x.obo", b"[Term]\nid: X:1\nname: caf\xe9\n"),
+        "not valid UTF-8",
+        3,
     ),
-    "zero_concepts": (lambda p: _write(p / "empty.obo", "format-version: 1.2\n"), "no concepts", None),
+    "zero_concepts": (
+        lambda p: _write(p / "empty.obo", "format-version: 1.2\n"),
+        "no concepts",
+        None,
+    ),
 }
 
 
@@ -85,7 +99,9 @@ def test_bad_input_fails_cleanly(case, tmp_path):
 
 def test_failed_rebuild_keeps_the_old_output(tmp_path):
     out = tmp_path / "out"
-    ok = run_cli("build", "--source", "hetop", "--input", ONTOLOGY / "DO_cancer_slim.obo", "--out", out)
+    ok = run_cli(
+        "build", "--source", "hetop", "--input", ONTOLOGY / "DO_cancer_slim.obo", "--out", out
+    )
     assert ok.returncode == 0, ok.stderr
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     bad = _write(tmp_path / "x.obo", "[Term]\nid: X:1\nbroken\n")

@@ -11,7 +11,16 @@ from tests.conftest import ONTOLOGY, run_cli
 
 DESIGN_TEXT = ["id", "text", "lang", "source", "dataset", "source_id", "license", "meta"]
 DESIGN_INSTRUCT = [
-    "id", "lang", "source", "dataset", "source_id", "license", "task", "messages", "reasoning", "meta",
+    "id",
+    "lang",
+    "source",
+    "dataset",
+    "source_id",
+    "license",
+    "task",
+    "messages",
+    "reasoning",
+    "meta",
 ]
 
 
@@ -35,20 +44,22 @@ def test_load_dataset_round_trip(sample_build):
     for config, expected in (("text", DESIGN_TEXT), ("instruct", DESIGN_INSTRUCT)):
         loaded = datasets.load_dataset(str(sample_build), config, split="train")
         assert loaded.column_names == expected
-        assert loaded.num_rows == pq.read_metadata(
-            next((sample_build / "data" / config).glob("*.parquet"))
-        ).num_rows
+        assert loaded.num_rows == pq.read_table(sample_build / "data" / config).num_rows
     loaded = datasets.load_dataset(str(sample_build), "instruct", split="train")
     assert loaded[0]["messages"] == table.slice(0, 1).to_pylist()[0]["messages"]
 
 
 def test_manifest_records_inputs_options_and_counts(sample_build):
     manifest = json.loads((sample_build / "manifest.json").read_text())
-    assert [i["path"] for i in manifest["inputs"]] == ["hp_sample.obo", "hp-fr.babelon.tsv", "kcd_ko_en.tsv"]
+    assert [i["path"] for i in manifest["inputs"]] == [
+        "hp_sample.obo",
+        "hp-fr.babelon.tsv",
+        "kcd_ko_en.tsv",
+    ]
     assert all(len(i["sha256"]) == 64 and i["size"] > 0 for i in manifest["inputs"])
     assert manifest["inputs"][0]["counts"]["obsolete"] == 30
     assert manifest["options"]["seed"] == 0
-    text_rows = pq.read_metadata(next((sample_build / "data" / "text").glob("*.parquet"))).num_rows
+    text_rows = pq.read_table(sample_build / "data" / "text").num_rows
     assert manifest["counts"]["text"] == text_rows
     assert {"pyarrow", "rdflib", "python"} <= set(manifest["versions"])
 
@@ -60,7 +71,13 @@ def test_card_front_matter_and_body(sample_build):
     assert [c["config_name"] for c in meta["configs"]] == ["text", "instruct"]
     assert meta["language"] == ["en", "fr", "ko"]
     assert meta["size_categories"] == ["100K<n<1M"]
-    for section in ("## Composition", "## Lengths", "## Examples", "## Review checklist", "## Known limitations"):
+    for section in (
+        "## Composition",
+        "## Lengths",
+        "## Examples",
+        "## Review checklist",
+        "## Known limitations",
+    ):
         assert section in body
     assert "| hetop | KCD | ko | 11,067 |" in body  # one text record per KCD row, in Korean
     assert "plots/length_histogram.png" in body
@@ -77,8 +94,18 @@ def test_card_regenerates_identically(sample_build, tmp_path):
 
 def _build(out, *extra):
     return run_cli(
-        "build", "--source", "hetop", "--input", ONTOLOGY / "hp_sample.obo",
-        "--input", ONTOLOGY / "hp-fr.babelon.tsv", "--limit", "400", "--out", out, *extra,
+        "build",
+        "--source",
+        "hetop",
+        "--input",
+        ONTOLOGY / "hp_sample.obo",
+        "--input",
+        ONTOLOGY / "hp-fr.babelon.tsv",
+        "--limit",
+        "400",
+        "--out",
+        out,
+        *extra,
     )
 
 

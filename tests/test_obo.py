@@ -2,10 +2,10 @@ import re
 from pathlib import Path
 
 import pytest
-
-from corpus.errors import InputError
 from corpus.sources.hetop.graph import ConceptGraph
 from corpus.sources.hetop.obo import read_obo
+
+from corpus.errors import InputError
 from tests.conftest import ONTOLOGY
 
 

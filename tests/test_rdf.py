@@ -1,8 +1,8 @@
-from lxml import etree
-
 from corpus.sources.hetop.graph import ConceptGraph
 from corpus.sources.hetop.obo import read_obo
 from corpus.sources.hetop.rdf import read_rdf
+from lxml import etree
+
 from tests.conftest import ONTOLOGY
 
 NS = {
@@ -17,7 +17,9 @@ def test_owl_concepts_match_an_independent_count():
     tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
     classes = tree.findall("owl:Class", NS)
     labelled = [c for c in classes if c.find("rdfs:label", NS) is not None]
-    deprecated = [c for c in labelled if (c.findtext("owl:deprecated", namespaces=NS) or "") == "true"]
+    deprecated = [
+        c for c in labelled if (c.findtext("owl:deprecated", namespaces=NS) or "") == "true"
+    ]
     graph = ConceptGraph()
     counts = read_rdf(path, graph, "rdfxml")
     assert counts["concepts"] == len(labelled) - len(deprecated) == len(graph)

@@ -3,10 +3,10 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
-
-from corpus.errors import InputError
 from corpus.sources.hetop.graph import ConceptGraph
 from corpus.sources.hetop.tables import parse_columns, read_babelon, read_code_table
+
+from corpus.errors import InputError
 from tests.conftest import ONTOLOGY
 
 
@@ -32,7 +32,9 @@ def test_babelon_french_labels_become_text_and_translation_pairs(sample_build):
         if record["task"] == "translation":
             meta = json.loads(record["meta"])
             pairs[(record["source_id"], meta["source_lang"], meta["target_lang"])] = record
-    french_text = {r["source_id"]: r["text"] for r in records(sample_build, "text") if r["lang"] == "fr"}
+    french_text = {
+        r["source_id"]: r["text"] for r in records(sample_build, "text") if r["lang"] == "fr"
+    }
     for concept_id, label in expected.items():
         assert label in french_text[concept_id]
         en_fr = pairs[(concept_id, "en", "fr")]
@@ -88,7 +90,11 @@ def test_column_mapping_with_synonyms_and_mappings():
     spec = "code=orphanumber,fr=name,fr_synonyms=synonymes,xref:ICD10=icd10,xref:UMLS=umls"
     read_code_table(ONTOLOGY / "orphanet_fr.tsv", graph, parse_columns(spec))
     concept = graph.get("ORPHA:5")
-    assert concept.synonyms["fr"] == ["Déficit en 3-hydroxyacyl-coenzyme A déshydrogénase des acides gras à chaîne longue", "Déficit en LCHAD", "LCHADD"]
+    assert concept.synonyms["fr"] == [
+        "Déficit en 3-hydroxyacyl-coenzyme A déshydrogénase des acides gras à chaîne longue",
+        "Déficit en LCHAD",
+        "LCHADD",
+    ]
     assert concept.xrefs == ["ICD10:E71.3", "UMLS:C0342786", "UMLS:C1969443"]
 
 

@@ -6,7 +6,6 @@ from collections import Counter
 from importlib import metadata, resources
 from pathlib import Path
 
-from corpus.errors import InputError
 from corpus.sources import register
 from corpus.sources.base import InputFile, LicenseInfo, Source
 from corpus.sources.hetop.formats import FORMATS, detect_format
@@ -14,9 +13,17 @@ from corpus.sources.hetop.graph import ConceptGraph
 from corpus.sources.hetop.icd11 import read_icd11_sqlite
 from corpus.sources.hetop.obo import read_obo
 from corpus.sources.hetop.rdf import read_rdf
-from corpus.sources.hetop.tables import read_babelon, read_code_table, read_robot_template, read_sssom
+from corpus.sources.hetop.tables import (
+    read_babelon,
+    read_code_table,
+    read_robot_template,
+    read_sssom,
+)
 from corpus.sources.hetop.templates import load_templates
-from corpus.sources.hetop.verbalize import Verbalizer, verbalize
+from corpus.sources.hetop.verbalize import Verbalizer
+
+from corpus.errors import InputError
+from corpus.pipeline import shard_bounds
 
 
 def _package_file(package: str, relative: str) -> InputFile:
@@ -28,14 +35,16 @@ def _package_file(package: str, relative: str) -> InputFile:
 @register
 class HetopSource(Source):
     name = "hetop"
-    description = "multi-terminology ontologies: OBO, OWL/RDF/SKOS, translation and code tables, mappings"
+    description = (
+        "multi-terminology ontologies: OBO, OWL/RDF/SKOS, translation and code tables, mappings"
+    )
     formats = FORMATS
 
     def __init__(self, inputs, options) -> None:
         super().__init__(inputs, options)
         self.graph = ConceptGraph()
         self.per_input: dict[str, dict[str, object]] = {}
-        self.verbalizer: Verbalizer | None = None
+        self.prepared = False
 
     @classmethod
     def default_inputs(cls) -> list[InputFile]:
@@ -79,13 +88,29 @@ class HetopSource(Source):
             return read_icd11_sqlite(path, self.graph)
         return read_code_table(path, self.graph, self.options.columns, self.options.terminology)
 
+    def prepare(self) -> None:
+        if not self.prepared:
+            self.read_graph()
+            self.prepared = True
+
+    def _concepts(self) -> list:
+        return [c for c in self.graph if c.labels][: self.options.limit]
+
+    def work_items(self) -> int:
+        return len(self._concepts())
+
     def run(self, data=None, rank: int = 0, world_size: int = 1):
-        graph = self.read_graph()
-        self.verbalizer = Verbalizer(graph, load_templates(), self.options.seed, self.options.langs)
-        for record in verbalize(graph, self.verbalizer, self.options.limit):
-            self.stat_update(f"records_{record.kind}")
-            yield record
-        self.stats.update(self.verbalizer.stats)
+        """Verbalize this rank's contiguous block of concepts, so that the records of all
+        ranks, concatenated in rank order, are the records of one worker."""
+        self.prepare()
+        concepts = self._concepts()
+        start, stop = shard_bounds(len(concepts), rank, world_size)
+        verbalizer = Verbalizer(self.graph, load_templates(), self.options.seed, self.options.langs)
+        for concept in concepts[start:stop]:
+            for record in verbalizer.records(concept):
+                self.stat_update(f"records_{record.kind}")
+                yield record
+        self.stats.update(verbalizer.stats)
 
     def input_summary(self) -> dict[str, dict[str, object]]:
         return self.per_input

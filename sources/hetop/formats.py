@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from corpus.errors import InputError
 from corpus.sources.hetop.icd11 import is_icd11_sqlite
+
+from corpus.errors import InputError
 from corpus.textio import check_exists, read_head
 
 FORMATS = {
@@ -21,7 +22,11 @@ FORMATS = {
     "icd11-sqlite": "ICD-11 SQLite database as shipped by cim-11-certic",
 }
 _BY_SUFFIX = {
-    ".obo": "obo", ".owl": "rdfxml", ".rdf": "rdfxml", ".ttl": "turtle", ".nt": "ntriples",
+    ".obo": "obo",
+    ".owl": "rdfxml",
+    ".rdf": "rdfxml",
+    ".ttl": "turtle",
+    ".nt": "ntriples",
     ".jsonld": "jsonld",
 }
 
@@ -39,7 +44,12 @@ def detect_format(path: Path) -> str:
     if suffix == ".owl" and stripped and not stripped.startswith("<"):
         if stripped.startswith(("@prefix", "@base", "PREFIX")):
             return "turtle"
-        raise InputError(path, None, "unknown format: OWL functional or Manchester syntax is not supported; convert to RDF/XML or Turtle")
+        raise InputError(
+            path,
+            None,
+            "unknown format: OWL functional/Manchester syntax is not supported; "
+            "convert to RDF/XML or Turtle",
+        )
     if suffix in _BY_SUFFIX:
         return _BY_SUFFIX[suffix]
     if suffix == ".xml":

@@ -6,8 +6,9 @@ import sqlite3
 from collections import Counter
 from pathlib import Path
 
-from corpus.errors import InputError
 from corpus.sources.hetop.graph import LABEL, ConceptGraph
+
+from corpus.errors import InputError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _ENTITY_PREFIX = "http://id.who.int/icd/entity/"

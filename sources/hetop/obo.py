@@ -10,15 +10,21 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from corpus.errors import InputError
 from corpus.sources.hetop.graph import DEFINITION, LABEL, SYNONYM, ConceptGraph
 from corpus.sources.hetop.terminologies import normalize_curie, split_curie
+
+from corpus.errors import InputError
 from corpus.textio import read_lines
 
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"\s*(.*)$')
 _ESCAPE = re.compile(r"\\(.)")
 _SCOPES = {"EXACT", "NARROW", "BROAD", "RELATED"}
-_LICENSE_PROPERTIES = ("terms:license", "dcterms:license", "dc:license", "http://purl.org/dc/terms/license")
+_LICENSE_PROPERTIES = (
+    "terms:license",
+    "dcterms:license",
+    "dc:license",
+    "http://purl.org/dc/terms/license",
+)
 
 
 def _unescape(text: str) -> str:
@@ -43,7 +49,17 @@ def _quoted(path: Path, lineno: int, tag: str, value: str) -> tuple[str, str]:
 
 
 class _Term:
-    __slots__ = ("alt_ids", "definition", "id", "line", "name", "obsolete", "parents", "synonyms", "xrefs")
+    __slots__ = (
+        "alt_ids",
+        "definition",
+        "id",
+        "line",
+        "name",
+        "obsolete",
+        "parents",
+        "synonyms",
+        "xrefs",
+    )
 
     def __init__(self, line: int) -> None:
         self.line = line
@@ -132,7 +148,9 @@ def read_obo(path: Path, graph: ConceptGraph, lang: str = "en") -> Counter[str]:
             text, rest = _quoted(path, lineno, tag, value)
             scope = rest.split(" ", 1)[0] if rest else "RELATED"
             if scope not in _SCOPES:
-                raise InputError(path, lineno, f"synonym scope {scope!r} is not one of {sorted(_SCOPES)}")
+                raise InputError(
+                    path, lineno, f"synonym scope {scope!r} is not one of {sorted(_SCOPES)}"
+                )
             if scope in ("EXACT", "RELATED"):
                 term.synonyms.append(text)
             else:

@@ -7,13 +7,13 @@ import xml.sax
 from collections import Counter
 from pathlib import Path
 
+from corpus.sources.hetop.graph import DEFINITION, LABEL, SYNONYM, ConceptGraph
+from corpus.sources.hetop.terminologies import normalize_curie, split_curie
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from corpus.errors import InputError
 from corpus.safe_xml import check_prolog
-from corpus.sources.hetop.graph import DEFINITION, LABEL, SYNONYM, ConceptGraph
-from corpus.sources.hetop.terminologies import normalize_curie, split_curie
 from corpus.textio import open_binary
 
 OBO = "http://purl.obolibrary.org/obo/"
@@ -21,7 +21,8 @@ OBO_IN_OWL = "http://www.geneontology.org/formats/oboInOwl#"
 DEFINITIONS = (URIRef(OBO + "IAO_0000115"), SKOS.definition)
 LABELS = (RDFS.label, SKOS.prefLabel)
 SYNONYMS = (
-    URIRef(OBO_IN_OWL + "hasExactSynonym"), URIRef(OBO_IN_OWL + "hasRelatedSynonym"),
+    URIRef(OBO_IN_OWL + "hasExactSynonym"),
+    URIRef(OBO_IN_OWL + "hasRelatedSynonym"),
     SKOS.altLabel,
 )
 PARENTS = (RDFS.subClassOf, SKOS.broader)
@@ -66,7 +67,9 @@ def parse_rdf(path: Path, fmt: str) -> Graph:
     try:
         graph.parse(data=data, format=RDF_FORMATS[fmt], publicID=path.resolve().as_uri())
     except xml.sax.SAXParseException as exc:
-        raise InputError(path, exc.getLineNumber(), f"invalid RDF/XML: {exc.getMessage()}") from None
+        raise InputError(
+            path, exc.getLineNumber(), f"invalid RDF/XML: {exc.getMessage()}"
+        ) from None
     except Exception as exc:  # rdflib raises many types; all mean the same thing here
         message = " ".join(str(exc).split())
         match = _LINE.search(message)

@@ -1,4 +1,4 @@
-"""Tabular terminology inputs: Babelon translations, ROBOT templates, SSSOM mappings, code tables."""
+"""Tabular inputs: Babelon translations, ROBOT templates, SSSOM mappings, code tables."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
-from corpus.errors import InputError, OptionError
 from corpus.sources.hetop.graph import DEFINITION, LABEL, SYNONYM, ConceptGraph
 from corpus.sources.hetop.terminologies import normalize_curie, normalize_prefix, split_curie
+
+from corpus.errors import InputError, OptionError
 from corpus.textio import TableReader
 
 # predicates of Babelon rows and ROBOT template columns, by what they add to a concept
@@ -30,8 +31,36 @@ SSSOM_REQUIRED = ["subject_id", "object_id"]
 SKIP_STATUS = {"NOT_TRANSLATED"}
 MISSING_VALUES = {"", "NA", "N/A", "null"}
 LANGS = {
-    "en", "fr", "ko", "es", "de", "ja", "zh", "it", "pt", "nl", "ru", "ar", "pl", "sv", "tr",
-    "cs", "da", "fi", "nb", "no", "el", "he", "hu", "ro", "uk", "vi", "th", "hi", "fa", "ca",
+    "en",
+    "fr",
+    "ko",
+    "es",
+    "de",
+    "ja",
+    "zh",
+    "it",
+    "pt",
+    "nl",
+    "ru",
+    "ar",
+    "pl",
+    "sv",
+    "tr",
+    "cs",
+    "da",
+    "fi",
+    "nb",
+    "no",
+    "el",
+    "he",
+    "hu",
+    "ro",
+    "uk",
+    "vi",
+    "th",
+    "hi",
+    "fa",
+    "ca",
 }
 # bare column names taken as languages without --columns (not "tr", "id", "no": too ambiguous)
 HEADER_LANGS = {"en", "fr", "ko", "es", "de", "ja", "zh", "it", "pt", "nl", "ru", "ar", "pl", "sv"}
@@ -175,7 +204,8 @@ def read_code_table(
     label_roles = {r: c for r, c in roles.items() if r in LANGS}
     if not label_roles:
         raise InputError(
-            path, 1,
+            path,
+            1,
             f"no label column (a column named by a language code such as en, fr, ko); "
             f"columns are: {', '.join(table.header)}{hint}",
         )

