@@ -15,7 +15,7 @@ from corpus.records import KINDS
 from corpus.tokens import ESTIMATOR, TOKEN_PATTERN
 
 HISTOGRAM_EDGES = [0, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 1 << 62]
-EXAMPLES_PER_KIND = 3
+EXAMPLES_PER_LANG = {"text": 1, "instruct": 3}
 
 
 def parquet_files(root: Path, kind: str) -> list[Path]:
@@ -87,22 +87,24 @@ def compute_stats(root: Path) -> dict[str, Any]:
     return stats
 
 
-def examples(
-    root: Path, kind: str, per_lang: int = 1, limit: int = EXAMPLES_PER_KIND * 2
-) -> list[dict]:
-    """A few records to show in the card: the first of each language (and task), stable."""
+def examples(root: Path, kind: str) -> list[dict]:
+    """Records to show in the card: for each language, the first record of each of its first
+    few tasks (one text record per language). Stable for identical data."""
     files = parquet_files(root, kind)
     if not files:
         return []
+    per_lang = EXAMPLES_PER_LANG[kind]
     keys = ["lang", "task"] if kind == "instruct" else ["lang"]
-    frame = pl.scan_parquet(files).with_row_index("_row")
-    picked = (
-        frame.sort("_row")
-        .group_by(keys, maintain_order=True)
-        .head(per_lang)
+    firsts = (
+        pl.scan_parquet(files)
+        .with_row_index("_row")
+        .group_by(keys)
+        .agg(pl.col("_row").min())
         .sort(keys)
-        .head(limit)
-        .drop("_row")
+        .group_by("lang", maintain_order=True)
+        .head(per_lang)
         .collect()
     )
-    return picked.to_dicts()
+    rows = set(firsts["_row"].to_list())
+    picked = pl.scan_parquet(files).with_row_index("_row").filter(pl.col("_row").is_in(rows))
+    return picked.sort(keys).drop("_row").collect().to_dicts()

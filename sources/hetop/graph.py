@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from corpus.sources.hetop.terminologies import Terminology, lookup
 
@@ -106,20 +106,17 @@ class ConceptGraph:
             self.register(terminology)
         return found
 
-    def register(self, prefix: str, name: str | None = None) -> Terminology:
+    def register(self, prefix: str) -> Terminology:
         known = self.terminologies.get(prefix)
         if known is None:
-            known = lookup(prefix)
-            if name and known.name == known.prefix:
-                known = Terminology(prefix, name, known.license, known.license_note)
-            self.terminologies[prefix] = known
+            known = self.terminologies[prefix] = lookup(prefix)
         return known
 
     def set_license(self, prefix: str, license_id: str, note: str = "") -> None:
         """A license stated by the input itself (header, --license) beats the registry."""
         term = self.register(prefix)
-        self.terminologies[prefix] = Terminology(
-            prefix, term.name, license_id, note or term.license_note
+        self.terminologies[prefix] = replace(
+            term, license=license_id, license_note=note or term.license_note
         )
 
     def add_pending(self, concept_id: str, kind: str, lang: str, value: str, origin: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,6 +12,11 @@ class Terminology:
     name: str
     license: str = "unknown"
     license_note: str = ""
+    local_names: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+    def name_in(self, lang: str) -> str:
+        """The name readers of `lang` know it by (CIM-11 in French), else the English one."""
+        return self.local_names.get(lang, self.name)
 
 
 _KNOWN = [
@@ -21,6 +26,7 @@ _KNOWN = [
         "HPO-license",
         "Free to use; acknowledge the HPO Consortium, cite Köhler et al. and show the HPO "
         "version; the content and logical relationships must not be altered.",
+        {"ko": "인간 표현형 온톨로지(HPO)"},
     ),
     Terminology(
         "DOID",
@@ -34,12 +40,14 @@ _KNOWN = [
         "CC-BY-ND-3.0-IGO",
         "WHO content. Derived data (translations, adaptations, training sets) may not be "
         "redistributed without WHO's permission: use internally, ask WHO before publishing.",
+        {"fr": "CIM-11", "es": "CIE-11", "ko": "국제질병분류 제11판(ICD-11)"},
     ),
     Terminology(
         "ICD10",
         "ICD-10",
         "WHO-ICD-10",
         "WHO content; check WHO's ICD-10 terms before any redistribution of derived data.",
+        {"fr": "CIM-10", "es": "CIE-10", "ko": "국제질병분류 제10판(ICD-10)"},
     ),
     Terminology(
         "CIM10",
@@ -52,6 +60,7 @@ _KNOWN = [
         "Korean Standard Classification of Diseases",
         "KOSTAT-KCD",
         "Published by Statistics Korea (KOSTAT), derived from WHO ICD-10: WHO terms apply.",
+        {"ko": "한국표준질병·사인분류(KCD)"},
     ),
     Terminology(
         "ORPHA",
@@ -59,7 +68,13 @@ _KNOWN = [
         "CC-BY-4.0",
         'Cite "Orphanet: an online database on rare diseases and orphan drugs. © INSERM".',
     ),
-    Terminology("MESH", "MeSH", "NLM-MeSH", "NLM terms and conditions; French MeSH © Inserm."),
+    Terminology(
+        "MESH",
+        "MeSH",
+        "NLM-MeSH",
+        "NLM terms and conditions; French MeSH © Inserm.",
+        {"ko": "의학주제표목(MeSH)"},
+    ),
     Terminology(
         "UMLS", "UMLS", "UMLS-license", "Requires a UMLS licence to use the CUIs' content."
     ),

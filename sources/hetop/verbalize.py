@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from corpus.sources.hetop.graph import Concept, ConceptGraph
 from corpus.sources.hetop.templates import Templates
-from corpus.sources.hetop.terminologies import lookup, split_curie
+from corpus.sources.hetop.terminologies import Terminology, lookup, split_curie
 
 from corpus.records import InstructRecord, Record, TextRecord, user_assistant
 
@@ -45,13 +45,13 @@ class Verbalizer:
                     break
         return found
 
-    def _xrefs(self, concept: Concept) -> list[tuple[str, str]]:
-        """(terminology name, code) of each mapping, first one per target terminology."""
-        seen: dict[str, tuple[str, str]] = {}
+    def _xrefs(self, concept: Concept) -> list[tuple[Terminology, str]]:
+        """(terminology, code) of each mapping, the first one per target terminology."""
+        seen: dict[str, tuple[Terminology, str]] = {}
         for xref in concept.xrefs:
             prefix, local = split_curie(xref)
             if prefix and prefix not in seen and prefix != concept.terminology:
-                seen[prefix] = (lookup(prefix).name, local)
+                seen[prefix] = (lookup(prefix), local)
         return list(seen.values())[:MAX_LISTED]
 
     def records(self, concept: Concept) -> Iterator[Record]:
@@ -66,14 +66,15 @@ class Verbalizer:
             if t is None:
                 self.stats[f"no_templates_{lang}"] += 1
                 continue
-            base = {"label": concept.labels[lang], "terminology": term.name, "code": concept.code}
+            name = term.name_in(lang)
+            base = {"label": concept.labels[lang], "terminology": name, "code": concept.code}
             parents = t.join(self._labels(concept.parents, lang))
             children = t.join(self._labels(concept.children, lang, MAX_LISTED))
             yield self._text(concept, lang, t, base, parents, children, xrefs, langs, term.license)
             yield from self._instructions(
                 concept, lang, t, base, parents, children, xrefs, term.license
             )
-        yield from self._translations(concept, langs, term.name, term.license)
+        yield from self._translations(concept, langs, term, term.license)
 
     def _text(self, concept, lang, t, base, parents, children, xrefs, langs, license_id):
         text = t.text
@@ -87,7 +88,10 @@ class Verbalizer:
         if children:
             sentences.append(t.fill(text["children"], {"children": children}))
         if xrefs:
-            items = [t.fill(text["xref_item"], {"terminology": n, "code": c}) for n, c in xrefs]
+            items = [
+                t.fill(text["xref_item"], {"terminology": x.name_in(lang), "code": code})
+                for x, code in xrefs
+            ]
             sentences.append(t.fill(text["xrefs"], {"xrefs": t.join(items)}))
         others = [
             t.fill(
@@ -156,15 +160,16 @@ class Verbalizer:
             return
         yield self._ask(concept, t, "code_lookup", "label_to_code", base, license_id)
         yield self._ask(concept, t, "code_lookup", "code_to_label", base, license_id)
-        for target_name, target_code in xrefs:
-            values = {**base, "target_terminology": target_name, "target_code": target_code}
+        for target, target_code in xrefs:
+            name = target.name_in(lang)
+            values = {**base, "target_terminology": name, "target_code": target_code}
             record = self._ask(
-                concept, t, "mapping", "mapping", values, license_id, key=target_name
+                concept, t, "mapping", "mapping", values, license_id, key=target.prefix
             )
-            record.meta["target_terminology"] = target_name
+            record.meta["target_terminology"] = target.prefix
             yield record
 
-    def _translations(self, concept: Concept, langs: list[str], term_name: str, license_id: str):
+    def _translations(self, concept: Concept, langs: list[str], term: Terminology, license_id: str):
         """Every ordered pair of languages; the prompt is in the source language when it has
         templates, else in the target language, so untemplated languages still get pairs."""
         for source in langs:
@@ -177,7 +182,7 @@ class Verbalizer:
                     continue
                 values = {
                     "label": concept.labels[source],
-                    "terminology": term_name,
+                    "terminology": term.name_in(t.lang),
                     "code": concept.code,
                     "source_language": t.language_name(source),
                     "target_language": t.language_name(target),
