@@ -9,13 +9,14 @@ from corpus.errors import InputError
 from tests.conftest import ONTOLOGY
 
 
-def independent_count(path: Path) -> tuple[int, int]:
-    """[Term] stanzas and obsolete ones, counted with a regex over the whole text."""
+def independent_count(path: Path) -> tuple[int, int, int]:
+    """[Term] stanzas, obsolete ones, and obsolete ones with a replacement, by regex."""
     text = path.read_text(encoding="utf-8")
     stanzas = re.split(r"^\[", text, flags=re.M)
     terms = [s for s in stanzas if s.startswith("Term]")]
     obsolete = [s for s in terms if re.search(r"^is_obsolete: true", s, flags=re.M)]
-    return len(terms), len(obsolete)
+    replaced = [s for s in obsolete if re.search(r"^replaced_by: ", s, flags=re.M)]
+    return len(terms), len(obsolete), len(replaced)
 
 
 @pytest.mark.parametrize("name", ["hp_sample.obo", "doid_sample.obo", "DO_cancer_slim.obo"])
@@ -23,9 +24,10 @@ def test_concept_count_is_terms_minus_obsolete(name):
     path = ONTOLOGY / name
     graph = ConceptGraph()
     counts = read_obo(path, graph)
-    terms, obsolete = independent_count(path)
+    terms, obsolete, replaced = independent_count(path)
     assert counts["concepts"] == terms - obsolete == len(graph)
     assert counts["obsolete"] == obsolete
+    assert counts["obsolete_replaced"] == replaced
 
 
 def test_term_fields_are_read():

@@ -47,3 +47,26 @@ def test_turtle_synonyms_attach_as_french_to_existing_concepts():
     assert set(graph.get("HP:0000005").synonyms["fr"]) >= {"Transmission", "Mode d'héritage"}
     # "Néphropathie|Rein" holds two synonyms joined by '|', as HPO writes them
     assert {"Néphropathie", "Rein"} <= set(graph.get("HP:0000077").synonyms["fr"])
+
+
+def test_owl_imports_are_never_fetched(tmp_path, monkeypatch):
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    path = tmp_path / "imports.ttl"
+    path.write_text(
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "<http://example.org/onto> a owl:Ontology ;\n"
+        "    owl:imports <http://purl.obolibrary.org/obo/hp.owl> .\n"
+        '<http://purl.obolibrary.org/obo/X_1> a owl:Class ; rdfs:label "one"@en, "un"@fr .\n'
+    )
+    graph = ConceptGraph()
+    counts = read_rdf(path, graph, "turtle")
+    assert counts["concepts"] == 1
+    assert graph.get("X:1").labels == {"en": "one", "fr": "un"}
+    assert "HP:0000001" not in graph.concepts

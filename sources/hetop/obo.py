@@ -57,6 +57,7 @@ class _Term:
         "name",
         "obsolete",
         "parents",
+        "replaced",
         "synonyms",
         "xrefs",
     )
@@ -71,6 +72,7 @@ class _Term:
         self.parents: list[str] = []
         self.xrefs: list[str] = []
         self.alt_ids: list[str] = []
+        self.replaced = 0
 
 
 def read_obo(path: Path, graph: ConceptGraph, lang: str = "en") -> Counter[str]:
@@ -87,6 +89,7 @@ def read_obo(path: Path, graph: ConceptGraph, lang: str = "en") -> Counter[str]:
             raise InputError(path, term.line, "[Term] stanza without an 'id:' line")
         if term.obsolete:
             counts["obsolete"] += 1
+            counts["obsolete_replaced"] += term.replaced
             return
         prefix, _ = split_curie(term.id)
         concept = graph.concept(term.id, prefix or "OBO", term.id)
@@ -163,6 +166,8 @@ def read_obo(path: Path, graph: ConceptGraph, lang: str = "en") -> Counter[str]:
                 term.xrefs.append(normalize_curie(xref))
         elif tag == "alt_id":
             term.alt_ids.append(_strip_comment(value))
+        elif tag == "replaced_by":
+            term.replaced = 1
         elif tag == "is_obsolete":
             term.obsolete = value.strip().lower() == "true"
     if in_header:
