@@ -61,30 +61,17 @@ def build(
                 for item in inputs
             ],
             "options": options.describe(),
-            "licenses": [vars(x) for x in source.licenses()] if hasattr(source, "licenses") else [],
+            "licenses": [vars(x) for x in source.licenses()],
             "languages_without_templates": source.unsupported_languages(),
             "counts": {kind.removeprefix("records_"): n for kind, n in written.items()},
             "steps": {
                 source.name: dict(sorted(source.stats.items())),
                 "writer": dict(sorted(written.items())),
             },
-            "limitations": LIMITATIONS.get(source_name, []),
+            "limitations": list(source.limitations),
             "versions": {**package_versions(), "corpus": __version__},
             "built_at": now_utc(),
         }
         manifest["stats"] = write_card(tmp, manifest)
         write_manifest(tmp, manifest)
     return BuildResult(out, manifest["counts"], manifest)
-
-
-LIMITATIONS = {
-    "hetop": [
-        "Text and instructions are verbalized from templates: fluent but repetitive; mix with "
-        "natural text before pretraining.",
-        "Only languages with a template file get prose and questions; others appear only in "
-        "translation pairs.",
-        "Labels, definitions and translations are used as the inputs give them (candidate and "
-        "machine translations included where the input marks them so).",
-        "Concepts are listed with at most 8 children and 8 cross-terminology codes.",
-    ],
-}

@@ -76,7 +76,9 @@ def build(
     ] = None,
     workers: Annotated[
         int,
-        typer.Option(help="Local worker processes (0: one per CPU). Output is the same for any N."),
+        typer.Option(
+            help="Local worker processes (0: one per CPU). Output is the same for any N.", min=0
+        ),
     ] = 0,
     license: Annotated[
         str | None,
@@ -96,8 +98,7 @@ def build(
 
     from corpus.build import build as run_build
     from corpus.build import resolve_inputs
-    from corpus.sources import SourceOptions
-    from corpus.sources.hetop.tables import parse_columns
+    from corpus.sources.base import SourceOptions, parse_columns
 
     try:
         files = resolve_inputs(source, list(inputs or []))

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from corpus.errors import OptionError
 from corpus.pipeline import PipelineStep
 
 
@@ -16,6 +17,19 @@ class InputFile:
     path: Path
     display: str
     note: str = ""
+
+
+def parse_columns(spec: str | None) -> dict[str, str]:
+    """`code=orphanumber,fr=name,fr_synonyms=synonymes,xref:ICD10=icd10` -> {role: column}."""
+    if not spec:
+        return {}
+    mapping: dict[str, str] = {}
+    for item in spec.split(","):
+        role, sep, column = item.partition("=")
+        if not sep or not role.strip() or not column.strip():
+            raise OptionError(f"--columns: expected role=column, got {item!r}")
+        mapping[role.strip()] = column.strip()
+    return mapping
 
 
 @dataclass
@@ -55,6 +69,7 @@ class Source(PipelineStep):
     name: ClassVar[str]
     description: ClassVar[str]
     formats: ClassVar[dict[str, str]]
+    limitations: ClassVar[tuple[str, ...]] = ()  # for the card: what users of the data must know
 
     def __init__(self, inputs: list[InputFile], options: SourceOptions) -> None:
         super().__init__()

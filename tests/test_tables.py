@@ -3,8 +3,9 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
+from corpus.sources.base import parse_columns
 from corpus.sources.hetop.graph import ConceptGraph
-from corpus.sources.hetop.tables import parse_columns, read_babelon, read_code_table
+from corpus.sources.hetop.tables import read_babelon, read_code_table
 
 from corpus.errors import InputError
 from tests.conftest import ONTOLOGY

