@@ -106,7 +106,8 @@ class TableReader:
                     raise InputError(
                         self.path, self.line, f"{len(row)} fields, but the header has {width}"
                     )
-                yield dict(zip(self.header, (v.strip() for v in row), strict=False))
+                row += [""] * (width - len(row))  # trailing empty fields are often cut
+                yield dict(zip(self.header, (v.strip() for v in row), strict=True))
         except csv.Error as exc:
             raise InputError(self.path, self.line, f"malformed row: {exc}") from None
 

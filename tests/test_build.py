@@ -154,3 +154,43 @@ def test_embedded_default_builds_and_states_licenses(tmp_path):
     card = (out / "README.md").read_text()
     assert "may not be redistributed without WHO's permission" in card
     assert manifest["inputs"][1]["counts"]["concepts"] == 36044
+
+
+def test_language_without_templates_appears_in_translation_pairs_and_card(tmp_path):
+    out = tmp_path / "ja"
+    result = run_cli(
+        "build",
+        "--source",
+        "hetop",
+        "--input",
+        ONTOLOGY / "hp_sample.obo",
+        "--input",
+        ONTOLOGY / "hp-ja.babelon.tsv",
+        "--limit",
+        "200",
+        "--out",
+        out,
+    )
+    assert result.returncode == 0, result.stderr
+    text = pq.read_table(out / "data" / "text").to_pylist()
+    assert {r["lang"] for r in text} == {"en"}
+    pairs = [
+        r
+        for r in pq.read_table(out / "data" / "instruct").to_pylist()
+        if r["task"] == "translation"
+    ]
+    directions = {
+        (json.loads(r["meta"])["source_lang"], json.loads(r["meta"])["target_lang"]) for r in pairs
+    }
+    assert directions == {("en", "ja"), ("ja", "en")}
+    assert all(r["lang"] == "en" for r in pairs)  # prompts written in the templated language
+    by_direction = {
+        (r["source_id"], json.loads(r["meta"])["source_lang"]): r["messages"] for r in pairs
+    }
+    for (concept_id, source_lang), messages in by_direction.items():
+        if source_lang == "ja":
+            japanese = by_direction[(concept_id, "en")][1]["content"]  # answer of en -> ja
+            assert japanese in messages[0]["content"] and "English" in messages[0]["content"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["languages_without_templates"] == ["ja"]
+    assert "Languages without prose templates" in (out / "README.md").read_text()

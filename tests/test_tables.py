@@ -111,3 +111,13 @@ def test_babelon_without_required_column(tmp_path):
     with pytest.raises(InputError, match="translation_language") as info:
         read_babelon(bad, ConceptGraph())
     assert info.value.line == 1
+
+
+def test_short_rows_are_padded_and_long_rows_are_errors(tmp_path):
+    table = tmp_path / "codes.tsv"
+    table.write_text("code\tfr\ten\nA00\tCholéra\nA01\tTyphoïde\tTyphoid\textra\n")
+    graph = ConceptGraph()
+    with pytest.raises(InputError, match="4 fields, but the header has 3") as info:
+        read_code_table(table, graph)
+    assert info.value.line == 3
+    assert graph.get("CODES:A00").labels == {"fr": "Choléra"}

@@ -86,7 +86,7 @@ class HetopSource(Source):
     def _read_one(self, path: Path, fmt: str) -> Counter[str]:
         if fmt == "obo":
             return read_obo(path, self.graph)
-        if fmt in ("rdfxml", "turtle", "ntriples", "jsonld"):
+        if fmt in ("rdfxml", "turtle", "ntriples"):
             return read_rdf(path, self.graph, fmt)
         if fmt == "babelon":
             return read_babelon(path, self.graph)

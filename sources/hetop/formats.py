@@ -14,7 +14,6 @@ FORMATS = {
     "rdfxml": "OWL / RDF/XML, incl. SKOS (.owl, .rdf, .xml)",
     "turtle": "Turtle (.ttl)",
     "ntriples": "N-Triples (.nt)",
-    "jsonld": "JSON-LD (.jsonld)",
     "babelon": "Babelon translation table (.babelon.tsv or a TSV with translation_value)",
     "robot": "ROBOT template TSV with `A prop@lang` columns (HPO *.synonyms.tsv)",
     "sssom": "SSSOM mapping table (subject_id, object_id)",
@@ -27,7 +26,6 @@ _BY_SUFFIX = {
     ".rdf": "rdfxml",
     ".ttl": "turtle",
     ".nt": "ntriples",
-    ".jsonld": "jsonld",
 }
 
 

@@ -33,7 +33,8 @@ _OBO_IRI = re.compile(r"^http://purl\.obolibrary\.org/obo/([A-Za-z][A-Za-z0-9]*)
 _WHO_IRI = re.compile(r"^https?://id\.who\.int/icd/entity/(\d+)$")
 _LINE = re.compile(r"line (\d+)", re.I)
 
-RDF_FORMATS = {"rdfxml": "xml", "turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld"}
+# no JSON-LD: rdflib's parser would dereference remote @context URLs
+RDF_FORMATS = {"rdfxml": "xml", "turtle": "turtle", "ntriples": "nt"}
 
 
 def iri_to_curie(graph: Graph, iri: URIRef) -> str:
