@@ -8,9 +8,9 @@ worker is asked for, everything runs in this process.
 from __future__ import annotations
 
 import multiprocessing as mp
-import time
 from collections import Counter
 from collections.abc import Callable
+from multiprocessing import connection
 from pathlib import Path
 
 from corpus.errors import CorpusError
@@ -67,15 +67,20 @@ def write_shards(
         send.close()
         jobs.append((process, receive))
     reported = 0
-    while any(process.is_alive() for process, _ in jobs):
-        time.sleep(POLL_SECONDS)
+    waiting = [receive for _, receive in jobs]
+    while waiting:  # wakes as soon as a worker reports, else every POLL_SECONDS for progress
+        for ready in connection.wait(waiting, timeout=POLL_SECONDS):
+            waiting.remove(ready)
         if progress is not None and counter.value > reported:
             progress(counter.value - reported)
             reported = counter.value
     totals: Counter[str] = Counter()
     for rank, (process, receive) in enumerate(jobs):
         process.join()
-        status, stats, written = receive.recv() if receive.poll() else ("error", "died", None)
+        try:
+            status, stats, written = receive.recv()
+        except EOFError:  # the worker died without a word (killed, out of memory)
+            status, stats, written = "error", "no report", None
         if status != "ok":
             raise CorpusError(f"worker {rank} failed: {stats} (exit code {process.exitcode})")
         source.stats.update(stats)
