@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from corpus.manifest import MANIFEST
-from corpus.plots import write_plots
+from corpus.plots import MIXTURE_PLOT, write_plots
 from corpus.stats import compute_stats, examples
 
 CARD = "README.md"
@@ -72,6 +72,50 @@ def _example(kind: str, row: dict[str, Any]) -> str:
     return f"- `{row['lang']}` · {row['task']} · `{row['source_id']}`\n\n{turns}"
 
 
+def _mixture_section(mixture: dict[str, Any]) -> list[str]:
+    """Target against achieved shares per key, what was repeated and what was left out."""
+    out = ["## Mixture\n"]
+    for kind, summary in mixture.items():
+        unit = summary["unit"]
+        out.append(
+            f"### {kind}\n\nBy `{summary['by']}`, in {unit} counted with `{summary['counter']}`.\n"
+        )
+        rows = [
+            [
+                k["key"],
+                f"{k['target_share']:.4%}",
+                f"{k['share']:.4%}",
+                f"{(k['share'] - k['target_share']) * 100:+.4f} pp",
+                k["tokens"],
+                k["records"],
+                k["repeats"],
+                f"{k['epochs']:.3f}",
+                k["available_tokens"],
+            ]
+            for k in summary["keys"]
+        ]
+        header = [
+            "key",
+            "target",
+            "achieved",
+            "error",
+            unit,
+            "records",
+            "repeats",
+            "epochs",
+            f"available {unit}",
+        ]
+        out.append(_table(header, rows) + "\n")
+        if summary["left_out"]:
+            left = ", ".join(
+                f"{k} ({v['tokens']:,} {unit}, {v['records']:,} records)"
+                for k, v in summary["left_out"].items()
+            )
+            out.append(f"Left out (not in the ratio): {left}.\n")
+    out.append(f"![mixture]({MIXTURE_PLOT})\n")
+    return out
+
+
 def render_card(root: Path, manifest: dict[str, Any], stats: dict[str, Any]) -> str:
     kinds = stats["kinds"]
     est = stats["token_estimator"]
@@ -129,6 +173,9 @@ def render_card(root: Path, manifest: dict[str, Any], stats: dict[str, Any]) -> 
         )
     out.append("\n")
 
+    if manifest.get("mixture"):
+        out.extend(_mixture_section(manifest["mixture"]))
+
     out.append("## Composition\n")
     for kind, data in kinds.items():
         out.append(f"### {kind}\n")
@@ -170,7 +217,8 @@ def render_card(root: Path, manifest: dict[str, Any], stats: dict[str, Any]) -> 
         + "\n"
     )
     for plot in manifest.get("plots", []):
-        out.append(f"![{Path(plot).stem}]({plot})\n")
+        if plot != MIXTURE_PLOT:
+            out.append(f"![{Path(plot).stem}]({plot})\n")
 
     out.append("## Processing\n")
     steps = manifest.get("steps", {})
@@ -207,6 +255,6 @@ def render_card(root: Path, manifest: dict[str, Any], stats: dict[str, Any]) -> 
 def write_card(root: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     """Compute stats from the data, write plots and README.md; return the stats."""
     stats = compute_stats(root)
-    manifest["plots"] = write_plots(root, stats)
+    manifest["plots"] = write_plots(root, stats, manifest.get("mixture"))
     (root / CARD).write_text(render_card(root, manifest, stats), encoding="utf-8")
     return stats

@@ -141,6 +141,94 @@ def build(
 
 
 @app.command()
+def mix(
+    inputs: Annotated[list[Path], typer.Argument(help="Dataset folders built by corpus.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Dataset folder to write.")],
+    ratio: Annotated[
+        str | None,
+        typer.Option(help="Target shares, e.g. en:ko=10:3 (keys not named are left out)."),
+    ] = None,
+    temperature: Annotated[
+        float | None, typer.Option(help="Temperature sampling: shares ∝ p^α over available tokens.")
+    ] = None,
+    unimax: Annotated[
+        bool, typer.Option("--unimax", help="UniMax: uniform budget, capped at --max-epochs.")
+    ] = False,
+    by: Annotated[str, typer.Option(help="Mix by lang, source or dataset.")] = "lang",
+    unit: Annotated[str, typer.Option(help="tokens or docs.")] = "tokens",
+    tokenizer: Annotated[
+        Path | None,
+        typer.Option(help="tokenizer.json (or a folder with one); default: built-in estimate."),
+    ] = None,
+    total_tokens: Annotated[
+        str | None,
+        typer.Option(help="Size of each kind's mix, e.g. 50M; default: largest without repeats."),
+    ] = None,
+    max_epochs: Annotated[
+        float, typer.Option(help="Passes allowed over a key's data (upsampling).")
+    ] = 1.0,
+    kind: Annotated[str | None, typer.Option(help="Only text or only instruct.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the record sampling.")] = 0,
+) -> None:
+    """Mix built datasets at exact shares by language, source or dataset."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from corpus.mixing.mix import MixSpec
+    from corpus.mixing.mix import mix as run_mix
+    from corpus.mixing.ratio import parse_ratio, parse_size
+    from corpus.records import KINDS
+
+    console = Console(stderr=True)
+    try:
+        spec = MixSpec(
+            ratio=parse_ratio(ratio) if ratio else None,
+            temperature=temperature,
+            unimax=unimax,
+            by=by,
+            unit=unit,
+            tokenizer=tokenizer,
+            total=parse_size(total_tokens) if total_tokens else None,
+            max_epochs=max_epochs,
+            kinds=(kind,) if kind else KINDS,
+            seed=seed,
+        )
+        with console.status("mixing…") as status:
+            manifest = run_mix(list(inputs), out, spec, lambda text: status.update(text))
+    except CorpusError as exc:
+        _fail(exc)
+        return
+    for kind_name, summary in manifest["mixture"].items():
+        table = Table(
+            "key",
+            "target",
+            "achieved",
+            summary["unit"],
+            "records",
+            "repeats",
+            "epochs",
+            title=f"{kind_name} (by {summary['by']}, {summary['counter']})",
+        )
+        for k in summary["keys"]:
+            table.add_row(
+                k["key"],
+                f"{k['target_share']:.4%}",
+                f"{k['share']:.4%}",
+                f"{k['tokens']:,}",
+                f"{k['records']:,}",
+                f"{k['repeats']:,}",
+                f"{k['epochs']:.3f}",
+            )
+        for key, left in summary["left_out"].items():
+            table.add_row(
+                key, "left out", "", f"{left['tokens']:,}", f"{left['records']:,}", "", ""
+            )
+        Console().print(table)
+    typer.echo(f"dataset: {out}")
+    typer.echo(f"card:    {out / 'README.md'}")
+
+
+@app.command()
 def card(
     folder: Annotated[Path, typer.Argument(help="A dataset folder built by corpus.")],
 ) -> None:

@@ -8,13 +8,16 @@ from typing import Any
 
 LENGTH_PLOT = "plots/length_histogram.png"
 LANGUAGE_PLOT = "plots/languages.png"
+MIXTURE_PLOT = "plots/mixture.png"
 
 
 def _bin_label(lo: int, hi: int) -> str:
     return f"{lo}+" if hi >= 1 << 62 else f"{lo}-{hi - 1}"
 
 
-def write_plots(root: Path, stats: dict[str, Any]) -> list[str]:
+def write_plots(
+    root: Path, stats: dict[str, Any], mixture: dict[str, Any] | None = None
+) -> list[str]:
     """Write the PNGs (no timestamps in them) and return their paths relative to `root`."""
     import matplotlib
 
@@ -65,4 +68,21 @@ def write_plots(root: Path, stats: dict[str, Any]) -> list[str]:
     fig.subplots_adjust(left=0.12, right=0.98, top=0.9, bottom=0.1)
     fig.savefig(root / LANGUAGE_PLOT, dpi=100, metadata={"Software": None})
     plt.close(fig)
-    return [LENGTH_PLOT, LANGUAGE_PLOT]
+    if not mixture:
+        return [LENGTH_PLOT, LANGUAGE_PLOT]
+
+    fig, axes = plt.subplots(1, len(mixture), figsize=(5 * len(mixture), 4), squeeze=False)
+    for ax, (kind, summary) in zip(axes[0], mixture.items(), strict=True):
+        keys = [k["key"] for k in summary["keys"]]
+        xs = range(len(keys))
+        ax.bar(
+            [x - 0.2 for x in xs], [k["target_share"] for k in summary["keys"]], 0.4, label="target"
+        )
+        ax.bar([x + 0.2 for x in xs], [k["share"] for k in summary["keys"]], 0.4, label="achieved")
+        ax.set_xticks(list(xs), keys)
+        ax.set_title(f"{kind}: share of {summary['unit']}")
+        ax.legend()
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.1, wspace=0.25)
+    fig.savefig(root / MIXTURE_PLOT, dpi=100, metadata={"Software": None})
+    plt.close(fig)
+    return [LENGTH_PLOT, LANGUAGE_PLOT, MIXTURE_PLOT]

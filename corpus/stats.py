@@ -22,7 +22,7 @@ def parquet_files(root: Path, kind: str) -> list[Path]:
     return sorted((root / "data" / kind).glob("*.parquet"))
 
 
-def _content(kind: str) -> pl.Expr:
+def content_expr(kind: str) -> pl.Expr:
     """All text of a record: the document, or every message plus the reasoning."""
     if kind == "text":
         return pl.col("text")
@@ -41,8 +41,8 @@ def _frame(root: Path, kind: str) -> pl.LazyFrame | None:
         "lang",
         "source",
         group.alias("task"),
-        _content(kind).str.count_matches(TOKEN_PATTERN).alias("tokens"),
-        _content(kind).str.len_chars().alias("chars"),
+        content_expr(kind).str.count_matches(TOKEN_PATTERN).alias("tokens"),
+        content_expr(kind).str.len_chars().alias("chars"),
     )
 
 

@@ -59,10 +59,11 @@ def _messages_array(conversations: tuple[list[dict[str, str]], ...]) -> pa.Array
     )
 
 
-class _PartWriter:
-    """Streams rows of one kind into data/KIND/part-NNNNN.parquet, a row group at a time."""
+class PartWriter:
+    """Streams rows of one kind into data/KIND/shard-RANK-NNNNN.parquet, a row group at a
+    time (`number_parts` gives them their final names)."""
 
-    def __init__(self, root: Path, kind: Kind, rank: int) -> None:
+    def __init__(self, root: Path, kind: Kind, rank: int = 0) -> None:
         self.folder = root / "data" / kind
         self.rank = rank
         self.schema = SCHEMAS[kind]
@@ -80,23 +81,28 @@ class _PartWriter:
     def flush(self) -> None:
         if not self.buffer:
             return
-        if self.writer is None or self.rows_in_part >= ROWS_PER_PART:
-            self.close()
-            self.folder.mkdir(parents=True, exist_ok=True)
-            path = self.folder / f"shard-{self.rank:05d}-{self.part:05d}.parquet"
-            self.writer = pq.ParquetWriter(path, self.schema, compression="zstd")
-            self.part += 1
-            self.rows_in_part = 0
         columns = [
             _messages_array(values)
             if field.name == "messages"
             else pa.array(values, type=field.type)
             for values, field in zip(zip(*self.buffer, strict=True), self.schema, strict=True)
         ]
-        self.writer.write_table(pa.Table.from_arrays(columns, schema=self.schema))
-        self.rows_in_part += len(self.buffer)
-        self.rows += len(self.buffer)
         self.buffer = []
+        self.write_table(pa.Table.from_arrays(columns, schema=self.schema))
+
+    def write_table(self, table: pa.Table) -> None:
+        """Append rows that are already Arrow (a mix copies them from other datasets)."""
+        for batch in table.to_batches(max_chunksize=ROWS_PER_GROUP):
+            if self.writer is None or self.rows_in_part >= ROWS_PER_PART:
+                self.close()
+                self.folder.mkdir(parents=True, exist_ok=True)
+                path = self.folder / f"shard-{self.rank:05d}-{self.part:05d}.parquet"
+                self.writer = pq.ParquetWriter(path, self.schema, compression="zstd")
+                self.part += 1
+                self.rows_in_part = 0
+            self.writer.write_table(pa.Table.from_batches([batch], schema=self.schema))
+            self.rows_in_part += batch.num_rows
+            self.rows += batch.num_rows
 
     def close(self) -> None:
         if self.writer is not None:
@@ -115,7 +121,7 @@ class DatasetWriter(PipelineStep):
         self.progress = progress
 
     def run(self, data, rank: int = 0, world_size: int = 1):
-        parts = {kind: _PartWriter(self.root, kind, rank) for kind in KINDS}
+        parts = {kind: PartWriter(self.root, kind, rank) for kind in KINDS}
         unreported = 0
         try:
             for record in data:
