@@ -53,7 +53,7 @@ def compute_stats(root: Path) -> dict[str, Any]:
         frame = _frame(root, kind)
         if frame is None:
             continue
-        data = frame.collect()
+        data = frame.collect(engine="streaming")
         composition = (
             data.group_by("source", "dataset", "lang")
             .agg(pl.len().alias("records"), pl.col("tokens").sum(), pl.col("chars").sum())

@@ -20,6 +20,7 @@ from corpus.tokens import ESTIMATOR, TOKEN_PATTERN
 CACHE = "cache"
 ENCODE_BATCH = 4096
 META_SCHEMA = {"file": pl.String, "row": pl.UInt32, "key": pl.String, "tokens": pl.UInt32}
+COUNT_SCHEMA = {k: META_SCHEMA[k] for k in ("file", "row", "tokens")}
 
 
 @dataclass(frozen=True)
@@ -46,15 +47,18 @@ class TokenCounter:
 
     def counts(self, folder: Path, kind: str) -> pl.DataFrame:
         """(file, row, tokens) for every record of `kind`, from the cache when it is there."""
+        if self.name == "docs":  # one per record: nothing worth caching
+            return pl.concat(
+                [
+                    _ones(str(path.relative_to(folder)), pq.ParquetFile(path).metadata.num_rows)
+                    for path in parquet_files(folder, kind)
+                ]
+            )
         cache = self._cache_path(folder, kind)
         if cache.is_file():
             return pl.read_parquet(cache)
         frames = [self._count_file(folder, path, kind) for path in parquet_files(folder, kind)]
-        counts = (
-            pl.concat(frames)
-            if frames
-            else pl.DataFrame(schema={k: META_SCHEMA[k] for k in ("file", "row", "tokens")})
-        )
+        counts = pl.concat(frames) if frames else pl.DataFrame(schema=COUNT_SCHEMA)
         try:
             cache.parent.mkdir(exist_ok=True)
             counts.write_parquet(cache)
@@ -65,16 +69,12 @@ class TokenCounter:
     def _count_file(self, folder: Path, path: Path, kind: str) -> pl.DataFrame:
         name = str(path.relative_to(folder))
         if self.tokenizer is None:
-            tokens = (
-                pl.lit(1, pl.UInt32)
-                if self.name == "docs"
-                else content_expr(kind).str.count_matches(TOKEN_PATTERN).cast(pl.UInt32)
-            )
+            tokens = content_expr(kind).str.count_matches(TOKEN_PATTERN).cast(pl.UInt32)
             return (
                 pl.scan_parquet(path)
                 .with_row_index("row")
                 .select(pl.lit(name).alias("file"), "row", tokens.alias("tokens"))
-                .collect()
+                .collect(engine="streaming")
             )
         from tokenizers import Tokenizer
 
@@ -87,26 +87,48 @@ class TokenCounter:
             )
         return pl.DataFrame(
             {"file": [name] * len(lengths), "row": range(len(lengths)), "tokens": lengths},
-            schema={k: META_SCHEMA[k] for k in ("file", "row", "tokens")},
+            schema=COUNT_SCHEMA,
         )
 
 
 def metadata(folder: Path, kind: str, key: str, counter: TokenCounter) -> pl.DataFrame:
-    """(file, row, key, tokens) of every record of `kind` in a dataset folder."""
+    """(file, row, key, tokens) of every record of `kind` in a dataset folder.
+
+    File names and keys are categorical and counts are attached by position (both frames
+    follow file order, then row order): about 16 bytes a record, never the text.
+    """
     files = parquet_files(folder, kind)
     if not files:
-        return pl.DataFrame(schema=META_SCHEMA)
+        return pl.DataFrame(schema=META_SCHEMA).cast(
+            {"file": pl.Categorical, "key": pl.Categorical}
+        )
     keys = pl.concat(
         [
             pl.scan_parquet(path)
             .with_row_index("row")
             .select(
-                pl.lit(str(path.relative_to(folder))).alias("file"), "row", pl.col(key).alias("key")
+                pl.lit(str(path.relative_to(folder))).cast(pl.Categorical).alias("file"),
+                "row",
+                pl.col(key).cast(pl.Categorical).alias("key"),
             )
             .collect()
             for path in files
         ]
     )
-    return keys.join(counter.counts(folder, kind), on=["file", "row"], how="left").select(
-        list(META_SCHEMA)
+    counts = counter.counts(folder, kind)
+    if counts.height != keys.height:
+        raise InputError(
+            folder,
+            None,
+            f"token-count cache has {counts.height} rows for {keys.height} records: "
+            f"delete {folder / CACHE} and mix again",
+        )
+    return keys.with_columns(counts["tokens"])
+
+
+def _ones(name: str, rows: int) -> pl.DataFrame:
+    return pl.select(
+        pl.repeat(name, rows, dtype=pl.String).alias("file"),
+        pl.int_range(rows, dtype=pl.UInt32).alias("row"),
+        pl.repeat(1, rows, dtype=pl.UInt32).alias("tokens"),
     )

@@ -14,7 +14,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 from corpus.mixing.budget import exact_budget, temperature_shares, unimax_budget
 from corpus.mixing.counts import TokenCounter, metadata
@@ -128,17 +130,28 @@ def plan(inputs: list[Path], spec: MixSpec, counter: TokenCounter) -> list[KindP
 def write_selection(inputs: list[Path], plan_: KindPlan, root: Path) -> int:
     """Copy the chosen rows, epoch by epoch so repeats of a record are not adjacent."""
     writer = PartWriter(root, plan_.kind)  # type: ignore[arg-type]
-    selection = plan_.selection.sort("input", "file", "row")
+    selection = plan_.selection.with_columns(pl.col("file").cast(pl.String)).sort(
+        "input", "file", "row"
+    )
     epochs = int(selection["copies"].max() or 0)
     try:
         for epoch in range(epochs):
             wanted = selection.filter(pl.col("copies") > epoch)
             for (index, name), rows in wanted.group_by(["input", "file"], maintain_order=True):
-                table = pq.read_table(inputs[index] / name)
-                writer.write_table(table.take(rows["row"].to_arrow()))
+                _copy_rows(pq.ParquetFile(inputs[index] / name), rows["row"].to_numpy(), writer)
     finally:
         writer.close()
     return writer.rows
+
+
+def _copy_rows(source: pq.ParquetFile, rows: np.ndarray, writer: PartWriter) -> None:
+    """Copy sorted row numbers from one parquet file, a row group at a time (bounded memory)."""
+    ends = np.cumsum([source.metadata.row_group(i).num_rows for i in range(source.num_row_groups)])
+    groups = np.searchsorted(ends, rows, side="right")
+    for group in np.unique(groups):
+        start = ends[group - 1] if group else 0
+        local = rows[groups == group] - start
+        writer.write_table(source.read_row_group(int(group)).take(pa.array(local)))
 
 
 def _manifest_hash(folder: Path) -> str:
