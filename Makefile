@@ -34,6 +34,8 @@ lint: $(VENV)/.full
 cards: $(VENV)/.core
 	$(BIN)/corpus build --source hetop --out build/hetop-default
 	cp build/hetop-default/README.md data_cards/hetop-default.md
+	$(BIN)/corpus mix build/hetop-default --ratio en:fr=1:1 --out build/mix-en-fr
+	cp build/mix-en-fr/README.md data_cards/mix-en-fr.md
 
 bench: $(VENV)/.full
 	$(BIN)/python bench/hetop_build.py

@@ -154,8 +154,11 @@ def _copy_rows(source: pq.ParquetFile, rows: np.ndarray, writer: PartWriter) -> 
         writer.write_table(source.read_row_group(int(group)).take(pa.array(local)))
 
 
-def _manifest_hash(folder: Path) -> str:
-    return hashlib.sha256((folder / MANIFEST).read_bytes()).hexdigest()
+def dataset_fingerprint(manifest: dict[str, Any]) -> str:
+    """sha256 of an input's manifest without its build time: the same inputs, options and
+    versions give the same fingerprint, so a mix's card only changes when its inputs do."""
+    stable = {k: v for k, v in manifest.items() if k != "built_at"}
+    return hashlib.sha256(json.dumps(stable, sort_keys=True).encode()).hexdigest()
 
 
 def _summary(plan_: KindPlan, spec: MixSpec, counter: TokenCounter) -> dict[str, Any]:
@@ -198,7 +201,7 @@ def mix(
             "inputs": [
                 {
                     "path": str(folder),
-                    "sha256": _manifest_hash(folder),
+                    "sha256": dataset_fingerprint(m),
                     "size": (folder / MANIFEST).stat().st_size,
                     "format": f"dataset ({m.get('source', '?')})",
                     "counts": m.get("counts", {}),
