@@ -162,7 +162,10 @@ def mix(
     ] = None,
     total_tokens: Annotated[
         str | None,
-        typer.Option(help="Size of each kind's mix, e.g. 50M; default: largest without repeats."),
+        typer.Option(
+            help="Size of each kind's mix in --unit (tokens or records), e.g. 50M; "
+            "default: the largest mix within --max-epochs."
+        ),
     ] = None,
     max_epochs: Annotated[
         float, typer.Option(help="Passes allowed over a key's data (upsampling).")

@@ -29,7 +29,7 @@ from corpus.manifest import MANIFEST, now_utc, package_versions, read_manifest, 
 from corpus.records import KINDS
 from corpus.writer import PartWriter, atomic_output, number_parts
 
-KEY_COLUMNS = {"lang": "lang", "source": "source", "dataset": "dataset"}
+MIX_KEYS = ("lang", "source", "dataset")  # record columns a mix can balance
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,8 @@ class MixSpec:
         modes = sum([self.ratio is not None, self.temperature is not None, self.unimax])
         if modes != 1:
             raise OptionError("give exactly one of --ratio, --temperature, --unimax")
-        if self.by not in KEY_COLUMNS:
-            raise OptionError(f"--by {self.by!r}: expected one of {', '.join(KEY_COLUMNS)}")
+        if self.by not in MIX_KEYS:
+            raise OptionError(f"--by {self.by!r}: expected one of {', '.join(MIX_KEYS)}")
         if self.unit not in ("tokens", "docs"):
             raise OptionError(f"--unit {self.unit!r}: expected tokens or docs")
         if self.max_epochs < 1:
@@ -103,7 +103,7 @@ def plan(inputs: list[Path], spec: MixSpec, counter: TokenCounter) -> list[KindP
     plans = []
     for kind in spec.kinds:
         frames = [
-            metadata(folder, kind, KEY_COLUMNS[spec.by], counter).with_columns(
+            metadata(folder, kind, spec.by, counter).with_columns(
                 pl.lit(index, pl.UInt16).alias("input")
             )
             for index, folder in enumerate(inputs)
@@ -127,10 +127,10 @@ def plan(inputs: list[Path], spec: MixSpec, counter: TokenCounter) -> list[KindP
     return plans
 
 
-def write_selection(inputs: list[Path], plan_: KindPlan, root: Path) -> int:
+def write_selection(inputs: list[Path], kind_plan: KindPlan, root: Path) -> int:
     """Copy the chosen rows, epoch by epoch so repeats of a record are not adjacent."""
-    writer = PartWriter(root, plan_.kind)  # type: ignore[arg-type]
-    selection = plan_.selection.with_columns(pl.col("file").cast(pl.String)).sort(
+    writer = PartWriter(root, kind_plan.kind)  # type: ignore[arg-type]
+    selection = kind_plan.selection.with_columns(pl.col("file").cast(pl.String)).sort(
         "input", "file", "row"
     )
     epochs = int(selection["copies"].max() or 0)
@@ -161,10 +161,10 @@ def dataset_fingerprint(manifest: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(stable, sort_keys=True).encode()).hexdigest()
 
 
-def _summary(plan_: KindPlan, spec: MixSpec, counter: TokenCounter) -> dict[str, Any]:
-    total = sum(o.tokens for o in plan_.outcomes)
+def _summary(kind_plan: KindPlan, spec: MixSpec, counter: TokenCounter) -> dict[str, Any]:
+    total = sum(o.tokens for o in kind_plan.outcomes)
     keys = []
-    for outcome in plan_.outcomes:
+    for outcome in kind_plan.outcomes:
         row = asdict(outcome)
         row["target_tokens"] = round(outcome.target_tokens, 1)
         row["share"] = outcome.tokens / total if total else 0.0
@@ -175,7 +175,7 @@ def _summary(plan_: KindPlan, spec: MixSpec, counter: TokenCounter) -> dict[str,
         "counter": counter.name,
         "by": spec.by,
         "keys": keys,
-        "left_out": plan_.left_out,
+        "left_out": kind_plan.left_out,
     }
 
 
@@ -189,10 +189,10 @@ def mix(
     plans = plan(inputs, spec, counter)
     with atomic_output(out) as tmp:
         counts = {}
-        for plan_ in plans:
+        for kind_plan in plans:
             if progress is not None:
-                progress(f"writing {plan_.kind}")
-            counts[plan_.kind] = write_selection(inputs, plan_, tmp)
+                progress(f"writing {kind_plan.kind}")
+            counts[kind_plan.kind] = write_selection(inputs, kind_plan, tmp)
         number_parts(tmp)
         licenses = {json.dumps(x, sort_keys=True) for m in manifests for x in m.get("licenses", [])}
         manifest: dict[str, Any] = {
