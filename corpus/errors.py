@@ -18,6 +18,9 @@ class InputError(CorpusError):
         self.message = message
         super().__init__(self.location() + ": " + message)
 
+    def __reduce__(self):  # picklable, so a worker process can hand it to the parent
+        return (InputError, (self.path, self.line, self.message))
+
     def location(self) -> str:
         return f"{self.path}:{self.line}" if self.line else self.path
 

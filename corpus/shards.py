@@ -19,8 +19,6 @@ from corpus.sources import Source
 from corpus.writer import DatasetWriter, number_parts
 
 POLL_SECONDS = 0.1
-# below this many work items per worker, forking costs more than it saves
-MIN_ITEMS_PER_WORKER = 5_000
 
 
 def _worker(source: Source, root: Path, rank: int, world_size: int, conn, counter) -> None:
@@ -33,7 +31,9 @@ def _worker(source: Source, root: Path, rank: int, world_size: int, conn, counte
         writer = DatasetWriter(root, advance)
         run_pipeline([source, writer], rank, world_size)
         conn.send(("ok", dict(Counter(source.stats) - before), dict(writer.stats)))
-    except BaseException as exc:  # reported to the parent, which raises it
+    except CorpusError as exc:  # the user's to fix: the parent raises it as it is
+        conn.send(("error", exc, None))
+    except BaseException as exc:  # a bug: the parent says which worker and what
         conn.send(("error", f"{type(exc).__name__}: {exc}", None))
     finally:
         conn.close()
@@ -47,9 +47,7 @@ def write_shards(
 ) -> Counter[str]:
     """Write all records of `source` under `root`; returns the writer's counts."""
     source.prepare()
-    items = source.work_items()
-    if items:
-        workers = min(workers, max(1, items // MIN_ITEMS_PER_WORKER))
+    workers = min(workers, max(1, source.work_items() // source.min_items_per_worker))
     if workers <= 1 or "fork" not in mp.get_all_start_methods():
         writer = DatasetWriter(root, progress)
         run_pipeline([source, writer])
@@ -82,7 +80,9 @@ def write_shards(
         except EOFError:  # the worker died without a word (killed, out of memory)
             status, stats, written = "error", "no report", None
         if status != "ok":
-            raise CorpusError(f"worker {rank} failed: {stats} (exit code {process.exitcode})")
+            if isinstance(stats, CorpusError):
+                raise stats
+            raise RuntimeError(f"worker {rank} failed: {stats} (exit code {process.exitcode})")
         source.stats.update(stats)
         totals.update(written)
     if progress is not None and counter.value > reported:

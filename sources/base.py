@@ -70,6 +70,8 @@ class Source(PipelineStep):
     description: ClassVar[str]
     formats: ClassVar[dict[str, str]]
     limitations: ClassVar[tuple[str, ...]] = ()  # for the card: what users of the data must know
+    # below this many work items per worker, forking a worker costs more than it saves
+    min_items_per_worker: ClassVar[int] = 1
 
     def __init__(self, inputs: list[InputFile], options: SourceOptions) -> None:
         super().__init__()
@@ -80,8 +82,8 @@ class Source(PipelineStep):
         """Work done once before the records are sharded over workers (e.g. read a graph)."""
 
     def work_items(self) -> int:
-        """How many units `run` splits over workers (after `prepare`); 0 when unknown."""
-        return 0
+        """How many units `run` can split over workers (after `prepare`); 1: not splittable."""
+        return 1
 
     @classmethod
     def default_inputs(cls) -> list[InputFile]:

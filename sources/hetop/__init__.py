@@ -40,6 +40,7 @@ class HetopSource(Source):
         "multi-terminology ontologies: OBO, OWL/RDF/SKOS, translation and code tables, mappings"
     )
     formats = FORMATS
+    min_items_per_worker = 5_000  # concepts
     limitations = (
         "Text and instructions are verbalized from templates: fluent but repetitive; mix with "
         "natural text before pretraining.",

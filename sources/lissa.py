@@ -1,0 +1,424 @@
+"""lissa: PubMed/MEDLINE citation XML (LiSSa-like literature metadata) -> text and instructions.
+
+Both layouts (`PubmedArticleSet/PubmedArticle/MedlineCitation` and the older
+`MedlineCitationSet/MedlineCitation`), `.xml` or gzip, streamed with lxml `iterparse`: each
+citation is cleared once read, so memory stays flat whatever the file size.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from corpus.sources import register
+from corpus.sources.base import InputFile, Source
+from lxml import etree
+
+from corpus.errors import CorpusError, InputError
+from corpus.pipeline import shard_bounds
+from corpus.records import InstructRecord, Record, TextRecord, user_assistant
+from corpus.safe_xml import check_prolog
+from corpus.textio import open_binary
+
+SOURCE = "lissa"
+LICENSE = "NLM-PubMed"  # NLM terms; abstracts may be copyrighted by their publishers
+
+# MEDLINE's ISO 639-2/B article languages -> BCP-47
+LANGUAGES = {
+    "eng": "en",
+    "fre": "fr",
+    "ger": "de",
+    "spa": "es",
+    "ita": "it",
+    "por": "pt",
+    "kor": "ko",
+    "jpn": "ja",
+    "chi": "zh",
+    "rus": "ru",
+    "pol": "pl",
+    "dut": "nl",
+    "swe": "sv",
+    "dan": "da",
+    "nor": "no",
+    "fin": "fi",
+    "cze": "cs",
+    "hun": "hu",
+    "tur": "tr",
+    "gre": "el",
+    "heb": "he",
+    "ara": "ar",
+    "per": "fa",
+    "ukr": "uk",
+    "rum": "ro",
+    "hrv": "hr",
+    "srp": "sr",
+    "slv": "sl",
+    "slo": "sk",
+    "bul": "bg",
+    "lit": "lt",
+    "lav": "lv",
+    "est": "et",
+    "ice": "is",
+    "vie": "vi",
+    "tha": "th",
+    "ind": "id",
+    "may": "ms",
+    "cat": "ca",
+    "afr": "af",
+    "epo": "eo",
+    "lat": "la",
+}
+_PLACEHOLDER_TITLE = re.compile(
+    r"^\W*(not available|in process citation|this article is not available|untitled|no title)\W*$",
+    re.I,
+)
+_PLACEHOLDER_ABSTRACT = re.compile(
+    r"^\W*(abstract available from the publisher|no abstract( available)?|not available)\W*$", re.I
+)
+
+PROMPTS = {
+    "en": {
+        "title": [
+            "Write a title for this medical abstract.\n\n{abstract}",
+            "Suggest a concise scientific title for the following abstract:\n\n{abstract}",
+        ],
+        "mesh": [
+            "Which MeSH headings index this article?\n\n{title}\n\n{abstract}",
+            "List the MeSH descriptors for this citation (major topics marked with *)."
+            "\n\n{title}\n\n{abstract}",
+        ],
+        "translate": ["Translate this article title from {source} into {target}: {title}"],
+    },
+    "fr": {
+        "title": ["Proposez un titre pour ce résumé médical.\n\n{abstract}"],
+        "mesh": ["Quels descripteurs MeSH indexent cet article ?\n\n{title}\n\n{abstract}"],
+        "translate": ["Traduisez ce titre d'article du {source} vers le {target} : {title}"],
+    },
+    "es": {
+        "title": ["Proponga un título para este resumen médico.\n\n{abstract}"],
+        "mesh": ["¿Qué descriptores MeSH indexan este artículo?\n\n{title}\n\n{abstract}"],
+        "translate": ["Traduzca este título de artículo del {source} al {target}: {title}"],
+    },
+    "de": {
+        "title": [
+            "Formulieren Sie einen Titel für diese medizinische Zusammenfassung.\n\n{abstract}"
+        ],
+        "mesh": ["Welche MeSH-Schlagwörter beschreiben diesen Artikel?\n\n{title}\n\n{abstract}"],
+        "translate": ["Übersetzen Sie diesen Artikeltitel ({source} → {target}): {title}"],
+    },
+}
+LANGUAGE_NAMES = {
+    "en": {
+        "en": "English",
+        "fr": "French",
+        "de": "German",
+        "es": "Spanish",
+        "it": "Italian",
+        "pl": "Polish",
+        "pt": "Portuguese",
+        "ko": "Korean",
+        "ja": "Japanese",
+        "ru": "Russian",
+    },
+    "fr": {"en": "anglais", "fr": "français", "de": "allemand", "es": "espagnol", "it": "italien"},
+    "es": {"en": "inglés", "fr": "francés", "de": "alemán", "es": "español", "it": "italiano"},
+    "de": {
+        "en": "Englisch",
+        "fr": "Französisch",
+        "de": "Deutsch",
+        "es": "Spanisch",
+        "it": "Italienisch",
+    },
+}
+
+
+@dataclass
+class Citation:
+    """What one MEDLINE citation says, before any record is made."""
+
+    pmid: str
+    line: int
+    title: str = ""
+    abstract: str = ""
+    languages: list[str] = field(default_factory=list)
+    vernacular_title: str = ""
+    other_abstracts: list[tuple[str, str]] = field(default_factory=list)
+    mesh: list[dict[str, object]] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    journal: str = ""
+    year: str = ""
+    publication_types: list[str] = field(default_factory=list)
+
+    @property
+    def article_lang(self) -> str | None:
+        """The first non-English article language (the vernacular title's), if known."""
+        for code in self.languages:
+            lang = LANGUAGES.get(code)
+            if lang and lang != "en":
+                return lang
+        return None
+
+
+def _text(element: etree._Element | None) -> str:
+    return " ".join("".join(element.itertext()).split()) if element is not None else ""
+
+
+def _abstract(element: etree._Element | None) -> str:
+    """Structured abstracts keep their section labels: 'BACKGROUND: …\\nMETHODS: …'."""
+    if element is None:
+        return ""
+    parts = []
+    for section in element.iterfind("AbstractText"):
+        body = _text(section)
+        label = section.get("Label")
+        if body:
+            parts.append(f"{label.strip().upper()}: {body}" if label else body)
+    return "\n".join(parts)
+
+
+def english_title(title: str) -> str:
+    """MEDLINE brackets translated titles: '[Vaccines are drugs].' -> 'Vaccines are drugs.'"""
+    stripped = title.strip()
+    if stripped.startswith("["):
+        end = stripped.rfind("]")
+        if end > 0 and len(stripped) - end <= 2:
+            inner = stripped[1:end].strip()
+            return inner if inner.endswith((".", "?", "!")) else inner + "."
+    return stripped
+
+
+def parse_citation(element: etree._Element) -> Citation:
+    article = element.find("Article")
+    citation = Citation(pmid=(element.findtext("PMID") or "").strip(), line=element.sourceline or 0)
+    if article is None:
+        return citation
+    citation.title = english_title(_text(article.find("ArticleTitle")))
+    citation.abstract = _abstract(article.find("Abstract"))
+    citation.languages = [(x.text or "").strip().lower() for x in article.iterfind("Language")]
+    citation.vernacular_title = _text(article.find("VernacularTitle"))
+    for other in element.iterfind("OtherAbstract"):
+        code = (other.get("Language") or "").lower()
+        body = _abstract(other)
+        if body and code in LANGUAGES:
+            citation.other_abstracts.append((LANGUAGES[code], body))
+    for heading in element.iterfind("MeshHeadingList/MeshHeading"):
+        descriptor = heading.find("DescriptorName")
+        if descriptor is None:
+            continue
+        qualifiers = heading.findall("QualifierName")
+        citation.mesh.append(
+            {
+                "descriptor": _text(descriptor),
+                "major": descriptor.get("MajorTopicYN") == "Y"
+                or any(q.get("MajorTopicYN") == "Y" for q in qualifiers),
+                "qualifiers": [_text(q) for q in qualifiers],
+            }
+        )
+    citation.keywords = [_text(k) for k in element.iterfind("KeywordList/Keyword") if _text(k)]
+    journal = article.find("Journal")
+    if journal is not None:
+        citation.journal = _text(journal.find("Title"))
+        date = journal.find("JournalIssue/PubDate")
+        if date is not None:
+            year = date.findtext("Year") or (date.findtext("MedlineDate") or "")[:4]
+            citation.year = year.strip()
+    citation.publication_types = [
+        _text(p) for p in article.iterfind("PublicationTypeList/PublicationType")
+    ]
+    return citation
+
+
+def iter_citations(path: Path) -> Iterator[Citation]:
+    """Stream citations; each record element is cleared (and dropped from the root) once read."""
+    check_prolog(path)
+    with open_binary(path) as handle:
+        events = etree.iterparse(
+            handle,
+            events=("end",),
+            tag="MedlineCitation",
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+            remove_comments=True,
+        )
+        try:
+            for _, element in events:
+                yield parse_citation(element)
+                record = element
+                while record.getparent() is not None and record.getparent().getparent() is not None:
+                    record = record.getparent()  # PubmedArticle wraps MedlineCitation
+                record.clear()
+                parent = record.getparent()
+                while parent is not None and record.getprevious() is not None:
+                    del parent[0]
+        except etree.XMLSyntaxError as exc:
+            raise InputError(path, exc.lineno, f"invalid XML: {exc.msg}") from None
+        except (EOFError, OSError, zlib.error) as exc:
+            raise InputError(path, None, f"truncated or corrupt gzip data ({exc})") from None
+
+
+def _pick(options: list[str], seed: int, *key: str) -> tuple[int, str]:
+    index = zlib.crc32("\x1f".join((str(seed), *key)).encode()) % len(options)
+    return index, options[index]
+
+
+def _mesh_answer(mesh: list[dict[str, object]]) -> str:
+    lines = []
+    for heading in mesh:
+        name = str(heading["descriptor"])
+        qualifiers = heading["qualifiers"]
+        if qualifiers:
+            name += "/" + "/".join(qualifiers)  # type: ignore[arg-type]
+        lines.append(("*" if heading["major"] else "") + name)
+    return "\n".join(lines)
+
+
+@register
+class LissaSource(Source):
+    name = "lissa"
+    description = "literature metadata: PubMed/MEDLINE XML (.xml, .xml.gz), every language present"
+    formats: ClassVar[dict[str, str]] = {
+        "medline": "PubmedArticleSet or MedlineCitationSet XML, optionally gzip"
+    }
+    limitations = (
+        "Only what MEDLINE holds: titles and abstracts, no full text.",
+        "A vernacular title's language is the article's language as MEDLINE records it.",
+        "Abstracts may be copyrighted by their publishers: check before redistributing.",
+    )
+
+    @classmethod
+    def default_inputs(cls) -> list[InputFile]:
+        raise CorpusError("lissa has no embedded default yet: pass --input FILE.xml[.gz]")
+
+    def work_items(self) -> int:
+        return 1 if self.options.limit is not None else len(self.inputs)
+
+    def run(self, data=None, rank: int = 0, world_size: int = 1) -> Iterator[Record]:
+        """This rank's contiguous block of input files (so any number of workers gives the
+        records of one, in the same order); --limit runs on one worker."""
+        done = 0
+        start, stop = shard_bounds(len(self.inputs), rank, world_size)
+        for item in self.inputs[start:stop]:
+            for citation in iter_citations(item.path):
+                if self.options.limit is not None and done >= self.options.limit:
+                    return
+                self.stat_update("citations")
+                yield from self.records(citation)
+                done += 1
+
+    def _keep(self, lang: str) -> bool:
+        return self.options.langs is None or lang in self.options.langs
+
+    def _text_record(self, citation: Citation, lang: str, text: str, part: str) -> TextRecord:
+        self.stat_update(f"text_{lang}")
+        meta = {
+            "pmid": citation.pmid,
+            "part": part,
+            "journal": citation.journal,
+            "year": citation.year,
+            "languages": citation.languages,
+            "mesh": citation.mesh,
+            "keywords": citation.keywords,
+            "publication_types": citation.publication_types,
+        }
+        return TextRecord(
+            text=text,
+            lang=lang,
+            source=SOURCE,
+            dataset="medline",
+            source_id=citation.pmid,
+            license=self.options.license or LICENSE,
+            meta=meta,
+        )
+
+    def _ask(self, citation: Citation, lang: str, task: str, kind: str, answer: str, **values: str):
+        index, template = _pick(PROMPTS[lang][kind], self.options.seed, citation.pmid, kind, lang)
+        self.stat_update(f"instruct_{task}_{lang}")
+        return InstructRecord(
+            messages=user_assistant(template.format(**values), answer),
+            lang=lang,
+            source=SOURCE,
+            dataset="medline",
+            source_id=citation.pmid,
+            license=self.options.license or LICENSE,
+            task=task,
+            meta={"pmid": citation.pmid, "template": f"{kind}.{index}"},
+        )
+
+    def records(self, citation: Citation) -> Iterator[Record]:
+        title_ok = bool(citation.title) and not _PLACEHOLDER_TITLE.match(citation.title)
+        abstract_ok = bool(citation.abstract) and not _PLACEHOLDER_ABSTRACT.match(citation.abstract)
+        if not title_ok:
+            self.stat_update("dropped_placeholder_title")
+        elif not abstract_ok:
+            self.stat_update(
+                "dropped_no_abstract" if not citation.abstract else "dropped_placeholder_abstract"
+            )
+        elif self._keep("en"):
+            yield self._text_record(
+                citation, "en", f"{citation.title}\n\n{citation.abstract}", "title+abstract"
+            )
+            yield self._ask(
+                citation, "en", "title", "title", citation.title, abstract=citation.abstract
+            )
+            if citation.mesh:
+                yield self._ask(
+                    citation,
+                    "en",
+                    "mesh",
+                    "mesh",
+                    _mesh_answer(citation.mesh),
+                    title=citation.title,
+                    abstract=citation.abstract,
+                )
+        yield from self._other_languages(citation, title_ok)
+
+    def _other_languages(self, citation: Citation, title_ok: bool) -> Iterator[Record]:
+        lang = citation.article_lang
+        vernacular = citation.vernacular_title
+        others = {
+            code: body
+            for code, body in citation.other_abstracts
+            if not _PLACEHOLDER_ABSTRACT.match(body)
+        }
+        dropped = len(citation.other_abstracts) - len(others)
+        if dropped:
+            self.stat_update("dropped_placeholder_other_abstract", dropped)
+        if vernacular and lang is None:
+            self.stat_update("dropped_vernacular_language_unknown")
+        if vernacular and lang is not None and self._keep(lang):
+            body = others.pop(lang, "")
+            yield self._text_record(citation, lang, f"{vernacular}\n\n{body}".strip(), "vernacular")
+            if title_ok:
+                yield from self._translations(citation, lang)
+        for code, body in others.items():
+            if self._keep(code):
+                yield self._text_record(citation, code, body, "other_abstract")
+
+    def _translations(self, citation: Citation, lang: str) -> Iterator[Record]:
+        pairs = (
+            (lang, "en", citation.vernacular_title, citation.title),
+            ("en", lang, citation.title, citation.vernacular_title),
+        )
+        for source, target, title, answer in pairs:
+            prompt_lang = source if source in PROMPTS else target if target in PROMPTS else None
+            if prompt_lang is None or not self._keep(source) or not self._keep(target):
+                continue
+            names = LANGUAGE_NAMES.get(prompt_lang, {})
+            record = self._ask(
+                citation,
+                prompt_lang,
+                "translation",
+                "translate",
+                answer,
+                title=title,
+                source=names.get(source, source),
+                target=names.get(target, target),
+            )
+            record.meta.update(source_lang=source, target_lang=target)
+            yield record

@@ -1,0 +1,195 @@
+"""lissa on the real MEDLINE samples: counts against lxml, languages, instructions, bad input."""
+
+import gzip
+import json
+
+import pyarrow.parquet as pq
+import pytest
+from corpus.sources.lissa import LANGUAGES, english_title, iter_citations
+from lxml import etree
+
+from tests.conftest import DATA, run_cli
+
+LITERATURE = DATA / "literature"
+FILES = ["medsamp2006_sample.xml", "medline16n0902_sample.xml.gz", "pubmed-29768149.xml"]
+
+
+def parse(name):
+    path = LITERATURE / name
+    data = gzip.decompress(path.read_bytes()) if name.endswith(".gz") else path.read_bytes()
+    return etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+
+
+@pytest.fixture(scope="module")
+def literature(tmp_path_factory):
+    out = tmp_path_factory.mktemp("lit") / "lit"
+    args = ["build", "--source", "lissa", "--out", out]
+    for name in FILES:
+        args += ["--input", LITERATURE / name]
+    result = run_cli(*args)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def rows(folder, kind):
+    return pq.read_table(folder / "data" / kind).to_pylist()
+
+
+def test_counts_match_lxml_minus_counted_drops(literature):
+    citations = sum(len(parse(name).findall(".//MedlineCitation")) for name in FILES)
+    steps = json.loads((literature / "manifest.json").read_text())["steps"]["lissa"]
+    assert steps["citations"] == citations == 364
+    english = [r for r in rows(literature, "text") if r["lang"] == "en"]
+    dropped = sum(
+        v
+        for k, v in steps.items()
+        if k in ("dropped_no_abstract", "dropped_placeholder_title", "dropped_placeholder_abstract")
+    )
+    assert len(english) == citations - dropped
+    with_abstract = sum(
+        1
+        for name in FILES
+        for c in parse(name).iter("MedlineCitation")
+        if c.find("Article/Abstract") is not None
+        and "".join(c.find("Article/Abstract").itertext()).strip()
+    )
+    assert len(english) == with_abstract  # no placeholder titles among these samples
+
+
+def test_vernacular_titles_become_records_in_their_language(literature):
+    text = rows(literature, "text")
+    by_lang = {}
+    for record in text:
+        by_lang.setdefault(record["lang"], []).append(record["text"])
+    assert any(t.startswith("Célébration du CL Anniversaire") for t in by_lang["fr"])
+    assert any(t.startswith("Fisiopatología de las modificaciones") for t in by_lang["es"])
+    assert any(t.startswith("Wpływ przebiegu rozwoju") for t in by_lang["pl"])
+    italian = sum(
+        1
+        for c in parse("medline16n0902_sample.xml.gz").iter("MedlineCitation")
+        if c.findtext("Article/VernacularTitle") and c.findtext("Article/Language") == "ita"
+    )
+    assert len(by_lang["it"]) == italian == 18
+    assert "ko" not in by_lang  # the Korean-language record has only an English title
+    steps = json.loads((literature / "manifest.json").read_text())["steps"]["lissa"]
+    assert steps["dropped_vernacular_language_unknown"] == 1  # Language "und"
+
+
+def test_structured_abstracts_keep_labels_and_placeholders_are_dropped(literature):
+    text = {r["source_id"]: r["text"] for r in rows(literature, "text") if r["lang"] == "en"}
+    assert "BACKGROUND: " in text["29768149"] and "\nMETHODS: " in text["29768149"]
+    assert not any(
+        "Abstract available from the publisher" in r["text"] for r in rows(literature, "text")
+    )
+
+
+def test_instructions_title_mesh_and_translation(literature):
+    citation = next(
+        c
+        for c in parse("medsamp2006_sample.xml").iter("MedlineCitation")
+        if c.findtext("PMID") == "10540283"
+    )
+    instruct = [r for r in rows(literature, "instruct") if r["source_id"] == "10540283"]
+    by_task = {r["task"]: r["messages"] for r in instruct}
+    assert by_task["title"][1]["content"] == citation.findtext("Article/ArticleTitle")
+    descriptors = [
+        h.findtext("DescriptorName") for h in citation.iterfind("MeshHeadingList/MeshHeading")
+    ]
+    answer = by_task["mesh"][1]["content"].splitlines()
+    assert [line.lstrip("*").split("/")[0] for line in answer] == descriptors
+    pairs = [r for r in rows(literature, "instruct") if r["task"] == "translation"]
+    french = [r for r in pairs if json.loads(r["meta"])["source_lang"] == "fr"]
+    assert french and french[0]["lang"] == "fr"
+    assert french[0]["messages"][1]["content"].startswith("150th Anniversary Celebration")
+
+
+def test_english_title_unbrackets_translated_titles():
+    assert english_title("[Vaccines are drugs].") == "Vaccines are drugs."
+    assert english_title("[Effect of growth on disease]") == "Effect of growth on disease."
+    assert (
+        english_title("Hyperpolarized [2-13C]dihydroxyacetone.")
+        == "Hyperpolarized [2-13C]dihydroxyacetone."
+    )
+
+
+def test_streaming_clears_records(tmp_path):
+    """Every citation element is emptied once read: the tree never holds more than one."""
+    citations = list(iter_citations(LITERATURE / "medsamp2006_sample.xml"))
+    assert len(citations) == 63 and all(c.pmid for c in citations)
+    assert {LANGUAGES.get(code) for c in citations for code in c.languages} >= {
+        "en",
+        "fr",
+        "de",
+        "ko",
+    }
+
+
+def test_same_build_twice_is_identical(tmp_path, literature):
+    out = tmp_path / "again"
+    args = ["build", "--source", "lissa", "--out", out]
+    for name in FILES:
+        args += ["--input", LITERATURE / name]
+    assert run_cli(*args).returncode == 0
+    for kind in ("text", "instruct"):
+        assert pq.read_table(out / "data" / kind).equals(pq.read_table(literature / "data" / kind))
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "message"),
+    [
+        ("<MedlineCitationSet>\n<MedlineCitation>\n<PMID>1</PMID>\n</Oops>\n", 4, "invalid XML"),
+        (
+            '<?xml version="1.0"?>\n<!DOCTYPE x [\n<!ENTITY e SYSTEM "file:///etc/hostname">\n]>\n<x>&e;</x>\n',
+            3,
+            "external entity",
+        ),
+    ],
+)
+def test_bad_xml_fails_with_its_line(tmp_path, content, line, message):
+    bad = tmp_path / "bad.xml"
+    bad.write_text(content)
+    result = run_cli("build", "--source", "lissa", "--input", bad, "--out", tmp_path / "out")
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {bad}:{line}: ") and message in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_truncated_gzip_fails_cleanly(tmp_path):
+    data = (LITERATURE / "medline16n0902_sample.xml.gz").read_bytes()
+    bad = tmp_path / "cut.xml.gz"
+    bad.write_bytes(data[: len(data) // 2])
+    result = run_cli("build", "--source", "lissa", "--input", bad, "--out", tmp_path / "out")
+    assert result.returncode == 2 and "truncated or corrupt gzip" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_workers_give_the_same_records(tmp_path, literature):
+    out = tmp_path / "one"
+    args = ["build", "--source", "lissa", "--workers", "1", "--out", out]
+    for name in FILES:
+        args += ["--input", LITERATURE / name]
+    assert run_cli(*args).returncode == 0
+    for kind in ("text", "instruct"):  # the module build ran with one worker per CPU
+        assert pq.read_table(out / "data" / kind).equals(pq.read_table(literature / "data" / kind))
+
+
+def test_an_error_in_a_worker_reaches_the_user_unchanged(tmp_path):
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<MedlineCitationSet>\n<MedlineCitation>\n</Oops>\n")
+    result = run_cli(
+        "build",
+        "--source",
+        "lissa",
+        "--workers",
+        "2",
+        "--input",
+        LITERATURE / FILES[0],
+        "--input",
+        bad,
+        "--out",
+        tmp_path / "out",
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {bad}:3: invalid XML"), result.stderr
+    assert not (tmp_path / "out").exists()
