@@ -9,7 +9,9 @@ from typing import Any
 
 from corpus import __version__
 from corpus.card import write_card
+from corpus.filters import FilterOptions, make_filters
 from corpus.manifest import now_utc, package_versions, write_manifest
+from corpus.records import KINDS
 from corpus.shards import write_shards
 from corpus.sources import InputFile, SourceOptions, get_source
 from corpus.textio import check_exists, sha256_of
@@ -39,11 +41,15 @@ def build(
     options: SourceOptions,
     progress: Callable[[int], None] | None = None,
     workers: int = 1,
+    filters: FilterOptions | None = None,
 ) -> BuildResult:
-    """Read, verbalize and write on `workers` local processes; then stats, card, manifest."""
+    """Read, filter and write on `workers` local processes; then stats, card, manifest."""
     source = get_source(source_name)(inputs, options)
+    filters = filters or FilterOptions()
     with atomic_output(out) as tmp:
-        written = write_shards(source, tmp, workers, progress)
+        steps = write_shards(
+            source, tmp, workers, progress, make_filters(filters), filters.keep_rejected
+        )
         summary = source.input_summary()
         manifest: dict[str, Any] = {
             "name": f"{source_name} corpus: {out.name}",
@@ -60,14 +66,11 @@ def build(
                 }
                 for item in inputs
             ],
-            "options": options.describe(),
+            "options": {**options.describe(), "filters": filters.describe()},
             "licenses": [vars(x) for x in source.licenses()],
             "languages_without_templates": source.unsupported_languages(),
-            "counts": {kind.removeprefix("records_"): n for kind, n in written.items()},
-            "steps": {
-                source.name: dict(sorted(source.stats.items())),
-                "writer": dict(sorted(written.items())),
-            },
+            "counts": {kind: steps["writer"].get(f"records_{kind}", 0) for kind in KINDS},
+            "steps": steps,
             "limitations": list(source.limitations),
             "versions": {**package_versions(), "corpus": __version__},
             "built_at": now_utc(),

@@ -222,6 +222,17 @@ def render_card(root: Path, manifest: dict[str, Any], stats: dict[str, Any]) -> 
 
     out.append("## Processing\n")
     steps = manifest.get("steps", {})
+    drops = [
+        [step, key.removeprefix("dropped_"), count]
+        for step, counts in steps.items()
+        for key, count in counts.items()
+        if key.startswith("dropped_")
+    ]
+    if drops:
+        out.append("Records removed, by step and reason:\n")
+        out.append(_table(["step", "reason", "records"], drops) + "\n")
+    if manifest.get("options", {}).get("filters", {}).get("keep_rejected"):
+        out.append("Removed records are kept with their reason under `rejected/`.\n")
     out.append(
         "What each step read, made and dropped (dropped records are counted with their reason):\n"
     )

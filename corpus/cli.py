@@ -74,6 +74,24 @@ def build(
             help="Terminology name (CURIE prefix) of code tables; default: from the file name."
         ),
     ] = None,
+    min_chars: Annotated[
+        int | None, typer.Option(help="Filter: drop records shorter than this.")
+    ] = None,
+    max_chars: Annotated[
+        int | None, typer.Option(help="Filter: drop records longer than this.")
+    ] = None,
+    min_words: Annotated[
+        int | None, typer.Option(help="Filter: drop records with fewer words (CJK: characters).")
+    ] = None,
+    max_words: Annotated[
+        int | None, typer.Option(help="Filter: drop records with more words.")
+    ] = None,
+    repetition: Annotated[
+        bool, typer.Option(help="Filter: drop documents made of repeated lines (Gopher rules).")
+    ] = False,
+    keep_rejected: Annotated[
+        bool, typer.Option(help="Write dropped records, with their reason, to OUT/rejected/.")
+    ] = False,
     workers: Annotated[
         int,
         typer.Option(
@@ -98,6 +116,7 @@ def build(
 
     from corpus.build import build as run_build
     from corpus.build import resolve_inputs
+    from corpus.filters import FilterOptions
     from corpus.sources.base import SourceOptions, parse_columns
 
     try:
@@ -109,6 +128,16 @@ def build(
             columns=parse_columns(columns),
             terminology=terminology,
             license=license,
+        )
+        language_set = options.langs
+        filters = FilterOptions(
+            langs=language_set,
+            min_chars=min_chars,
+            max_chars=max_chars,
+            min_words=min_words,
+            max_words=max_words,
+            repetition=repetition,
+            keep_rejected=keep_rejected,
         )
         target = out or Path("corpora") / (f"{source}-default" if not inputs else source)
         console = Console(stderr=True)
@@ -130,6 +159,7 @@ def build(
                 options,
                 lambda n: progress.advance(task, n),
                 workers=workers or os.cpu_count() or 1,
+                filters=filters,
             )
     except CorpusError as exc:
         _fail(exc)

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from corpus.pipeline import PipelineStep
-from corpus.records import KINDS, MESSAGE_TYPE, SCHEMAS, Kind
+from corpus.records import KINDS, MESSAGE_TYPE, SCHEMAS
 
 ROWS_PER_GROUP = 20_000
 ROWS_PER_PART = 500_000
@@ -63,10 +63,10 @@ class PartWriter:
     """Streams rows of one kind into data/KIND/shard-RANK-NNNNN.parquet, a row group at a
     time (`number_parts` gives them their final names)."""
 
-    def __init__(self, root: Path, kind: Kind, rank: int = 0) -> None:
-        self.folder = root / "data" / kind
+    def __init__(self, folder: Path, schema: pa.Schema, rank: int = 0) -> None:
+        self.folder = folder
         self.rank = rank
-        self.schema = SCHEMAS[kind]
+        self.schema = schema
         self.buffer: list[tuple] = []
         self.part = 0
         self.rows_in_part = 0
@@ -121,7 +121,7 @@ class DatasetWriter(PipelineStep):
         self.progress = progress
 
     def run(self, data, rank: int = 0, world_size: int = 1):
-        parts = {kind: PartWriter(self.root, kind, rank) for kind in KINDS}
+        parts = {kind: PartWriter(self.root / "data" / kind, SCHEMAS[kind], rank) for kind in KINDS}
         unreported = 0
         try:
             for record in data:
@@ -145,6 +145,6 @@ class DatasetWriter(PipelineStep):
 def number_parts(root: Path) -> None:
     """Rename every rank's shard files to part-00000.parquet, part-00001.parquet, ... in
     (rank, index) order: the folder looks the same whatever the number of workers."""
-    for kind in KINDS:
-        for number, shard in enumerate(sorted((root / "data" / kind).glob("shard-*.parquet"))):
+    for folder in sorted(root.glob("data/*")) + sorted(root.glob("rejected/*")):
+        for number, shard in enumerate(sorted(folder.glob("shard-*.parquet"))):
             shard.rename(shard.with_name(f"part-{number:05d}.parquet"))

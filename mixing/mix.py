@@ -26,7 +26,7 @@ from corpus import __version__
 from corpus.card import write_card
 from corpus.errors import OptionError
 from corpus.manifest import MANIFEST, now_utc, package_versions, read_manifest, write_manifest
-from corpus.records import KINDS
+from corpus.records import KINDS, SCHEMAS
 from corpus.writer import PartWriter, atomic_output, number_parts
 
 MIX_KEYS = ("lang", "source", "dataset")  # record columns a mix can balance
@@ -129,7 +129,7 @@ def plan(inputs: list[Path], spec: MixSpec, counter: TokenCounter) -> list[KindP
 
 def write_selection(inputs: list[Path], kind_plan: KindPlan, root: Path) -> int:
     """Copy the chosen rows, epoch by epoch so repeats of a record are not adjacent."""
-    writer = PartWriter(root, kind_plan.kind)  # type: ignore[arg-type]
+    writer = PartWriter(root / "data" / kind_plan.kind, SCHEMAS[kind_plan.kind])
     selection = kind_plan.selection.with_columns(pl.col("file").cast(pl.String)).sort(
         "input", "file", "row"
     )
