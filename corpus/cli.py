@@ -74,6 +74,16 @@ def build(
             help="Terminology name (CURIE prefix) of code tables; default: from the file name."
         ),
     ] = None,
+    text_column: Annotated[str | None, typer.Option(help="files: the text column.")] = None,
+    lang_column: Annotated[str | None, typer.Option(help="files: the language column.")] = None,
+    messages_column: Annotated[
+        str | None, typer.Option(help="files: a column of [{role, content}, ...] conversations.")
+    ] = None,
+    prompt_column: Annotated[str | None, typer.Option(help="files: the prompt column.")] = None,
+    response_column: Annotated[str | None, typer.Option(help="files: the response column.")] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="One language for every record (inputs without one).")
+    ] = None,
     min_chars: Annotated[
         int | None, typer.Option(help="Filter: drop records shorter than this.")
     ] = None,
@@ -125,7 +135,21 @@ def build(
             seed=seed,
             limit=limit,
             langs=frozenset(x.strip() for x in langs.split(",") if x.strip()) if langs else None,
-            columns=parse_columns(columns),
+            columns={
+                **parse_columns(columns),
+                **{
+                    role: column
+                    for role, column in (
+                        ("text", text_column),
+                        ("lang", lang_column),
+                        ("messages", messages_column),
+                        ("prompt", prompt_column),
+                        ("response", response_column),
+                    )
+                    if column
+                },
+            },
+            lang=lang,
             terminology=terminology,
             license=license,
         )

@@ -37,8 +37,9 @@ def open_binary(path: Path) -> Iterator[BinaryIO]:
         yield handle
 
 
-def read_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """Yield (line number, text without newline); a bad byte or a cut gzip names its line."""
+def read_lines(path: Path, keep_newlines: bool = False) -> Iterator[tuple[int, str]]:
+    """Yield (line number, text); a bad byte or a cut gzip names its line. Newlines are
+    stripped unless kept (csv needs them inside quoted multi-line fields)."""
     lineno = 0
     with open_binary(path) as handle:
         try:
@@ -53,7 +54,7 @@ def read_lines(path: Path) -> Iterator[tuple[int, str]]:
                     ) from None
                 if lineno == 1 and line.startswith("\ufeff"):
                     line = line[1:]
-                yield lineno, line.rstrip("\r\n")
+                yield lineno, line if keep_newlines else line.rstrip("\r\n")
         except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
             raise InputError(path, lineno + 1, f"truncated or corrupt gzip data ({exc})") from None
 
@@ -73,7 +74,7 @@ class TableReader:
 
     def __init__(self, path: Path, delimiter: str) -> None:
         self.path = path
-        self._lines = (line for _, line in read_lines(path))
+        self._lines = (line for _, line in read_lines(path, keep_newlines=True))
         self._reader = csv.reader(self._lines, delimiter=delimiter)
         try:
             self.header = [name.strip() for name in next(self._reader)]

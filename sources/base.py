@@ -42,6 +42,7 @@ class SourceOptions:
     columns: dict[str, str] = field(default_factory=dict)
     terminology: str | None = None
     license: str | None = None
+    lang: str | None = None  # one language for every record, where the input has no column
 
     def describe(self) -> dict[str, object]:
         return {
@@ -51,6 +52,7 @@ class SourceOptions:
             "columns": self.columns or None,
             "terminology": self.terminology,
             "license": self.license,
+            "lang": self.lang,
         }
 
 

@@ -1,0 +1,181 @@
+"""files: any local JSONL, CSV/TSV or Parquet, mapped to records by a column mapping."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pyarrow.parquet as pq
+from corpus.sources import register
+from corpus.sources.base import InputFile, Source
+
+from corpus.errors import CorpusError, InputError, OptionError
+from corpus.pipeline import shard_bounds
+from corpus.records import InstructRecord, Record, TextRecord, user_assistant
+from corpus.textio import TableReader, check_exists, read_lines
+
+SOURCE = "files"
+ROLES = ("text", "lang", "id", "messages", "prompt", "response", "reasoning", "task")
+PARQUET_BATCH = 10_000
+
+
+def _rows_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    for line, raw in read_lines(path):
+        if not raw.strip():
+            continue
+        try:
+            row = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise InputError(path, line, f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+        if not isinstance(row, dict):
+            raise InputError(path, line, "each line must be a JSON object")
+        yield line, row
+
+
+def _rows_table(path: Path, delimiter: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    table = TableReader(path, delimiter)
+    for row in table:
+        yield table.line, row
+
+
+def _rows_parquet(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    check_exists(path)
+    try:
+        source = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
+        raise InputError(path, None, f"not a readable Parquet file: {exc}") from None
+    row = 0
+    for batch in source.iter_batches(batch_size=PARQUET_BATCH):
+        for values in batch.to_pylist():
+            row += 1
+            yield row, values
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line or row number, row) from any supported file; the format comes from the name."""
+    name = path.name.lower().removesuffix(".gz")
+    if name.endswith((".jsonl", ".ndjson")):
+        return _rows_jsonl(path)
+    if name.endswith(".csv"):
+        return _rows_table(path, ",")
+    if name.endswith(".tsv"):
+        return _rows_table(path, "\t")
+    if name.endswith(".parquet"):
+        return _rows_parquet(path)
+    raise InputError(path, None, "unknown format (expected .jsonl, .csv, .tsv or .parquet)")
+
+
+def _messages(path: Path, line: int, value: Any) -> list[dict[str, str]]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise InputError(path, line, "messages column is not a JSON list") from None
+    if not isinstance(value, list) or not value:
+        raise InputError(path, line, "messages must be a non-empty list of {role, content}")
+    turns = []
+    for turn in value:
+        if not isinstance(turn, dict) or not {"role", "content"} <= set(turn):
+            raise InputError(path, line, "each message needs 'role' and 'content'")
+        turns.append({"role": str(turn["role"]), "content": str(turn["content"])})
+    return turns
+
+
+@register
+class FilesSource(Source):
+    name = "files"
+    description = "any local JSONL, CSV/TSV or Parquet, with a column mapping"
+    formats: ClassVar[dict[str, str]] = {
+        "jsonl": "one JSON object per line (.jsonl, .ndjson, optionally .gz)",
+        "csv": "comma- or tab-separated with a header (.csv, .tsv)",
+        "parquet": "Apache Parquet (.parquet)",
+    }
+    limitations = (
+        "Records are what the files say; their license is the one given with --license.",
+    )
+
+    @classmethod
+    def default_inputs(cls) -> list[InputFile]:
+        raise CorpusError("files has no embedded default: pass --input FILE and its columns")
+
+    def prepare(self) -> None:
+        columns = self.options.columns
+        unknown = sorted(set(columns) - set(ROLES))
+        if unknown:
+            raise OptionError(
+                f"--columns: unknown role(s) {', '.join(unknown)}; roles: {', '.join(ROLES)}"
+            )
+        if not ({"text", "messages"} & set(columns) or {"prompt", "response"} <= set(columns)):
+            raise OptionError(
+                "files: name a text column (--text-column), a messages column "
+                "(--messages-column), or --prompt-column and --response-column"
+            )
+        if "lang" not in columns and not self.options.lang:
+            raise OptionError("files: give --lang-column or a fixed --lang")
+
+    def work_items(self) -> int:
+        return 1 if self.options.limit is not None else len(self.inputs)
+
+    def run(self, data=None, rank: int = 0, world_size: int = 1) -> Iterator[Record]:
+        self.prepare()
+        start, stop = shard_bounds(len(self.inputs), rank, world_size)
+        done = 0
+        for item in self.inputs[start:stop]:
+            checked = False
+            for line, row in read_rows(item.path):
+                if not checked:
+                    self._check_columns(item.path, row)
+                    checked = True
+                if self.options.limit is not None and done >= self.options.limit:
+                    return
+                yield from self._records(item, line, row)
+                done += 1
+
+    def _check_columns(self, path: Path, row: dict[str, Any]) -> None:
+        missing = [c for c in self.options.columns.values() if c not in row]
+        if missing:
+            raise InputError(
+                path,
+                None,
+                f"unknown column(s) {', '.join(missing)}; available: {', '.join(row)}",
+            )
+
+    def _records(self, item: InputFile, line: int, row: dict[str, Any]) -> Iterator[Record]:
+        columns = self.options.columns
+        lang = str(row[columns["lang"]]).strip().lower() if "lang" in columns else self.options.lang
+        if not lang:
+            self.stat_update("dropped_no_language")
+            return
+        source_id = str(row[columns["id"]]) if "id" in columns else f"{item.display}:{line}"
+        dataset = item.path.name.split(".")[0]
+        license_id = self.options.license or "unknown"
+        if "text" in columns:
+            text = row[columns["text"]]
+            if text is None or not str(text).strip():
+                self.stat_update("dropped_empty_text")
+            else:
+                yield TextRecord(str(text), lang, SOURCE, dataset, source_id, license_id)
+        messages = None
+        if "messages" in columns:
+            messages = _messages(item.path, line, row[columns["messages"]])
+        elif "prompt" in columns:
+            prompt, response = row[columns["prompt"]], row[columns["response"]]
+            if prompt and response:
+                messages = user_assistant(str(prompt), str(response))
+            else:
+                self.stat_update("dropped_empty_prompt_or_response")
+        if messages:
+            reasoning = row.get(columns["reasoning"]) if "reasoning" in columns else None
+            task = str(row[columns["task"]]) if "task" in columns else "instruction"
+            yield InstructRecord(
+                messages,
+                lang,
+                SOURCE,
+                dataset,
+                source_id,
+                license_id,
+                task,
+                reasoning=str(reasoning) if reasoning else None,
+            )

@@ -1,0 +1,151 @@
+"""files: JSONL, CSV and Parquet with a column mapping, on real data; bad rows name their line."""
+
+import csv
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import DATA, run_cli
+
+CLINICAL = DATA / "clinical"
+
+
+def test_csv_with_prompt_response_and_a_fixed_language(tmp_path):
+    source = CLINICAL / "mts_dialog_train_sample.csv"
+    out = tmp_path / "mts"
+    result = run_cli(
+        "build",
+        "--source",
+        "files",
+        "--input",
+        source,
+        "--lang",
+        "en",
+        "--columns",
+        "id=ID,text=section_text,prompt=dialogue,response=section_text,task=section_header",
+        "--out",
+        out,
+    )
+    assert result.returncode == 0, result.stderr
+    with open(source, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    text = pq.read_table(out / "data" / "text").to_pylist()
+    instruct = pq.read_table(out / "data" / "instruct").to_pylist()
+    assert [r["text"] for r in text] == [r["section_text"].strip() for r in rows]
+    assert [r["source_id"] for r in instruct] == [r["ID"] for r in rows]
+    assert instruct[0]["messages"][0]["content"] == rows[0]["dialogue"].strip()
+    assert {r["task"] for r in instruct} == {r["section_header"] for r in rows}
+    assert {r["lang"] for r in text} == {"en"}
+
+
+def test_jsonl_with_reasoning(tmp_path):
+    rows = json.loads((CLINICAL / "huatuogpt_o1_demo_sample.json").read_text(encoding="utf-8"))
+    jsonl = tmp_path / "cot.jsonl"
+    jsonl.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+    )
+    out = tmp_path / "cot"
+    result = run_cli(
+        "build",
+        "--source",
+        "files",
+        "--input",
+        jsonl,
+        "--lang",
+        "en",
+        "--columns",
+        "prompt=Question,response=Response,reasoning=Complex_CoT",
+        "--out",
+        out,
+    )
+    assert result.returncode == 0, result.stderr
+    instruct = pq.read_table(out / "data" / "instruct").to_pylist()
+    assert len(instruct) == len(rows) == 120
+    assert instruct[3]["reasoning"] == rows[3]["Complex_CoT"]
+    assert instruct[3]["messages"][1]["content"] == rows[3]["Response"]
+
+
+def test_parquet_from_a_built_dataset(sample_build, tmp_path):
+    part = next((sample_build / "data" / "text").glob("*.parquet"))
+    out = tmp_path / "pq"
+    result = run_cli(
+        "build",
+        "--source",
+        "files",
+        "--input",
+        part,
+        "--text-column",
+        "text",
+        "--lang-column",
+        "lang",
+        "--columns",
+        "id=source_id",
+        "--out",
+        out,
+    )
+    assert result.returncode == 0, result.stderr
+    original = pq.read_table(part).to_pylist()
+    copied = pq.read_table(out / "data" / "text").to_pylist()
+    assert [(r["text"], r["lang"], r["source_id"]) for r in copied] == [
+        (r["text"], r["lang"], r["source_id"]) for r in original
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "args", "expected"),
+    [
+        (
+            "bad.jsonl",
+            '{"t": "ok", "l": "en"}\n{"t": broken}\n',
+            ["--text-column", "t", "--lang-column", "l"],
+            ":2: invalid JSON",
+        ),
+        (
+            "bad.csv",
+            "t,l\nok,en\nsome,en,extra\n",
+            ["--text-column", "t", "--lang-column", "l"],
+            ":3: 3 fields, but the header has 2",
+        ),
+        (
+            "cols.jsonl",
+            '{"t": "ok", "l": "en"}\n',
+            ["--text-column", "body", "--lang-column", "l"],
+            ": unknown column(s) body; available: t, l",
+        ),
+        (
+            "nolang.jsonl",
+            '{"t": "ok"}\n',
+            ["--text-column", "t"],
+            "give --lang-column or a fixed --lang",
+        ),
+    ],
+)
+def test_bad_files_fail_with_their_line(tmp_path, name, content, args, expected):
+    bad = tmp_path / name
+    bad.write_text(content)
+    out = tmp_path / "out"
+    result = run_cli("build", "--source", "files", "--input", bad, *args, "--out", out)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert expected in result.stderr, result.stderr
+    assert not out.exists()
+
+
+def test_parquet_with_a_missing_column(sample_build, tmp_path):
+    part = next((sample_build / "data" / "text").glob("*.parquet"))
+    result = run_cli(
+        "build",
+        "--source",
+        "files",
+        "--input",
+        part,
+        "--text-column",
+        "body",
+        "--lang",
+        "en",
+        "--out",
+        tmp_path / "out",
+    )
+    assert result.returncode == 2
+    assert f"error: {part}: unknown column(s) body; available: id, text, lang" in result.stderr
