@@ -62,7 +62,8 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
 
 def _example(kind: str, row: dict[str, Any]) -> str:
     def cut(text: str) -> str:
-        return text if len(text) <= EXAMPLE_CHARS else text[:EXAMPLE_CHARS] + " […]"
+        text = text if len(text) <= EXAMPLE_CHARS else text[:EXAMPLE_CHARS] + " […]"
+        return text.replace("\n", "\n  > ")  # every line stays inside the quote
 
     if kind == "text":
         return (

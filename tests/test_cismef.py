@@ -1,0 +1,141 @@
+"""cismef on the real catalogue samples, plus Dublin Core and CSV layouts made here."""
+
+import pyarrow.parquet as pq
+import pytest
+from corpus.sources.cismef import strip_html
+from lxml import etree
+
+from tests.conftest import DATA, run_cli
+
+CATALOGUE = DATA / "catalogue"
+FILES = sorted(CATALOGUE.glob("*.xml"))
+
+
+def count(path, tag, **attributes):
+    tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+    return sum(1 for e in tree.iter(tag) if all(e.get(k) == v for k, v in attributes.items()))
+
+
+@pytest.fixture(scope="module")
+def catalogue(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cat") / "cat"
+    args = ["build", "--source", "cismef", "--out", out]
+    for path in FILES:
+        args += ["--input", path]
+    result = run_cli(*args)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_one_text_record_per_catalogue_record(catalogue):
+    expected = sum(
+        count(p, "NLMCatalogRecord") + count(p, "health-topic") + count(p, "MedicalTopic")
+        for p in FILES
+    )
+    text = pq.read_table(catalogue / "data" / "text").to_pylist()
+    assert len(text) == expected == 169
+    kinds = {r["dataset"] for r in text}
+    assert kinds == {"nlm-catalog", "medlineplus-topic", "medlineplus-vocabulary"}
+
+
+def test_spanish_medlineplus_topics_become_spanish_records(catalogue):
+    spanish = count(
+        CATALOGUE / "mplus_topics_2012-07-21.xml", "health-topic", language="Spanish"
+    ) + count(CATALOGUE / "medline_vocab_2011-04-23_sample.xml", "MedicalTopic", langcode="Spanish")
+    text = pq.read_table(catalogue / "data" / "text").to_pylist()
+    assert sum(1 for r in text if r["lang"] == "es") == spanish == 14
+    dolor = next(r["text"] for r in text if r["text"].startswith("Dolor abdominal"))
+    assert "El abdomen se extiende desde abajo del pecho" in dolor
+
+
+def test_html_summaries_are_text(catalogue):
+    text = pq.read_table(catalogue / "data" / "text").to_pylist()
+    assert not any("<p>" in r["text"] or "&lt;" in r["text"] for r in text)
+    pain = next(r["text"] for r in text if r["text"].startswith("Abdominal Pain"))
+    assert "\n- You have abdominal pain that is sudden and sharp\n" in pain
+    assert "Subject headings: Abdominal Pain." in pain
+
+
+def test_strip_html_drops_scripts_and_keeps_structure():
+    markup = (
+        "<p>One <b>bold</b> line.</p><script>alert(1)</script>"
+        "<ul><li>first</li><li>second</li></ul>"
+    )
+    assert strip_html(markup) == "One bold line.\n- first\n- second"
+
+
+def test_subject_heading_questions(catalogue):
+    instruct = pq.read_table(catalogue / "data" / "instruct").to_pylist()
+    record = next(
+        r for r in instruct if r["task"] == "subject_headings" and r["source_id"] == "0000221"
+    )
+    tree = etree.parse(
+        str(CATALOGUE / "nlm_sersamp2006_sample.xml"), etree.XMLParser(resolve_entities=False)
+    )
+    first = next(tree.iter("NLMCatalogRecord"))
+    headings = [d.text for d in first.iterfind("MeshHeadingList/MeshHeading/DescriptorName")]
+    assert record["messages"][1]["content"].splitlines() == headings
+
+
+OAI = """<?xml version="1.0" encoding="UTF-8"?>
+<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">
+ <ListRecords>
+  <record><metadata>
+   <oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+    <dc:title>Diabète de type 2</dc:title>
+    <dc:description>Maladie chronique caractérisée par une hyperglycémie.</dc:description>
+    <dc:subject>Diabète</dc:subject><dc:subject>Glycémie</dc:subject>
+    <dc:language>fre</dc:language><dc:identifier>urn:cismef:1</dc:identifier>
+   </oai_dc:dc>
+  </metadata></record>
+  <record><metadata>
+   <oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+    <dc:title>No language here</dc:title>
+   </oai_dc:dc>
+  </metadata></record>
+ </ListRecords>
+</OAI-PMH>
+"""
+
+
+def test_dublin_core_in_oai_pmh(tmp_path):
+    source = tmp_path / "oai.xml"
+    source.write_text(OAI, encoding="utf-8")
+    out = tmp_path / "dc"
+    result = run_cli("build", "--source", "cismef", "--input", source, "--out", out)
+    assert result.returncode == 0, result.stderr
+    text = pq.read_table(out / "data" / "text").to_pylist()
+    assert [(r["lang"], r["source_id"]) for r in text] == [("fr", "urn:cismef:1")]
+    assert "Descripteurs : Diabète; Glycémie." in text[0]["text"]
+    manifest = (out / "manifest.json").read_text()
+    assert '"dropped_language_unknown": 1' in manifest
+
+
+def test_csv_export_with_columns(tmp_path):
+    source = tmp_path / "export.csv"
+    source.write_text(
+        "ref,titre,resume,mots,langue\nA1,Asthme,Maladie des bronches.,Asthme|Bronches,fr\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "csv"
+    result = run_cli(
+        "build",
+        "--source",
+        "cismef",
+        "--input",
+        source,
+        "--out",
+        out,
+        "--columns",
+        "id=ref,title=titre,description=resume,subjects=mots,lang=langue",
+    )
+    assert result.returncode == 0, result.stderr
+    text = pq.read_table(out / "data" / "text").to_pylist()
+    assert text[0]["text"] == "Asthme.\nMaladie des bronches.\nDescripteurs : Asthme; Bronches."
+
+
+def test_malformed_catalogue_xml(tmp_path):
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<NLMCatalogRecordSet>\n<NLMCatalogRecord>\n<Title>x</Titl>\n")
+    result = run_cli("build", "--source", "cismef", "--input", bad, "--out", tmp_path / "out")
+    assert result.returncode == 2 and result.stderr.startswith(f"error: {bad}:3: invalid XML")
