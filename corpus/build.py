@@ -9,6 +9,8 @@ from typing import Any
 
 from corpus import __version__
 from corpus.card import write_card
+from corpus.detect_language import MODES, DetectLanguage
+from corpus.errors import OptionError
 from corpus.filters import FilterOptions, make_filters
 from corpus.manifest import now_utc, package_versions, write_manifest
 from corpus.records import KINDS
@@ -42,14 +44,16 @@ def build(
     progress: Callable[[int], None] | None = None,
     workers: int = 1,
     filters: FilterOptions | None = None,
+    langid: str = "fill",
 ) -> BuildResult:
     """Read, filter and write on `workers` local processes; then stats, card, manifest."""
+    if langid not in MODES:
+        raise OptionError(f"--langid {langid!r}: expected one of {', '.join(MODES)}")
     source = get_source(source_name)(inputs, options)
     filters = filters or FilterOptions()
     with atomic_output(out) as tmp:
-        steps = write_shards(
-            source, tmp, workers, progress, make_filters(filters), filters.keep_rejected
-        )
+        middle = ([DetectLanguage(langid)] if langid != "off" else []) + make_filters(filters)
+        steps = write_shards(source, tmp, workers, progress, middle, filters.keep_rejected)
         summary = source.input_summary()
         manifest: dict[str, Any] = {
             "name": f"{source_name} corpus: {out.name}",
@@ -66,7 +70,7 @@ def build(
                 }
                 for item in inputs
             ],
-            "options": {**options.describe(), "filters": filters.describe()},
+            "options": {**options.describe(), "langid": langid, "filters": filters.describe()},
             "licenses": [vars(x) for x in source.licenses()],
             "languages_without_templates": source.unsupported_languages(),
             "counts": {kind: steps["writer"].get(f"records_{kind}", 0) for kind in KINDS},

@@ -99,6 +99,12 @@ def build(
     repetition: Annotated[
         bool, typer.Option(help="Filter: drop documents made of repeated lines (Gopher rules).")
     ] = False,
+    langid: Annotated[
+        str,
+        typer.Option(
+            help="Language identification: fill unknown languages, verify given ones, or off."
+        ),
+    ] = "fill",
     keep_rejected: Annotated[
         bool, typer.Option(help="Write dropped records, with their reason, to OUT/rejected/.")
     ] = False,
@@ -184,6 +190,7 @@ def build(
                 lambda n: progress.advance(task, n),
                 workers=workers or os.cpu_count() or 1,
                 filters=filters,
+                langid=langid,
             )
     except CorpusError as exc:
         _fail(exc)

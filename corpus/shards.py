@@ -24,14 +24,14 @@ POLL_SECONDS = 0.1
 
 def _steps(
     source: Source,
-    filters: list[Filter],
+    filters: list[PipelineStep],
     root: Path,
     rank: int,
     keep_rejected: bool,
     progress: Callable[[int], None] | None,
 ) -> list[PipelineStep]:
     for step in filters:
-        if keep_rejected:
+        if keep_rejected and isinstance(step, Filter):
             step.keep_rejected(root, rank)
     return [source, *filters, DatasetWriter(root, progress)]
 
@@ -61,11 +61,12 @@ def write_shards(
     root: Path,
     workers: int,
     progress: Callable[[int], None] | None = None,
-    filters: list[Filter] | None = None,
+    filters: list[PipelineStep] | None = None,
     keep_rejected: bool = False,
 ) -> dict[str, dict[str, int]]:
-    """Write all records of `source` that pass `filters` under `root` (the rejects under
-    `root/rejected` when asked); returns each step's counts, merged over workers."""
+    """Write all records of `source` that pass the steps in `filters` (language detection,
+    filters) under `root`, the rejects under `root/rejected` when asked; returns each step's
+    counts, merged over workers."""
     filters = filters or []
     source.prepare()
     workers = min(workers, max(1, source.work_items() // source.min_items_per_worker))

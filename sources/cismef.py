@@ -11,6 +11,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import ClassVar
 
@@ -20,6 +21,7 @@ from corpus.sources.lissa import LANGUAGES
 from lxml import etree, html
 
 from corpus.errors import CorpusError, InputError, OptionError
+from corpus.langid import UNKNOWN, LanguageIdentifier
 from corpus.pipeline import shard_bounds
 from corpus.records import InstructRecord, Record, TextRecord, user_assistant
 from corpus.safe_xml import check_prolog
@@ -179,7 +181,7 @@ def _medical_topic(element) -> Entry:
 def _dublin_core(element) -> Entry:
     identifiers = [_text(i) for i in element.iterfind(f"{DC}identifier")]
     return Entry(
-        id=identifiers[0] if identifiers else "",
+        id=identifiers[0] if identifiers else f"line-{element.sourceline}",
         kind="dublin-core",
         title=_text(element.find(f"{DC}title")),
         lang=_lang(element.findtext(f"{DC}language")),
@@ -275,6 +277,10 @@ class CismefSource(Source):
         "language is the resource's.",
     )
 
+    @cached_property
+    def identifier(self) -> LanguageIdentifier:
+        return LanguageIdentifier()
+
     @classmethod
     def default_inputs(cls) -> list[InputFile]:
         raise CorpusError("cismef has no embedded default yet: pass --input FILE")
@@ -304,6 +310,10 @@ class CismefSource(Source):
             self.stat_update("dropped_no_title")
             return
         lang = entry.lang or self.options.lang
+        if lang is None and entry.kind != "nlm-catalog":  # prose needs it now: detect
+            lang = self.identifier.predict(f"{entry.title}\n{entry.summary}").lang
+            self.stat_update(f"detected_{lang}")
+            lang = None if lang == UNKNOWN else lang
         if entry.kind == "nlm-catalog":
             prose = "en"  # catalogue metadata (headings, types) is English whatever the title
         elif lang is None:

@@ -12,6 +12,7 @@ from corpus.sources import register
 from corpus.sources.base import InputFile, Source
 
 from corpus.errors import CorpusError, InputError, OptionError
+from corpus.langid import UNKNOWN
 from corpus.pipeline import shard_bounds
 from corpus.records import InstructRecord, Record, TextRecord, user_assistant
 from corpus.textio import TableReader, check_exists, read_lines
@@ -112,8 +113,6 @@ class FilesSource(Source):
                 "files: name a text column (--text-column), a messages column "
                 "(--messages-column), or --prompt-column and --response-column"
             )
-        if "lang" not in columns and not self.options.lang:
-            raise OptionError("files: give --lang-column or a fixed --lang")
 
     def work_items(self) -> int:
         return 1 if self.options.limit is not None else len(self.inputs)
@@ -144,10 +143,8 @@ class FilesSource(Source):
 
     def _records(self, item: InputFile, line: int, row: dict[str, Any]) -> Iterator[Record]:
         columns = self.options.columns
-        lang = str(row[columns["lang"]]).strip().lower() if "lang" in columns else self.options.lang
-        if not lang:
-            self.stat_update("dropped_no_language")
-            return
+        given = row[columns["lang"]] if "lang" in columns else self.options.lang
+        lang = str(given).strip().lower() if given else UNKNOWN  # detected by the langid step
         source_id = str(row[columns["id"]]) if "id" in columns else f"{item.display}:{line}"
         dataset = item.path.name.split(".")[0]
         license_id = self.options.license or "unknown"

@@ -19,6 +19,7 @@ from corpus.sources.base import InputFile, Source
 from lxml import etree
 
 from corpus.errors import CorpusError, InputError
+from corpus.langid import UNKNOWN
 from corpus.pipeline import shard_bounds
 from corpus.records import InstructRecord, Record, TextRecord, user_assistant
 from corpus.safe_xml import check_prolog
@@ -389,8 +390,8 @@ class LissaSource(Source):
         dropped = len(citation.other_abstracts) - len(others)
         if dropped:
             self.stat_update("dropped_placeholder_other_abstract", dropped)
-        if vernacular and lang is None:
-            self.stat_update("dropped_vernacular_language_unknown")
+        if vernacular and lang is None:  # 'und': the language-identification step decides
+            yield self._text_record(citation, UNKNOWN, vernacular, "vernacular")
         if vernacular and lang is not None and self._keep(lang):
             body = others.pop(lang, "")
             yield self._text_record(citation, lang, f"{vernacular}\n\n{body}".strip(), "vernacular")

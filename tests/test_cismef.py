@@ -105,10 +105,14 @@ def test_dublin_core_in_oai_pmh(tmp_path):
     result = run_cli("build", "--source", "cismef", "--input", source, "--out", out)
     assert result.returncode == 0, result.stderr
     text = pq.read_table(out / "data" / "text").to_pylist()
-    assert [(r["lang"], r["source_id"]) for r in text] == [("fr", "urn:cismef:1")]
+    # the second record states no language: it is detected (a short English title)
+    assert [(r["lang"], r["source_id"]) for r in text] == [
+        ("fr", "urn:cismef:1"),
+        ("en", "line-13"),
+    ]
     assert "Descripteurs : Diabète; Glycémie." in text[0]["text"]
     manifest = (out / "manifest.json").read_text()
-    assert '"dropped_language_unknown": 1' in manifest
+    assert '"detected_en": 1' in manifest
 
 
 def test_csv_export_with_columns(tmp_path):

@@ -113,12 +113,6 @@ def test_parquet_from_a_built_dataset(sample_build, tmp_path):
             ["--text-column", "body", "--lang-column", "l"],
             ": unknown column(s) body; available: t, l",
         ),
-        (
-            "nolang.jsonl",
-            '{"t": "ok"}\n',
-            ["--text-column", "t"],
-            "give --lang-column or a fixed --lang",
-        ),
     ],
 )
 def test_bad_files_fail_with_their_line(tmp_path, name, content, args, expected):
@@ -149,3 +143,22 @@ def test_parquet_with_a_missing_column(sample_build, tmp_path):
     )
     assert result.returncode == 2
     assert f"error: {part}: unknown column(s) body; available: id, text, lang" in result.stderr
+
+
+def test_languages_are_detected_when_the_file_has_none(tmp_path):
+    rows = json.loads((CLINICAL / "frenchmedmcqa_dev.json").read_text(encoding="utf-8"))[:20]
+    english = json.loads((CLINICAL / "huatuogpt_o1_demo_sample.json").read_text(encoding="utf-8"))[
+        :20
+    ]
+    mixed = tmp_path / "mixed.jsonl"
+    lines = [{"body": r["question"]} for r in rows] + [{"body": r["Question"]} for r in english]
+    mixed.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
+    out = tmp_path / "detected"
+    result = run_cli(
+        "build", "--source", "files", "--input", mixed, "--text-column", "body", "--out", out
+    )
+    assert result.returncode == 0, result.stderr
+    langs = [r["lang"] for r in pq.read_table(out / "data" / "text").to_pylist()]
+    assert langs == ["fr"] * 20 + ["en"] * 20
+    steps = json.loads((out / "manifest.json").read_text())["steps"]["langid"]
+    assert steps == {"detected_en": 20, "detected_fr": 20}
