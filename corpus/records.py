@@ -79,6 +79,11 @@ class TextRecord:
     def id(self) -> str:
         return content_id("text", self.source, self.source_id, self.lang, self.text)
 
+    @property
+    def size(self) -> int:
+        """Characters of content: what a writer's buffer holds."""
+        return len(self.text)
+
     def to_values(self) -> tuple[Any, ...]:
         """Field values in schema order: what the writer buffers (cheaper than dicts)."""
         return (
@@ -132,6 +137,11 @@ class InstructRecord:
             turns,
             self.reasoning or "",
         )
+
+    @property
+    def size(self) -> int:
+        """Characters of content: what a writer's buffer holds."""
+        return sum(len(m["content"]) for m in self.messages) + len(self.reasoning or "")
 
     def to_values(self) -> tuple[Any, ...]:
         """Field values in schema order: what the writer buffers (cheaper than dicts)."""

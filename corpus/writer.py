@@ -15,6 +15,7 @@ from corpus.pipeline import PipelineStep
 from corpus.records import KINDS, MESSAGE_TYPE, SCHEMAS
 
 ROWS_PER_GROUP = 20_000
+BYTES_PER_GROUP = 4 << 20  # long abstracts: flush by size too, so memory stays flat
 ROWS_PER_PART = 500_000
 PROGRESS_EVERY = 2048
 
@@ -68,14 +69,17 @@ class PartWriter:
         self.rank = rank
         self.schema = schema
         self.buffer: list[tuple] = []
+        self.buffered_bytes = 0
         self.part = 0
         self.rows_in_part = 0
         self.writer: pq.ParquetWriter | None = None
         self.rows = 0
 
-    def add(self, row: tuple) -> None:
+    def add(self, row: tuple, size: int = 0) -> None:
+        """Buffer one row; `size` (its text length) bounds the buffer's memory."""
         self.buffer.append(row)
-        if len(self.buffer) >= ROWS_PER_GROUP:
+        self.buffered_bytes += size
+        if len(self.buffer) >= ROWS_PER_GROUP or self.buffered_bytes >= BYTES_PER_GROUP:
             self.flush()
 
     def flush(self) -> None:
@@ -88,6 +92,7 @@ class PartWriter:
             for values, field in zip(zip(*self.buffer, strict=True), self.schema, strict=True)
         ]
         self.buffer = []
+        self.buffered_bytes = 0
         self.write_table(pa.Table.from_arrays(columns, schema=self.schema))
 
     def write_table(self, table: pa.Table) -> None:
@@ -125,7 +130,7 @@ class DatasetWriter(PipelineStep):
         unreported = 0
         try:
             for record in data:
-                parts[record.kind].add(record.to_values())
+                parts[record.kind].add(record.to_values(), record.size)
                 unreported += 1
                 if self.progress is not None and unreported >= PROGRESS_EVERY:
                     self.progress(unreported)

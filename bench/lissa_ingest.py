@@ -1,0 +1,149 @@
+"""Benchmark: lissa build speed against a bare lxml iterparse, and its memory on a big file.
+
+    python bench/lissa_ingest.py [--copies 20] [--big-mb 200]
+
+1. Speed: a MEDLINE file made of --copies copies of the citations in
+   ../shared/data/literature/medline16n0902_sample.xml.gz (new PMIDs), read in the same run by
+   (a) lxml iterparse that only counts citations (clearing each one) and (b) the lissa build
+   (parse, records, write parquet; then also the whole build with card). Prints citations/s and
+   the ratio. Target: >= 0.5x.
+2. Memory: a >= --big-mb MB MEDLINE file made the same way, built by `corpus build --source
+   lissa` in a child process; prints its peak RSS. Target: flat, under 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from corpus.sources import InputFile, SourceOptions, get_source
+from lxml import etree
+
+from corpus.build import build
+from corpus.pipeline import run_pipeline
+from corpus.writer import DatasetWriter
+
+SAMPLE = Path(__file__).resolve().parents[2] / "shared/data/literature/medline16n0902_sample.xml.gz"
+_CITATION = re.compile(rb"<MedlineCitation .*?</MedlineCitation>", re.S)
+_PMID = re.compile(rb"<PMID( [^>]*)?>\d+</PMID>")
+
+
+def make_medline(path: Path, copies: int | None = None, min_bytes: int | None = None) -> int:
+    """Write a MedlineCitationSet repeating the sample's citations with fresh PMIDs."""
+    data = gzip.decompress(SAMPLE.read_bytes())
+    citations = _CITATION.findall(data)
+    head = data[: data.index(b"<MedlineCitation ")]
+    written, pmid, size = 0, 90_000_000, len(head)
+    with open(path, "wb") as out:
+        out.write(head)
+        copy = 0
+        while (copies is not None and copy < copies) or (
+            min_bytes is not None and size < min_bytes
+        ):
+            for citation in citations:
+                pmid += 1
+                chunk = _PMID.sub(f"<PMID>{pmid}</PMID>".encode(), citation, count=1) + b"\n"
+                out.write(chunk)
+                size += len(chunk)
+                written += 1
+            copy += 1
+        out.write(b"</MedlineCitationSet>\n")
+    return written
+
+
+def bare_count(path: Path) -> int:
+    count = 0
+    for _, element in etree.iterparse(
+        str(path),
+        events=("end",),
+        tag="MedlineCitation",
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+    ):
+        count += 1
+        element.clear()
+        while element.getprevious() is not None:
+            del element.getparent()[0]
+    return count
+
+
+def records_build(path: Path) -> int:
+    source = get_source("lissa")([InputFile(path, path.name)], SourceOptions())
+    with tempfile.TemporaryDirectory() as tmp:
+        run_pipeline([source, DatasetWriter(Path(tmp))])
+    return source.stats["citations"]
+
+
+def whole_build(path: Path) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        result = build("lissa", [InputFile(path, path.name)], Path(tmp) / "out", SourceOptions())
+    return result.manifest["steps"]["lissa"]["citations"]
+
+
+def best(runs: int, function, path: Path) -> tuple[float, int]:
+    times, count = [], 0
+    for _ in range(runs):
+        start = time.perf_counter()
+        count = function(path)
+        times.append(time.perf_counter() - start)
+    return min(times), count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=20)
+    parser.add_argument("--big-mb", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        medline = Path(tmp) / "medline.xml"
+        citations = make_medline(medline, copies=args.copies)
+        print(f"speed: {citations:,} citations, {medline.stat().st_size / 1e6:.1f} MB")
+        base_time, base_count = best(args.repeat, bare_count, medline)
+        rows = [("lxml iterparse, count only", base_time, base_count)]
+        rows.append(("lissa records build", *best(args.repeat, records_build, medline)))
+        rows.append(("lissa whole build (+card)", *best(args.repeat, whole_build, medline)))
+        base_rate = base_count / base_time
+        for label, seconds, count in rows:
+            rate = count / seconds
+            line = f"  {label:<28} {seconds:>7.2f} s {rate:>10,.0f} citations/s"
+            print(f"{line} {rate / base_rate:>6.2f}x")
+
+        big = Path(tmp) / "big.xml"
+        citations = make_medline(big, min_bytes=args.big_mb * 1_000_000)
+        print(f"memory: {citations:,} citations, {big.stat().st_size / 1e6:.0f} MB")
+        start = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "corpus",
+                "build",
+                "--source",
+                "lissa",
+                "--workers",
+                "1",
+                "--input",
+                str(big),
+                "--out",
+                str(Path(tmp) / "big-out"),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(
+            f"  corpus build --source lissa: {time.perf_counter() - start:.1f} s, peak RSS {peak:,.0f} MB"
+        )
+
+
+if __name__ == "__main__":
+    main()
