@@ -140,9 +140,8 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
         )
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(
-            f"  corpus build --source lissa: {time.perf_counter() - start:.1f} s, peak RSS {peak:,.0f} MB"
-        )
+        seconds = time.perf_counter() - start
+        print(f"  corpus build --source lissa: {seconds:.1f} s, peak RSS {peak:,.0f} MB")
 
 
 if __name__ == "__main__":
