@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from corpus import __version__
 from corpus.card import write_card
-from corpus.detect_language import MODES, DetectLanguage
+from corpus.detect_language import MODES
 from corpus.errors import OptionError
-from corpus.filters import FilterOptions, make_filters
+from corpus.executors import (
+    OUTPUT,
+    ExecutorOptions,
+    RankTask,
+    merged_report,
+    middle_steps,
+    pipeline_steps,
+    run_ranks,
+    work_folder,
+)
+from corpus.filters import FilterOptions
 from corpus.manifest import now_utc, package_versions, write_manifest
+from corpus.pipeline import run_pipeline
 from corpus.records import KINDS
-from corpus.shards import write_shards
 from corpus.sources import InputFile, SourceOptions, get_source
 from corpus.textio import check_exists, sha256_of
-from corpus.writer import atomic_output
+from corpus.writer import atomic_output, number_parts, replace_folder
 
 
 @dataclass
@@ -45,40 +56,75 @@ def build(
     workers: int = 1,
     filters: FilterOptions | None = None,
     langid: str = "fill",
-) -> BuildResult:
-    """Read, filter and write on `workers` local processes; then stats, card, manifest."""
+    executor: ExecutorOptions | None = None,
+) -> BuildResult | None:
+    """Read, filter and write, in this process or sharded on a datatrove executor; then stats,
+    card and manifest. Returns None when a Slurm build was submitted but is not finished yet."""
     if langid not in MODES:
         raise OptionError(f"--langid {langid!r}: expected one of {', '.join(MODES)}")
-    source = get_source(source_name)(inputs, options)
     filters = filters or FilterOptions()
-    with atomic_output(out) as tmp:
-        middle = ([DetectLanguage(langid)] if langid != "off" else []) + make_filters(filters)
-        steps = write_shards(source, tmp, workers, progress, middle, filters.keep_rejected)
-        summary = source.input_summary()
-        manifest: dict[str, Any] = {
-            "name": f"{source_name} corpus: {out.name}",
-            "source": source_name,
-            "inputs": [
-                {
-                    "path": item.display,
-                    "sha256": sha256_of(item.path),
-                    "size": item.path.stat().st_size,
-                    "format": summary.get(item.display, {}).get("format", ""),
-                    "counts": {
-                        k: v for k, v in summary.get(item.display, {}).items() if k != "format"
-                    },
-                }
-                for item in inputs
-            ],
-            "options": {**options.describe(), "langid": langid, "filters": filters.describe()},
-            "licenses": [vars(x) for x in source.licenses()],
-            "languages_without_templates": source.unsupported_languages(),
-            "counts": {kind: steps["writer"].get(f"records_{kind}", 0) for kind in KINDS},
-            "steps": steps,
-            "limitations": list(source.limitations),
-            "versions": {**package_versions(), "corpus": __version__},
-            "built_at": now_utc(),
-        }
-        manifest["stats"] = write_card(tmp, manifest)
-        write_manifest(tmp, manifest)
+    if executor is None and workers > 1:
+        executor = ExecutorOptions("local", tasks=workers, workers=workers)
+    if executor is None:
+        return _build_here(source_name, inputs, out, options, progress, filters, langid)
+    task = RankTask(source_name, inputs, options, filters, langid, work_folder(out))
+    if not run_ranks(task, executor):
+        return None
+    report = merged_report(task.work, executor.tasks)
+    root = task.work / OUTPUT
+    number_parts(root)
+    manifest = _finish(root, source_name, inputs, out, options, filters, langid, report)
+    replace_folder(root, out)
+    shutil.rmtree(task.work, ignore_errors=True)
     return BuildResult(out, manifest["counts"], manifest)
+
+
+def _build_here(source_name, inputs, out, options, progress, filters, langid) -> BuildResult:
+    source = get_source(source_name)(inputs, options)
+    with atomic_output(out) as tmp:
+        source.prepare()
+        middle = middle_steps(filters, langid)
+        steps = pipeline_steps(source, middle, tmp, 0, filters.keep_rejected, progress)
+        run_pipeline(steps)
+        number_parts(tmp)
+        report = {
+            "source": dict(sorted(source.stats.items())),
+            "steps": {s.name: dict(sorted(s.stats.items())) for s in steps if s is not source},
+            "inputs": source.input_summary(),
+            "licenses": [asdict(x) for x in source.licenses()],
+            "untemplated": source.unsupported_languages(),
+        }
+        manifest = _finish(tmp, source_name, inputs, out, options, filters, langid, report)
+    return BuildResult(out, manifest["counts"], manifest)
+
+
+def _finish(root, source_name, inputs, out, options, filters, langid, report) -> dict[str, Any]:
+    """Manifest and card of a finished build in `root`."""
+    source_cls = get_source(source_name)
+    summary = report["inputs"]
+    steps = {source_name: report["source"], **report["steps"]}
+    manifest: dict[str, Any] = {
+        "name": f"{source_name} corpus: {out.name}",
+        "source": source_name,
+        "inputs": [
+            {
+                "path": item.display,
+                "sha256": sha256_of(item.path),
+                "size": item.path.stat().st_size,
+                "format": summary.get(item.display, {}).get("format", ""),
+                "counts": {k: v for k, v in summary.get(item.display, {}).items() if k != "format"},
+            }
+            for item in inputs
+        ],
+        "options": {**options.describe(), "langid": langid, "filters": filters.describe()},
+        "licenses": report["licenses"],
+        "languages_without_templates": report["untemplated"],
+        "counts": {kind: steps["writer"].get(f"records_{kind}", 0) for kind in KINDS},
+        "steps": steps,
+        "limitations": list(source_cls.limitations),
+        "versions": {**package_versions(), "corpus": __version__},
+        "built_at": now_utc(),
+    }
+    manifest["stats"] = write_card(root, manifest)
+    write_manifest(root, manifest)
+    return manifest

@@ -32,6 +32,16 @@ def main(
     )
 
 
+def _slurm_options(spec: str | None) -> dict[str, object]:
+    """`partition=gpu,time=2:00:00,cpus_per_task=4` -> keyword arguments of the executor."""
+    from corpus.sources.base import parse_columns
+
+    options: dict[str, object] = {}
+    for key, value in parse_columns(spec).items():
+        options[key] = int(value) if value.isdigit() else value
+    return options
+
+
 def _fail(exc: CorpusError) -> None:
     if _state["debug"]:
         raise exc
@@ -111,9 +121,22 @@ def build(
     workers: Annotated[
         int,
         typer.Option(
-            help="Local worker processes (0: one per CPU). Output is the same for any N.", min=0
+            help="Worker processes (0: one per CPU); over 1, the build is sharded on datatrove's "
+            "LocalPipelineExecutor and resumes if interrupted. Same records for any N.",
+            min=0,
         ),
-    ] = 0,
+    ] = 1,
+    executor: Annotated[
+        str | None,
+        typer.Option(help="Shard on a datatrove executor: local, slurm or ray (resumable)."),
+    ] = None,
+    tasks: Annotated[
+        int | None, typer.Option(help="Shards (datatrove tasks); default: --workers.", min=1)
+    ] = None,
+    slurm: Annotated[
+        str | None,
+        typer.Option(help="Slurm options: partition=…,time=…[,cpus_per_task=…,mem_per_cpu_gb=…]."),
+    ] = None,
     license: Annotated[
         str | None,
         typer.Option("--license", help="License of the inputs, when they do not state it."),
@@ -132,6 +155,7 @@ def build(
 
     from corpus.build import build as run_build
     from corpus.build import resolve_inputs
+    from corpus.executors import ExecutorOptions
     from corpus.filters import FilterOptions
     from corpus.sources.base import SourceOptions, parse_columns
 
@@ -169,6 +193,12 @@ def build(
             repetition=repetition,
             keep_rejected=keep_rejected,
         )
+        processes = workers or os.cpu_count() or 1
+        sharding = None
+        if executor is not None or processes > 1:
+            sharding = ExecutorOptions(
+                executor or "local", tasks or processes, processes, _slurm_options(slurm)
+            )
         target = out or Path("corpora") / (f"{source}-default" if not inputs else source)
         console = Console(stderr=True)
         with Progress(
@@ -188,12 +218,18 @@ def build(
                 target,
                 options,
                 lambda n: progress.advance(task, n),
-                workers=workers or os.cpu_count() or 1,
+                workers=processes,
                 filters=filters,
                 langid=langid,
+                executor=sharding,
             )
     except CorpusError as exc:
         _fail(exc)
+        return
+    if result is None:
+        typer.echo(
+            "submitted to Slurm: run the same command again to finish once the jobs are done"
+        )
         return
     counts = ", ".join(f"{n:,} {kind}" for kind, n in result.counts.items())
     typer.echo(f"built {counts} records")

@@ -34,11 +34,17 @@ def atomic_output(out: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    replace_folder(tmp, out)
+
+
+def replace_folder(new: Path, out: Path) -> None:
+    """Put `new` where `out` is, the old `out` (if any) removed only once `new` is in place."""
+    out = out.resolve()
     old = None
     if out.exists():
-        old = out.parent / f"{tmp.name}-old"
+        old = out.parent / f".{out.name}.old-{new.name}"
         out.rename(old)
-    tmp.rename(out)
+    new.rename(out)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 

@@ -1,0 +1,211 @@
+"""Sharded builds on datatrove's executors (local processes, Slurm, Ray), resumable.
+
+datatrove runs one `RankTask` per rank; each builds its own share of the records (sources
+split their work into contiguous blocks, so the concatenated shards are the records of one
+worker, in the same order) into a work folder beside OUT. datatrove marks finished ranks
+complete in the work folder's logs: running the same command again skips them. When every
+rank is complete, `finish` numbers the parts and writes manifest and card.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from corpus.errors import CorpusError, OptionError
+from corpus.filters import Filter, FilterOptions, make_filters
+from corpus.pipeline import PipelineStep, run_pipeline
+from corpus.sources import InputFile, SourceOptions, get_source
+from corpus.textio import sha256_of
+from corpus.writer import DatasetWriter
+
+EXECUTORS = ("local", "slurm", "ray")
+SPEC, LOGS, STATS, OUTPUT = "spec.json", "logs", "stats", "out"
+
+
+def middle_steps(filters: FilterOptions, langid: str) -> list[PipelineStep]:
+    """Language identification, then the filters: what runs between source and writer."""
+    from corpus.detect_language import DetectLanguage
+
+    return ([DetectLanguage(langid)] if langid != "off" else []) + make_filters(filters)
+
+
+def pipeline_steps(source, middle, root: Path, rank: int, keep_rejected: bool, progress=None):
+    for step in middle:
+        if keep_rejected and isinstance(step, Filter):
+            step.keep_rejected(root, rank)
+    return [source, *middle, DatasetWriter(root, progress)]
+
+
+@dataclass
+class RankTask:
+    """Picklable: what one datatrove rank runs. Writes shards and a stats file, yields nothing."""
+
+    source_name: str
+    inputs: list[InputFile]
+    options: SourceOptions
+    filters: FilterOptions
+    langid: str
+    work: Path
+
+    def __call__(self, data=None, rank: int = 0, world_size: int = 1) -> None:
+        root = self.work / OUTPUT
+        for old in list(root.glob(f"*/*/shard-{rank:05d}-*.parquet")):
+            old.unlink()  # left by an interrupted attempt at this rank
+        source = get_source(self.source_name)(self.inputs, self.options)
+        source.prepare()
+        prepared = Counter(source.stats)
+        steps = pipeline_steps(
+            source, middle_steps(self.filters, self.langid), root, rank, self.filters.keep_rejected
+        )
+        run_pipeline(steps, rank, world_size)
+        report = {
+            "prepared": dict(prepared),
+            "steps": {s.name: dict(s.stats) for s in steps if s is not source},
+            "source": dict(Counter(source.stats) - prepared),
+            "inputs": source.input_summary(),
+            "licenses": [asdict(x) for x in source.licenses()],
+            "untemplated": source.unsupported_languages(),
+        }
+        stats = self.work / STATS
+        stats.mkdir(exist_ok=True)
+        (stats / f"rank-{rank:05d}.json").write_text(json.dumps(report))
+
+    def __repr__(self) -> str:
+        return f"corpus build --source {self.source_name} ({len(self.inputs)} input(s))"
+
+
+@dataclass
+class ExecutorOptions:
+    kind: str = "local"
+    tasks: int = 1
+    workers: int = 1
+    slurm: dict[str, Any] = field(default_factory=dict)  # partition, time, cpus_per_task, ...
+
+
+def work_folder(out: Path) -> Path:
+    return out.resolve().parent / f".{out.resolve().name}.work"
+
+
+def prepare_work(task: RankTask, executor: ExecutorOptions) -> None:
+    """Reuse the work folder of an interrupted run of the same build, else start afresh."""
+    spec = {
+        "source": task.source_name,
+        "inputs": [[str(i.path), sha256_of(i.path)] for i in task.inputs],
+        "options": task.options.describe(),
+        "filters": task.filters.describe(),
+        "langid": task.langid,
+        "tasks": executor.tasks,
+    }
+    text = json.dumps(spec, sort_keys=True)
+    path = task.work / SPEC
+    if path.exists() and path.read_text() != text:
+        shutil.rmtree(task.work)
+    task.work.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+@contextmanager
+def stderr_into(path: Path) -> Iterator[None]:
+    """Send fd 2 (datatrove's console logs, its workers' too) to a file while the executor runs;
+    errors still reach the user, as exceptions, once it is restored."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "ab") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def make_executor(task: RankTask, executor: ExecutorOptions):
+    logs = str(task.work / LOGS)
+    if executor.kind == "local":
+        from datatrove.executor import LocalPipelineExecutor
+
+        return LocalPipelineExecutor(
+            pipeline=[task],
+            tasks=executor.tasks,
+            workers=executor.workers,
+            logging_dir=logs,
+            skip_completed=True,
+        )
+    if executor.kind == "slurm":
+        from datatrove.executor import SlurmPipelineExecutor
+
+        slurm = dict(executor.slurm)
+        missing = [k for k in ("partition", "time") if k not in slurm]
+        if missing:
+            raise OptionError(
+                f"--executor slurm needs --slurm {','.join(m + '=…' for m in missing)}"
+            )
+        return SlurmPipelineExecutor(
+            pipeline=[task],
+            tasks=executor.tasks,
+            logging_dir=logs,
+            skip_completed=True,
+            job_name=f"corpus-{task.source_name}",
+            venv_path=slurm.pop("venv_path", sys.prefix + "/bin/activate"),
+            **slurm,
+        )
+    if executor.kind == "ray":
+        try:
+            from datatrove.executor.ray import RayPipelineExecutor
+        except ImportError as exc:
+            raise OptionError(f"--executor ray needs ray installed ({exc})") from None
+        return RayPipelineExecutor(
+            pipeline=[task],
+            tasks=executor.tasks,
+            workers=executor.workers,
+            logging_dir=logs,
+            skip_completed=True,
+        )
+    raise OptionError(f"--executor {executor.kind!r}: expected one of {', '.join(EXECUTORS)}")
+
+
+def run_ranks(task: RankTask, executor: ExecutorOptions) -> bool:
+    """Run (or submit) the ranks not yet complete; True when every rank is complete."""
+    prepare_work(task, executor)
+    runner = make_executor(task, executor)
+    with stderr_into(task.work / "executor.log"):
+        runner.run()
+    if executor.kind == "slurm":
+        return len(runner.get_incomplete_ranks()) == 0
+    return True
+
+
+def merged_report(work: Path, tasks: int) -> dict[str, Any]:
+    """Counts of every rank summed (the source's prepare counts taken once), inputs merged."""
+    reports = [json.loads((work / STATS / f"rank-{r:05d}.json").read_text()) for r in range(tasks)]
+    if not reports:
+        raise CorpusError("no rank reports")
+    source_counts = Counter(reports[0]["prepared"])
+    steps: dict[str, Counter[str]] = {}
+    inputs: dict[str, Any] = {}
+    licenses: dict[str, dict] = {}
+    untemplated: set[str] = set()
+    for report in reports:
+        source_counts.update(report["source"])
+        for name, counts in report["steps"].items():
+            steps.setdefault(name, Counter()).update(counts)
+        inputs.update(report["inputs"])
+        licenses.update({x["scope"]: x for x in report["licenses"]})
+        untemplated.update(report["untemplated"])
+    return {
+        "source": dict(sorted(source_counts.items())),
+        "steps": {name: dict(sorted(c.items())) for name, c in steps.items()},
+        "inputs": inputs,
+        "licenses": [licenses[k] for k in sorted(licenses)],
+        "untemplated": sorted(untemplated),
+    }

@@ -1,0 +1,64 @@
+"""Sharded builds on datatrove's LocalPipelineExecutor: same records, and resume after a stop."""
+
+import os
+
+import pyarrow.parquet as pq
+from corpus.sources import InputFile, SourceOptions
+from datatrove.executor import LocalPipelineExecutor
+
+from corpus.build import build
+from corpus.executors import LOGS, OUTPUT, ExecutorOptions, RankTask, prepare_work, work_folder
+from corpus.filters import FilterOptions
+from tests.conftest import ONTOLOGY, run_cli
+
+INPUTS = [InputFile(ONTOLOGY / "kcd_ko_en.tsv", "kcd_ko_en.tsv")]
+
+
+def same_records(a, b):
+    for kind in ("text", "instruct"):
+        assert pq.read_table(a / "data" / kind).equals(pq.read_table(b / "data" / kind))
+
+
+def test_interrupted_build_resumes_without_redoing_finished_shards(tmp_path):
+    reference = tmp_path / "reference"
+    expected = build("hetop", INPUTS, reference, SourceOptions())
+    out = tmp_path / "sharded"
+    executor = ExecutorOptions("local", tasks=2, workers=1)
+    task = RankTask("hetop", INPUTS, SourceOptions(), FilterOptions(), "fill", work_folder(out))
+    prepare_work(task, executor)
+    # an interrupted run: only rank 0 finished
+    LocalPipelineExecutor(
+        pipeline=[task], tasks=2, workers=1, local_tasks=1, logging_dir=str(task.work / LOGS)
+    ).run()
+    finished = next((task.work / OUTPUT / "data" / "text").glob("shard-00000-*.parquet"))
+    inode, mtime = finished.stat().st_ino, finished.stat().st_mtime_ns
+    assert not list((task.work / OUTPUT / "data" / "text").glob("shard-00001-*"))
+
+    result = build("hetop", INPUTS, out, SourceOptions(), executor=executor)
+    first = out / "data" / "text" / "part-00000.parquet"
+    assert (first.stat().st_ino, first.stat().st_mtime_ns) == (inode, mtime), "rank 0 was redone"
+    assert len(list((out / "data" / "text").glob("*.parquet"))) == 2
+    same_records(out, reference)
+    assert result.counts == expected.counts
+    assert result.manifest["steps"] == expected.manifest["steps"]
+    assert not task.work.exists()
+
+
+def test_cli_workers_through_datatrove(tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    for out, workers in ((one, "1"), (two, "2")):
+        result = run_cli(
+            "build",
+            "--source",
+            "hetop",
+            "--input",
+            ONTOLOGY / "kcd_ko_en.tsv",
+            "--workers",
+            workers,
+            "--out",
+            out,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stderr == ""  # datatrove's logs go to the work folder, not the console
+    same_records(one, two)
+    assert not os.path.exists(work_folder(two))
