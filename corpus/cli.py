@@ -37,7 +37,7 @@ def _slurm_options(spec: str | None) -> dict[str, object]:
     from corpus.sources.base import parse_columns
 
     options: dict[str, object] = {}
-    for key, value in parse_columns(spec).items():
+    for key, value in parse_columns(spec, "--slurm").items():
         options[key] = int(value) if value.isdigit() else value
     return options
 

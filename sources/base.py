@@ -19,7 +19,7 @@ class InputFile:
     note: str = ""
 
 
-def parse_columns(spec: str | None) -> dict[str, str]:
+def parse_columns(spec: str | None, option: str = "--columns") -> dict[str, str]:
     """`code=orphanumber,fr=name,fr_synonyms=synonymes,xref:ICD10=icd10` -> {role: column}."""
     if not spec:
         return {}
@@ -27,7 +27,7 @@ def parse_columns(spec: str | None) -> dict[str, str]:
     for item in spec.split(","):
         role, sep, column = item.partition("=")
         if not sep or not role.strip() or not column.strip():
-            raise OptionError(f"--columns: expected role=column, got {item!r}")
+            raise OptionError(f"{option}: expected key=value, got {item!r}")
         mapping[role.strip()] = column.strip()
     return mapping
 

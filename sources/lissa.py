@@ -168,6 +168,11 @@ def _text(element: etree._Element | None) -> str:
     return " ".join("".join(element.itertext()).split()) if element is not None else ""
 
 
+def _leaf(element: etree._Element | None) -> str:
+    """Text of an element without markup inside (names, codes): far cheaper than itertext."""
+    return " ".join(element.text.split()) if element is not None and element.text else ""
+
+
 def _abstract(element: etree._Element | None) -> str:
     """Structured abstracts keep their section labels: 'BACKGROUND: …\\nMETHODS: …'."""
     if element is None:
@@ -213,22 +218,22 @@ def parse_citation(element: etree._Element) -> Citation:
         qualifiers = heading.findall("QualifierName")
         citation.mesh.append(
             {
-                "descriptor": _text(descriptor),
+                "descriptor": _leaf(descriptor),
                 "major": descriptor.get("MajorTopicYN") == "Y"
                 or any(q.get("MajorTopicYN") == "Y" for q in qualifiers),
-                "qualifiers": [_text(q) for q in qualifiers],
+                "qualifiers": [_leaf(q) for q in qualifiers],
             }
         )
-    citation.keywords = [_text(k) for k in element.iterfind("KeywordList/Keyword") if _text(k)]
+    citation.keywords = [k for k in map(_text, element.iterfind("KeywordList/Keyword")) if k]
     journal = article.find("Journal")
     if journal is not None:
-        citation.journal = _text(journal.find("Title"))
+        citation.journal = _leaf(journal.find("Title"))
         date = journal.find("JournalIssue/PubDate")
         if date is not None:
             year = date.findtext("Year") or (date.findtext("MedlineDate") or "")[:4]
             citation.year = year.strip()
     citation.publication_types = [
-        _text(p) for p in article.iterfind("PublicationTypeList/PublicationType")
+        _leaf(p) for p in article.iterfind("PublicationTypeList/PublicationType")
     ]
     return citation
 

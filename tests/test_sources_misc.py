@@ -110,4 +110,4 @@ def test_bad_columns_option_is_a_one_line_error(tmp_path):
         tmp_path / "x",
     )
     assert result.returncode == 2
-    assert result.stderr.strip() == "error: --columns: expected role=column, got 'code'"
+    assert result.stderr.strip() == "error: --columns: expected key=value, got 'code'"
