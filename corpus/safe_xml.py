@@ -9,6 +9,8 @@ out both file/network reads and entity-expansion bombs.
 from __future__ import annotations
 
 import re
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from lxml import etree
@@ -69,3 +71,38 @@ def check_prolog(path: Path) -> None:
             )
     if len(matches) != declared:
         raise InputError(path, 1, "unreadable <!ENTITY declaration in DOCTYPE: refused")
+
+
+def iter_records(path: Path, tags: str | tuple[str, ...]) -> Iterator[etree._Element]:
+    """Stream the record elements of a (possibly gzipped) XML file, safely.
+
+    Each record is yielded whole, then cleared and dropped from the tree (the element that
+    sits directly under the root: `PubmedArticle` around `MedlineCitation`, say), so memory
+    stays flat whatever the file size. Errors name the file and line.
+    """
+    check_prolog(path)
+    with open_binary(path) as handle:
+        events = etree.iterparse(
+            handle,
+            events=("end",),
+            tag=tags,
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+            remove_comments=True,
+        )
+        try:
+            for _, element in events:
+                yield element
+                record = element
+                while (parent := record.getparent()) is not None and parent.getparent() is not None:
+                    record = parent
+                record.clear()
+                root = record.getparent()
+                while root is not None and record.getprevious() is not None:
+                    del root[0]
+        except etree.XMLSyntaxError as exc:
+            raise InputError(path, exc.lineno, f"invalid XML: {exc.msg}") from None
+        except (EOFError, OSError, zlib.error) as exc:
+            raise InputError(path, None, f"truncated or corrupt gzip data ({exc})") from None

@@ -8,7 +8,6 @@ lxml `iterparse` and each record cleared once read; HTML summaries are parsed, n
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -18,14 +17,15 @@ from typing import ClassVar
 from corpus.sources import register
 from corpus.sources.base import InputFile, Source
 from corpus.sources.lissa import LANGUAGES
-from lxml import etree, html
+from lxml import html
 
-from corpus.errors import CorpusError, InputError, OptionError
+from corpus.errors import CorpusError, OptionError
 from corpus.langid import UNKNOWN, LanguageIdentifier
+from corpus.phrasing import pick
 from corpus.pipeline import shard_bounds
 from corpus.records import InstructRecord, Record, TextRecord, user_assistant
-from corpus.safe_xml import check_prolog
-from corpus.textio import TableReader, open_binary
+from corpus.safe_xml import iter_records
+from corpus.textio import TableReader
 
 SOURCE = "cismef"
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -201,29 +201,8 @@ PARSERS: dict[str, Callable] = {
 
 
 def iter_xml_entries(path: Path) -> Iterator[Entry]:
-    check_prolog(path)
-    with open_binary(path) as handle:
-        events = etree.iterparse(
-            handle,
-            events=("end",),
-            tag=TAGS,
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=False,
-            remove_comments=True,
-        )
-        try:
-            for _, element in events:
-                yield PARSERS[element.tag](element)
-                element.clear()
-                parent = element.getparent()
-                while parent is not None and element.getprevious() is not None:
-                    del parent[0]
-        except etree.XMLSyntaxError as exc:
-            raise InputError(path, exc.lineno, f"invalid XML: {exc.msg}") from None
-        except (EOFError, OSError, zlib.error) as exc:
-            raise InputError(path, None, f"truncated or corrupt gzip data ({exc})") from None
+    for element in iter_records(path, TAGS):
+        yield PARSERS[element.tag](element)
 
 
 CSV_ROLES = ("id", "title", "description", "subjects", "lang", "url")
@@ -254,11 +233,6 @@ def iter_csv_entries(path: Path, columns: dict[str, str]) -> Iterator[Entry]:
             subjects=[s.strip() for s in get("subjects").replace("|", ";").split(";") if s.strip()],
             url=get("url"),
         )
-
-
-def _pick(options: list[str], seed: int, *key: str) -> tuple[int, str]:
-    index = zlib.crc32("\x1f".join((str(seed), *key)).encode()) % len(options)
-    return index, options[index]
 
 
 @register
@@ -348,7 +322,7 @@ class CismefSource(Source):
         if entry.subjects:
             questions.append(("mesh", "\n".join(entry.subjects), "subject_headings"))
         for kind, answer, task in questions:
-            index, template = _pick(t[kind], self.options.seed, entry.id, kind, prose)
+            index, template = pick(t[kind], self.options.seed, entry.id, kind, prose)
             prompt = template.format(title=entry.title, summary=entry.summary)
             yield InstructRecord(
                 user_assistant(prompt, answer),

@@ -8,7 +8,6 @@ citation is cleared once read, so memory stays flat whatever the file size.
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,12 +17,12 @@ from corpus.sources import register
 from corpus.sources.base import InputFile, Source
 from lxml import etree
 
-from corpus.errors import CorpusError, InputError
+from corpus.errors import CorpusError
 from corpus.langid import UNKNOWN
+from corpus.phrasing import pick
 from corpus.pipeline import shard_bounds
 from corpus.records import InstructRecord, Record, TextRecord, user_assistant
-from corpus.safe_xml import check_prolog
-from corpus.textio import open_binary
+from corpus.safe_xml import iter_records
 
 SOURCE = "lissa"
 LICENSE = "NLM-PubMed"  # NLM terms; abstracts may be copyrighted by their publishers
@@ -239,38 +238,9 @@ def parse_citation(element: etree._Element) -> Citation:
 
 
 def iter_citations(path: Path) -> Iterator[Citation]:
-    """Stream citations; each record element is cleared (and dropped from the root) once read."""
-    check_prolog(path)
-    with open_binary(path) as handle:
-        events = etree.iterparse(
-            handle,
-            events=("end",),
-            tag="MedlineCitation",
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=False,
-            remove_comments=True,
-        )
-        try:
-            for _, element in events:
-                yield parse_citation(element)
-                record = element
-                while record.getparent() is not None and record.getparent().getparent() is not None:
-                    record = record.getparent()  # PubmedArticle wraps MedlineCitation
-                record.clear()
-                parent = record.getparent()
-                while parent is not None and record.getprevious() is not None:
-                    del parent[0]
-        except etree.XMLSyntaxError as exc:
-            raise InputError(path, exc.lineno, f"invalid XML: {exc.msg}") from None
-        except (EOFError, OSError, zlib.error) as exc:
-            raise InputError(path, None, f"truncated or corrupt gzip data ({exc})") from None
-
-
-def _pick(options: list[str], seed: int, *key: str) -> tuple[int, str]:
-    index = zlib.crc32("\x1f".join((str(seed), *key)).encode()) % len(options)
-    return index, options[index]
+    """Stream the citations of a MEDLINE/PubMed file, either layout."""
+    for element in iter_records(path, "MedlineCitation"):
+        yield parse_citation(element)
 
 
 def _mesh_answer(mesh: list[dict[str, object]]) -> str:
@@ -343,7 +313,7 @@ class LissaSource(Source):
         )
 
     def _ask(self, citation: Citation, lang: str, task: str, kind: str, answer: str, **values: str):
-        index, template = _pick(PROMPTS[lang][kind], self.options.seed, citation.pmid, kind, lang)
+        index, template = pick(PROMPTS[lang][kind], self.options.seed, citation.pmid, kind, lang)
         self.stat_update(f"instruct_{task}_{lang}")
         return InstructRecord(
             messages=user_assistant(template.format(**values), answer),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-import zlib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 import yaml
+
+from corpus.phrasing import pick
 
 _PARTICLE = re.compile(r"⟨([^/⟩]+)/([^⟩]+)⟩")
 _CLOSERS = "”’\"'»」』)] "
@@ -36,9 +37,7 @@ class Templates:
         return self.language_names.get(code, code)
 
     def pick(self, task: str, key: str, seed: int) -> tuple[int, str]:
-        options = self.instruct[task]
-        index = zlib.crc32(f"{seed}\x1f{key}\x1f{task}\x1f{self.lang}".encode()) % len(options)
-        return index, options[index]
+        return pick(self.instruct[task], seed, key, task, self.lang)
 
     def fill(self, template: str, values: dict[str, str]) -> str:
         text = template.format_map(values)

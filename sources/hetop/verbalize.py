@@ -14,8 +14,6 @@ from corpus.records import InstructRecord, Record, TextRecord, user_assistant
 SOURCE = "hetop"
 MAX_LISTED = 8  # children, xrefs: enough to teach the neighbourhood, short enough to read
 
-TASKS = ("definition", "synonyms", "hierarchy", "translation", "code_lookup", "mapping")
-
 
 class Verbalizer:
     """Writes one concept at a time; all choices depend only on (seed, concept, task, lang)."""
