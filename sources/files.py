@@ -35,6 +35,20 @@ def _rows_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         yield line, row
 
 
+def _rows_json(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """A JSON array of objects (read whole: use JSONL for files that do not fit in memory)."""
+    text = "\n".join(line for _, line in read_lines(path))
+    try:
+        rows = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            path, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})"
+        ) from None
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise InputError(path, 1, "expected a JSON array of objects (or JSONL)")
+    yield from enumerate(rows, start=1)
+
+
 def _rows_table(path: Path, delimiter: str) -> Iterator[tuple[int, dict[str, Any]]]:
     table = TableReader(path, delimiter)
     for row in table:
@@ -59,13 +73,15 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     name = path.name.lower().removesuffix(".gz")
     if name.endswith((".jsonl", ".ndjson")):
         return _rows_jsonl(path)
+    if name.endswith(".json"):
+        return _rows_json(path)
     if name.endswith(".csv"):
         return _rows_table(path, ",")
     if name.endswith(".tsv"):
         return _rows_table(path, "\t")
     if name.endswith(".parquet"):
         return _rows_parquet(path)
-    raise InputError(path, None, "unknown format (expected .jsonl, .csv, .tsv or .parquet)")
+    raise InputError(path, None, "unknown format (expected .jsonl, .json, .csv, .tsv or .parquet)")
 
 
 def _messages(path: Path, line: int, value: Any) -> list[dict[str, str]]:
