@@ -11,7 +11,7 @@ from typing import Any
 from corpus import __version__
 from corpus.card import write_card
 from corpus.detect_language import MODES
-from corpus.errors import OptionError
+from corpus.errors import InputError, OptionError
 from corpus.executors import (
     OUTPUT,
     ExecutorOptions,
@@ -27,7 +27,7 @@ from corpus.manifest import now_utc, package_versions, write_manifest
 from corpus.pipeline import run_pipeline
 from corpus.records import KINDS
 from corpus.sources import InputFile, SourceOptions, get_source
-from corpus.textio import check_exists, sha256_of
+from corpus.textio import sha256_of, size_of
 from corpus.writer import atomic_output, number_parts, replace_folder
 
 
@@ -43,7 +43,8 @@ def resolve_inputs(source_name: str, paths: list[Path]) -> list[InputFile]:
     if not paths:
         return get_source(source_name).default_inputs()
     for path in paths:
-        check_exists(path)
+        if not path.exists():  # a folder is fine here; readers say what they need
+            raise InputError(path, None, "no such file")
     return [InputFile(path, path.name) for path in paths]
 
 
@@ -110,7 +111,7 @@ def _finish(root, source_name, inputs, out, options, filters, langid, report) ->
             {
                 "path": item.display,
                 "sha256": sha256_of(item.path),
-                "size": item.path.stat().st_size,
+                "size": size_of(item.path),
                 "format": summary.get(item.display, {}).get("format", ""),
                 "counts": {k: v for k, v in summary.get(item.display, {}).items() if k != "format"},
             }
