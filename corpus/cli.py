@@ -94,6 +94,9 @@ def build(
     lang: Annotated[
         str | None, typer.Option(help="One language for every record (inputs without one).")
     ] = None,
+    strict: Annotated[
+        bool, typer.Option(help="Rows a source would skip (empty note or answer) are errors.")
+    ] = False,
     min_chars: Annotated[
         int | None, typer.Option(help="Filter: drop records shorter than this.")
     ] = None,
@@ -180,6 +183,7 @@ def build(
                 },
             },
             lang=lang,
+            strict=strict,
             terminology=terminology,
             license=license,
         )

@@ -8,6 +8,7 @@ from corpus.records import Record
 
 MODES = ("fill", "verify", "off")
 VERIFY_CONFIDENCE = 0.9  # relabel a record only when the model is this sure it is wrong
+FILL_CONFIDENCE = 0.5  # below this, a record's language stays unknown (and it is dropped)
 
 
 def _content(record: Record) -> str:
@@ -36,6 +37,9 @@ class DetectLanguage(PipelineStep):
                 prediction = self.identifier.predict(_content(record))
                 if prediction.lang == UNKNOWN:
                     self.stat_update("dropped_language_unknown")
+                    continue
+                if prediction.confidence < FILL_CONFIDENCE:  # "None.", "Negative.": too short
+                    self.stat_update("dropped_language_uncertain")
                     continue
                 record.lang = prediction.lang
                 self.stat_update(f"detected_{prediction.lang}")

@@ -30,7 +30,7 @@ def all_sources() -> dict[str, type[Source]]:
 
 def _load_builtin() -> None:
     """Import the adapters that ship with corpus (each registers itself on import)."""
-    from corpus.sources import brat, cismef, files, hetop, lissa, mcqa, reasoning  # noqa: F401
+    from corpus.sources import brat, cismef, files, hetop, lissa, mcqa, notes, reasoning  # noqa: F401
 
 
 __all__ = [

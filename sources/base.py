@@ -43,6 +43,7 @@ class SourceOptions:
     terminology: str | None = None
     license: str | None = None
     lang: str | None = None  # one language for every record, where the input has no column
+    strict: bool = False  # rows a source would skip (empty notes, answers) are errors instead
 
     def describe(self) -> dict[str, object]:
         return {
@@ -53,6 +54,7 @@ class SourceOptions:
             "terminology": self.terminology,
             "license": self.license,
             "lang": self.lang,
+            "strict": self.strict,
         }
 
 

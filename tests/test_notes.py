@@ -1,0 +1,80 @@
+"""notes: MTS-Dialog dialogues on the real sample; Asclepius-style triples built from its notes."""
+
+import csv
+import json
+
+import pyarrow.parquet as pq
+
+from tests.conftest import DATA, run_cli
+
+MTS = DATA / "clinical" / "mts_dialog_train_sample.csv"
+
+
+def mts_rows():
+    with open(MTS, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_dialogues_give_note_sections_and_distinct_notes(tmp_path):
+    out = tmp_path / "mts"
+    result = run_cli("build", "--source", "notes", "--input", MTS, "--lang", "en", "--out", out)
+    assert result.returncode == 0, result.stderr
+    rows = mts_rows()
+    text = pq.read_table(out / "data" / "text").to_pylist()
+    instruct = pq.read_table(out / "data" / "instruct").to_pylist()
+    assert len(text) == len({r["section_text"].strip() for r in rows})  # each note once
+    assert len(instruct) == len(rows) == 300
+    for row, record in zip(rows, instruct, strict=True):
+        system, user, assistant = record["messages"]
+        assert system["role"] == "system" and assistant["content"] == row["section_text"].strip()
+        assert row["dialogue"].strip() in user["content"]
+        assert record["task"] == f"note_section:{row['section_header']}"
+
+
+def test_triples_share_notes_and_skip_empty_answers(tmp_path):
+    notes = [r["section_text"].strip() for r in mts_rows() if len(r["section_text"]) > 200][:10]
+    rows = [
+        {"note": note, "question": question, "answer": f"answer {i}", "task": "qa"}
+        for note in notes
+        for i, question in enumerate(["What is the history?", "Any medication?", "Plan?"])
+    ]
+    rows.append({"note": notes[0], "question": "Empty?", "answer": "", "task": "qa"})
+    source = tmp_path / "triples.jsonl"
+    source.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    out = tmp_path / "triples"
+    result = run_cli("build", "--source", "notes", "--input", source, "--lang", "en", "--out", out)
+    assert result.returncode == 0, result.stderr
+    text = pq.read_table(out / "data" / "text").to_pylist()
+    instruct = pq.read_table(out / "data" / "instruct").to_pylist()
+    assert [r["text"] for r in text] == notes
+    assert len(instruct) == 30
+    assert instruct[0]["messages"][1]["content"] == f"{notes[0]}\n\nWhat is the history?"
+    steps = json.loads((out / "manifest.json").read_text())["steps"]["notes"]
+    assert steps == {
+        "distinct_notes": 10,
+        "repeated_notes": 20,
+        "dropped_empty_question_or_answer": 1,
+    }
+    strict = run_cli(
+        "build",
+        "--source",
+        "notes",
+        "--input",
+        source,
+        "--lang",
+        "en",
+        "--strict",
+        "--out",
+        tmp_path / "strict",
+    )
+    assert strict.returncode == 2
+    assert strict.stderr.strip() == f"error: {source}:31: empty question_or_answer"
+
+
+def test_missing_columns_are_named(tmp_path):
+    source = tmp_path / "bad.jsonl"
+    source.write_text('{"text": "x", "q": "y"}\n')
+    result = run_cli("build", "--source", "notes", "--input", source, "--out", tmp_path / "out")
+    assert result.returncode == 2
+    assert "missing column(s) note, question, answer" in result.stderr
+    assert "available: text, q" in result.stderr
