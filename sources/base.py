@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from corpus.errors import OptionError
-from corpus.pipeline import PipelineStep
+from corpus.errors import CorpusError, OptionError
+from corpus.pipeline import PipelineStep, shard_bounds
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ class Source(PipelineStep):
     @classmethod
     def default_inputs(cls) -> list[InputFile]:
         """The embedded default: data shipped inside an installed package, read in place."""
-        raise NotImplementedError
+        raise CorpusError(f"{cls.name} has no embedded default: pass --input")
 
     def licenses(self) -> list[LicenseInfo]:
         """Licenses of what was read, known after `run` has finished."""
@@ -105,3 +105,15 @@ class Source(PipelineStep):
     def unsupported_languages(self) -> list[str]:
         """Languages present in the data that get no prose templates (translation pairs only)."""
         return []
+
+
+class FileSource(Source):
+    """A source whose unit of work is the input file: each rank reads a contiguous block of
+    the files, so the ranks' records, concatenated, are those of one worker in order."""
+
+    def work_items(self) -> int:
+        return 1 if self.options.limit is not None else len(self.inputs)  # --limit: one worker
+
+    def inputs_for(self, rank: int, world_size: int) -> list[InputFile]:
+        start, stop = shard_bounds(len(self.inputs), rank, world_size)
+        return self.inputs[start:stop]

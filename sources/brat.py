@@ -17,7 +17,7 @@ from typing import ClassVar
 from corpus.sources import register
 from corpus.sources.base import InputFile, Source
 
-from corpus.errors import CorpusError, InputError
+from corpus.errors import InputError
 from corpus.langid import LanguageIdentifier
 from corpus.pipeline import shard_bounds
 from corpus.records import InstructRecord, Record, TextRecord, user_assistant
@@ -128,10 +128,6 @@ class BratSource(Source):
     description = "annotated clinical text in BRAT standoff: folders of .txt + .ann pairs"
     formats: ClassVar[dict[str, str]] = {"brat": "a folder of .txt/.ann pairs, or one pair"}
     limitations = ("Discontinuous entities are kept in meta but left out of the entity lists.",)
-
-    @classmethod
-    def default_inputs(cls) -> list[InputFile]:
-        raise CorpusError("brat has no embedded default: pass --input FOLDER")
 
     def prepare(self) -> None:
         for item in self.inputs:

@@ -15,14 +15,13 @@ from pathlib import Path
 from typing import ClassVar
 
 from corpus.sources import register
-from corpus.sources.base import InputFile, Source
+from corpus.sources.base import FileSource
 from corpus.sources.lissa import LANGUAGES
 from lxml import html
 
-from corpus.errors import CorpusError, OptionError
+from corpus.errors import OptionError
 from corpus.langid import UNKNOWN, LanguageIdentifier
 from corpus.phrasing import pick
-from corpus.pipeline import shard_bounds
 from corpus.records import InstructRecord, Record, TextRecord, user_assistant
 from corpus.safe_xml import iter_records
 from corpus.textio import TableReader
@@ -236,7 +235,7 @@ def iter_csv_entries(path: Path, columns: dict[str, str]) -> Iterator[Entry]:
 
 
 @register
-class CismefSource(Source):
+class CismefSource(FileSource):
     name = "cismef"
     description = "health catalogue records: NLM Catalog, MedlinePlus, Dublin Core/OAI-PMH, CSV"
     formats: ClassVar[dict[str, str]] = {
@@ -255,13 +254,6 @@ class CismefSource(Source):
     def identifier(self) -> LanguageIdentifier:
         return LanguageIdentifier()
 
-    @classmethod
-    def default_inputs(cls) -> list[InputFile]:
-        raise CorpusError("cismef has no embedded default yet: pass --input FILE")
-
-    def work_items(self) -> int:
-        return 1 if self.options.limit is not None else len(self.inputs)
-
     def _entries(self, path: Path) -> Iterator[Entry]:
         name = path.name.lower().removesuffix(".gz")
         if name.endswith((".csv", ".tsv")):
@@ -269,9 +261,8 @@ class CismefSource(Source):
         return iter_xml_entries(path)
 
     def run(self, data=None, rank: int = 0, world_size: int = 1) -> Iterator[Record]:
-        start, stop = shard_bounds(len(self.inputs), rank, world_size)
         done = 0
-        for item in self.inputs[start:stop]:
+        for item in self.inputs_for(rank, world_size):
             for entry in self._entries(item.path):
                 if self.options.limit is not None and done >= self.options.limit:
                     return

@@ -9,11 +9,10 @@ from typing import Any, ClassVar
 
 import pyarrow.parquet as pq
 from corpus.sources import register
-from corpus.sources.base import InputFile, Source
+from corpus.sources.base import FileSource, InputFile
 
-from corpus.errors import CorpusError, InputError, OptionError
+from corpus.errors import InputError, OptionError
 from corpus.langid import UNKNOWN
-from corpus.pipeline import shard_bounds
 from corpus.records import InstructRecord, Record, TextRecord, user_assistant
 from corpus.textio import TableReader, check_exists, read_lines
 
@@ -101,7 +100,7 @@ def _messages(path: Path, line: int, value: Any) -> list[dict[str, str]]:
 
 
 @register
-class FilesSource(Source):
+class FilesSource(FileSource):
     name = "files"
     description = "any local JSONL, CSV/TSV or Parquet, with a column mapping"
     formats: ClassVar[dict[str, str]] = {
@@ -112,10 +111,6 @@ class FilesSource(Source):
     limitations = (
         "Records are what the files say; their license is the one given with --license.",
     )
-
-    @classmethod
-    def default_inputs(cls) -> list[InputFile]:
-        raise CorpusError("files has no embedded default: pass --input FILE and its columns")
 
     def prepare(self) -> None:
         columns = self.options.columns
@@ -130,14 +125,10 @@ class FilesSource(Source):
                 "(--messages-column), or --prompt-column and --response-column"
             )
 
-    def work_items(self) -> int:
-        return 1 if self.options.limit is not None else len(self.inputs)
-
     def run(self, data=None, rank: int = 0, world_size: int = 1) -> Iterator[Record]:
         self.prepare()
-        start, stop = shard_bounds(len(self.inputs), rank, world_size)
         done = 0
-        for item in self.inputs[start:stop]:
+        for item in self.inputs_for(rank, world_size):
             checked = False
             for line, row in read_rows(item.path):
                 if not checked:

@@ -14,13 +14,11 @@ from pathlib import Path
 from typing import ClassVar
 
 from corpus.sources import register
-from corpus.sources.base import InputFile, Source
+from corpus.sources.base import FileSource
 from lxml import etree
 
-from corpus.errors import CorpusError
 from corpus.langid import UNKNOWN
 from corpus.phrasing import pick
-from corpus.pipeline import shard_bounds
 from corpus.records import InstructRecord, Record, TextRecord, user_assistant
 from corpus.safe_xml import iter_records
 
@@ -255,7 +253,7 @@ def _mesh_answer(mesh: list[dict[str, object]]) -> str:
 
 
 @register
-class LissaSource(Source):
+class LissaSource(FileSource):
     name = "lissa"
     description = "literature metadata: PubMed/MEDLINE XML (.xml, .xml.gz), every language present"
     formats: ClassVar[dict[str, str]] = {
@@ -267,19 +265,11 @@ class LissaSource(Source):
         "Abstracts may be copyrighted by their publishers: check before redistributing.",
     )
 
-    @classmethod
-    def default_inputs(cls) -> list[InputFile]:
-        raise CorpusError("lissa has no embedded default yet: pass --input FILE.xml[.gz]")
-
-    def work_items(self) -> int:
-        return 1 if self.options.limit is not None else len(self.inputs)
-
     def run(self, data=None, rank: int = 0, world_size: int = 1) -> Iterator[Record]:
         """This rank's contiguous block of input files (so any number of workers gives the
         records of one, in the same order); --limit runs on one worker."""
         done = 0
-        start, stop = shard_bounds(len(self.inputs), rank, world_size)
-        for item in self.inputs[start:stop]:
+        for item in self.inputs_for(rank, world_size):
             for citation in iter_citations(item.path):
                 if self.options.limit is not None and done >= self.options.limit:
                     return

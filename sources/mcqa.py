@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from corpus.sources import register
-from corpus.sources.base import InputFile, Source
+from corpus.sources.base import FileSource, InputFile
 from corpus.sources.files import read_rows
 
-from corpus.errors import CorpusError, InputError
+from corpus.errors import InputError
 from corpus.langid import LanguageIdentifier
-from corpus.pipeline import shard_bounds
 from corpus.records import InstructRecord, Record, user_assistant
 
 SOURCE = "mcqa"
@@ -86,7 +85,7 @@ def parse_question(path: Path, line: int, row: dict[str, Any]) -> Question:
 
 
 @register
-class McqaSource(Source):
+class McqaSource(FileSource):
     name = "mcqa"
     description = (
         "multiple-choice medical exams: FrenchMedMCQA and MedQA layouts (JSON, JSONL, Parquet)"
@@ -97,17 +96,9 @@ class McqaSource(Source):
     }
     limitations = ("Exam questions test recall; licences of exam banks vary: check them.",)
 
-    @classmethod
-    def default_inputs(cls) -> list[InputFile]:
-        raise CorpusError("mcqa has no embedded default: pass --input FILE")
-
-    def work_items(self) -> int:
-        return 1 if self.options.limit is not None else len(self.inputs)
-
     def run(self, data=None, rank: int = 0, world_size: int = 1) -> Iterator[Record]:
-        start, stop = shard_bounds(len(self.inputs), rank, world_size)
         done = 0
-        for item in self.inputs[start:stop]:
+        for item in self.inputs_for(rank, world_size):
             for line, row in read_rows(item.path):
                 if self.options.limit is not None and done >= self.options.limit:
                     return

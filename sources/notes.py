@@ -13,12 +13,11 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from corpus.sources import register
-from corpus.sources.base import InputFile, Source
+from corpus.sources.base import FileSource, InputFile
 from corpus.sources.files import read_rows
 
-from corpus.errors import CorpusError, InputError
+from corpus.errors import InputError
 from corpus.langid import UNKNOWN
-from corpus.pipeline import shard_bounds
 from corpus.records import InstructRecord, Record, TextRecord
 
 SOURCE = "notes"
@@ -57,7 +56,7 @@ def _note_key(note: str) -> bytes:
 
 
 @register
-class NotesSource(Source):
+class NotesSource(FileSource):
     name = "notes"
     description = (
         "clinical notes with (note, question, answer, task) triples; dialogues with note sections"
@@ -70,13 +69,6 @@ class NotesSource(Source):
         "Synthetic or de-identified notes only: no PHI gate runs yet (see the checklist).",
         "A note repeated in two input files is emitted once per file when the build is sharded.",
     )
-
-    @classmethod
-    def default_inputs(cls) -> list[InputFile]:
-        raise CorpusError("notes has no embedded default: pass --input FILE")
-
-    def work_items(self) -> int:
-        return 1 if self.options.limit is not None else len(self.inputs)
 
     def _layout(self, item: InputFile, row: dict[str, Any]) -> tuple[str, dict[str, str]]:
         columns = dict(self.options.columns)
@@ -97,10 +89,9 @@ class NotesSource(Source):
         return "triples", columns
 
     def run(self, data=None, rank: int = 0, world_size: int = 1) -> Iterator[Record]:
-        start, stop = shard_bounds(len(self.inputs), rank, world_size)
         seen: set[bytes] = set()
         done = 0
-        for item in self.inputs[start:stop]:
+        for item in self.inputs_for(rank, world_size):
             layout: tuple[str, dict[str, str]] | None = None
             for line, row in read_rows(item.path):
                 layout = layout or self._layout(item, row)

@@ -11,12 +11,11 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from corpus.sources import register
-from corpus.sources.base import InputFile, Source
+from corpus.sources.base import FileSource, InputFile
 from corpus.sources.files import read_rows
 
-from corpus.errors import CorpusError, InputError
+from corpus.errors import InputError
 from corpus.langid import UNKNOWN
-from corpus.pipeline import shard_bounds
 from corpus.records import InstructRecord, Record, user_assistant
 
 SOURCE = "reasoning"
@@ -31,7 +30,7 @@ ALIASES = {
 
 
 @register
-class ReasoningSource(Source):
+class ReasoningSource(FileSource):
     name = "reasoning"
     description = "medical chain-of-thought QA: question, reasoning, answer (JSON, JSONL, Parquet)"
     formats: ClassVar[dict[str, str]] = {
@@ -42,13 +41,6 @@ class ReasoningSource(Source):
     limitations = (
         "Reasoning and answers are as the dataset's authors generated them (often by an LLM).",
     )
-
-    @classmethod
-    def default_inputs(cls) -> list[InputFile]:
-        raise CorpusError("reasoning has no embedded default: pass --input FILE")
-
-    def work_items(self) -> int:
-        return 1 if self.options.limit is not None else len(self.inputs)
 
     def _columns(self, item: InputFile, row: dict[str, Any]) -> dict[str, str]:
         columns = dict(self.options.columns)
@@ -69,9 +61,8 @@ class ReasoningSource(Source):
         return columns
 
     def run(self, data=None, rank: int = 0, world_size: int = 1) -> Iterator[Record]:
-        start, stop = shard_bounds(len(self.inputs), rank, world_size)
         done = 0
-        for item in self.inputs[start:stop]:
+        for item in self.inputs_for(rank, world_size):
             columns: dict[str, str] | None = None
             for line, row in read_rows(item.path):
                 columns = columns or self._columns(item, row)
