@@ -39,6 +39,9 @@ cards: $(VENV)/.core
 
 bench: $(VENV)/.full
 	$(BIN)/python bench/hetop_build.py
+	$(BIN)/python bench/lissa_ingest.py
+	$(BIN)/python bench/langid_accuracy.py
+	$(BIN)/python bench/mix_speed.py
 
 clean:
 	rm -rf $(VENV) build corpora .pytest_cache

@@ -11,7 +11,7 @@ from typing import Any
 from corpus import __version__
 from corpus.card import write_card
 from corpus.detect_language import MODES
-from corpus.errors import InputError, OptionError
+from corpus.errors import CorpusError, InputError, OptionError
 from corpus.executors import (
     OUTPUT,
     ExecutorOptions,
@@ -69,8 +69,12 @@ def build(
     if executor is None:
         return _build_here(source_name, inputs, out, options, progress, filters, langid)
     task = RankTask(source_name, inputs, options, filters, langid, work_folder(out))
-    if not run_ranks(task, executor):
-        return None
+    try:
+        if not run_ranks(task, executor):
+            return None
+    except CorpusError:  # bad input: nothing to resume, leave nothing behind
+        shutil.rmtree(task.work, ignore_errors=True)
+        raise
     report = merged_report(task.work, executor.tasks)
     root = task.work / OUTPUT
     number_parts(root)

@@ -194,4 +194,4 @@ def test_an_error_in_a_worker_reaches_the_user_unchanged(tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: {bad}:3: invalid XML"), result.stderr
-    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "out").exists() and not (tmp_path / ".out.work").exists()
