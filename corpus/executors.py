@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -174,14 +175,29 @@ def make_executor(task: RankTask, executor: ExecutorOptions):
     raise OptionError(f"--executor {executor.kind!r}: expected one of {', '.join(EXECUTORS)}")
 
 
+SUBMITTED = "slurm-submitted"
+
+
 def run_ranks(task: RankTask, executor: ExecutorOptions) -> bool:
-    """Run (or submit) the ranks not yet complete; True when every rank is complete."""
+    """Run (or submit) the ranks not yet complete; True when every rank is complete.
+
+    Slurm jobs are submitted once: a later call only checks them, so running the command
+    again while they run never submits them twice."""
     prepare_work(task, executor)
     runner = make_executor(task, executor)
-    with stderr_into(task.work / "executor.log"):
-        runner.run()
+    submitted = task.work / SUBMITTED
+    if executor.kind == "slurm" and submitted.exists():
+        return not runner.get_incomplete_ranks()
+    try:
+        with stderr_into(task.work / "executor.log"):
+            runner.run()
+    except (OSError, subprocess.CalledProcessError) as exc:  # no sbatch, a refused submission
+        raise CorpusError(
+            f"{executor.kind} executor failed: {exc} (see {task.work / 'executor.log'})"
+        ) from None
     if executor.kind == "slurm":
-        return len(runner.get_incomplete_ranks()) == 0
+        submitted.touch()
+        return not runner.get_incomplete_ranks()
     return True
 
 

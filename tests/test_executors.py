@@ -62,3 +62,24 @@ def test_cli_workers_through_datatrove(tmp_path):
         assert result.stderr == ""  # datatrove's logs go to the work folder, not the console
     same_records(one, two)
     assert not os.path.exists(work_folder(two))
+
+
+def test_slurm_needs_its_options_and_sbatch(tmp_path):
+    base = [
+        "build",
+        "--source",
+        "hetop",
+        "--input",
+        ONTOLOGY / "DO_cancer_slim.obo",
+        "--executor",
+        "slurm",
+        "--out",
+        tmp_path / "out",
+    ]
+    result = run_cli(*base)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: --executor slurm needs --slurm partition=…,time=…"
+    result = run_cli(*base, "--slurm", "partition=cpu,time=01:00:00")
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("error: slurm executor failed:")
+    assert not (tmp_path / "out").exists() and not (tmp_path / ".out.work").exists()
