@@ -231,9 +231,7 @@ def build(
         _fail(exc)
         return
     if result is None:
-        typer.echo(
-            "submitted to Slurm: run the same command again to finish once the jobs are done"
-        )
+        typer.echo("Slurm jobs submitted or still running: run the same command again to finish")
         return
     counts = ", ".join(f"{n:,} {kind}" for kind, n in result.counts.items())
     typer.echo(f"built {counts} records")
