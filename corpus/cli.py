@@ -363,7 +363,9 @@ def sources() -> None:
         console.print(table)
         try:
             defaults = [item.display for item in cls.default_inputs()]
-        except (NotImplementedError, CorpusError, OSError) as exc:
+        except CorpusError:
+            defaults = ["none (pass --input)"]
+        except OSError as exc:  # a package that should ship the default is broken
             defaults = [f"unavailable ({exc})"]
         console.print("embedded default (`--input` omitted):", ", ".join(defaults), "\n")
 
