@@ -131,19 +131,7 @@ class NotesSource(FileSource):
         yield from self._text(item, note, lang, seen)
         task = str(row.get(columns.get("task", ""), "") or "question_answering")
         source_id = str(row[columns["id"]]) if "id" in columns else f"{item.display}:{line}"
-        yield InstructRecord(
-            [
-                {"role": "system", "content": SYSTEM},
-                {"role": "user", "content": f"{note}\n\n{question}"},
-                {"role": "assistant", "content": answer},
-            ],
-            lang,
-            SOURCE,
-            item.path.name.split(".")[0],
-            source_id,
-            self.options.license or "unknown",
-            task,
-        )
+        yield self._conversation(item, source_id, lang, f"{note}\n\n{question}", answer, task)
 
     def _dialogue(self, item, line, row, seen) -> Iterator[Record]:
         dialogue = str(row.get("dialogue") or "").strip()
@@ -155,20 +143,29 @@ class NotesSource(FileSource):
         lang = (self.options.lang or UNKNOWN).lower()
         yield from self._text(item, section_text, lang, seen)
         source_id = str(row.get("ID") or f"{item.display}:{line}")
-        yield InstructRecord(
-            [
-                {"role": "system", "content": SYSTEM},
-                {
-                    "role": "user",
-                    "content": f"Write the {section} section of the clinical note from "
-                    f"this doctor-patient dialogue.\n\n{dialogue}",
-                },
-                {"role": "assistant", "content": section_text},
-            ],
+        prompt = (
+            f"Write the {section} section of the clinical note from this doctor-patient "
+            f"dialogue.\n\n{dialogue}"
+        )
+        yield self._conversation(
+            item, source_id, lang, prompt, section_text, f"note_section:{header}"
+        )
+
+    def _conversation(
+        self, item: InputFile, source_id: str, lang: str, prompt: str, answer: str, task: str
+    ) -> InstructRecord:
+        """System (clinical assistant), user, assistant: the shape of every notes record."""
+        messages = [
+            {"role": "system", "content": SYSTEM},
+            {"role": "user", "content": prompt},
+            {"role": "assistant", "content": answer},
+        ]
+        return InstructRecord(
+            messages,
             lang,
             SOURCE,
             item.path.name.split(".")[0],
             source_id,
             self.options.license or "unknown",
-            f"note_section:{header}",
+            task,
         )

@@ -41,13 +41,18 @@ def cli():
 SAMPLE_INPUTS = ("hp_sample.obo", "hp-fr.babelon.tsv", "kcd_ko_en.tsv")
 
 
+def build_cli(source: str, out: Path, inputs, *extra: str | Path) -> Path:
+    """`corpus build --source SOURCE --input … --out OUT`, asserted to succeed."""
+    args: list[str | Path] = ["build", "--source", source, "--out", out, *extra]
+    for path in inputs:
+        args += ["--input", path]
+    result = run_cli(*args)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory) -> Path:
     """HPO + French Babelon + Korean KCD, built once through the CLI for the whole session."""
     out = tmp_path_factory.mktemp("builds") / "hpo"
-    args = ["build", "--source", "hetop", "--out", out]
-    for name in SAMPLE_INPUTS:
-        args += ["--input", ONTOLOGY / name]
-    result = run_cli(*args)
-    assert result.returncode == 0, result.stderr
-    return out
+    return build_cli("hetop", out, [ONTOLOGY / name for name in SAMPLE_INPUTS])

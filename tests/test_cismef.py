@@ -5,7 +5,7 @@ import pytest
 from corpus.sources.cismef import strip_html
 from lxml import etree
 
-from tests.conftest import DATA, run_cli
+from tests.conftest import DATA, build_cli, run_cli
 
 CATALOGUE = DATA / "catalogue"
 FILES = sorted(CATALOGUE.glob("*.xml"))
@@ -18,13 +18,7 @@ def count(path, tag, **attributes):
 
 @pytest.fixture(scope="module")
 def catalogue(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cat") / "cat"
-    args = ["build", "--source", "cismef", "--out", out]
-    for path in FILES:
-        args += ["--input", path]
-    result = run_cli(*args)
-    assert result.returncode == 0, result.stderr
-    return out
+    return build_cli("cismef", tmp_path_factory.mktemp("cat") / "cat", FILES)
 
 
 def test_one_text_record_per_catalogue_record(catalogue):

@@ -8,7 +8,7 @@ import pytest
 from corpus.sources.lissa import LANGUAGES, english_title, iter_citations
 from lxml import etree
 
-from tests.conftest import DATA, run_cli
+from tests.conftest import DATA, build_cli, run_cli
 
 LITERATURE = DATA / "literature"
 FILES = ["medsamp2006_sample.xml", "medline16n0902_sample.xml.gz", "pubmed-29768149.xml"]
@@ -22,13 +22,9 @@ def parse(name):
 
 @pytest.fixture(scope="module")
 def literature(tmp_path_factory):
-    out = tmp_path_factory.mktemp("lit") / "lit"
-    args = ["build", "--source", "lissa", "--out", out]
-    for name in FILES:
-        args += ["--input", LITERATURE / name]
-    result = run_cli(*args)
-    assert result.returncode == 0, result.stderr
-    return out
+    return build_cli(
+        "lissa", tmp_path_factory.mktemp("lit") / "lit", [LITERATURE / f for f in FILES]
+    )
 
 
 def rows(folder, kind):
@@ -127,11 +123,7 @@ def test_streaming_clears_records(tmp_path):
 
 
 def test_same_build_twice_is_identical(tmp_path, literature):
-    out = tmp_path / "again"
-    args = ["build", "--source", "lissa", "--out", out]
-    for name in FILES:
-        args += ["--input", LITERATURE / name]
-    assert run_cli(*args).returncode == 0
+    out = build_cli("lissa", tmp_path / "again", [LITERATURE / f for f in FILES])
     for kind in ("text", "instruct"):
         assert pq.read_table(out / "data" / kind).equals(pq.read_table(literature / "data" / kind))
 
@@ -167,11 +159,7 @@ def test_truncated_gzip_fails_cleanly(tmp_path):
 
 
 def test_workers_give_the_same_records(tmp_path, literature):
-    out = tmp_path / "two"
-    args = ["build", "--source", "lissa", "--workers", "2", "--out", out]
-    for name in FILES:
-        args += ["--input", LITERATURE / name]
-    assert run_cli(*args).returncode == 0
+    out = build_cli("lissa", tmp_path / "two", [LITERATURE / f for f in FILES], "--workers", "2")
     for kind in ("text", "instruct"):  # the module build ran in one process
         assert pq.read_table(out / "data" / kind).equals(pq.read_table(literature / "data" / kind))
 
