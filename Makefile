@@ -42,6 +42,7 @@ bench: $(VENV)/.full
 	$(BIN)/python bench/lissa_ingest.py
 	$(BIN)/python bench/langid_accuracy.py
 	$(BIN)/python bench/mix_speed.py
+	$(BIN)/python bench/phi.py
 
 clean:
 	rm -rf $(VENV) build corpora .pytest_cache

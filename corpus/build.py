@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from corpus.executors import (
 )
 from corpus.filters import FilterOptions
 from corpus.manifest import now_utc, package_versions, write_manifest
+from corpus.phi.modes import PHI_MODES
 from corpus.pipeline import run_pipeline
 from corpus.records import KINDS
 from corpus.sources import InputFile, SourceOptions, get_source
@@ -64,6 +65,10 @@ def build(
     if langid not in MODES:
         raise OptionError(f"--langid {langid!r}: expected one of {', '.join(MODES)}")
     filters = filters or FilterOptions()
+    if filters.phi is None:
+        filters = replace(filters, phi=get_source(source_name).phi_default)
+    if filters.phi not in PHI_MODES:
+        raise OptionError(f"--phi {filters.phi!r}: expected one of {', '.join(PHI_MODES)}")
     if executor is None and workers > 1:
         executor = ExecutorOptions("local", tasks=workers, workers=workers)
     if executor is None:

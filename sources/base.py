@@ -73,6 +73,7 @@ class Source(PipelineStep):
     name: ClassVar[str]
     description: ClassVar[str]
     formats: ClassVar[dict[str, str]]
+    phi_default: ClassVar[str] = "off"  # the PHI gate's mode when --phi is not given
     limitations: ClassVar[tuple[str, ...]] = ()  # for the card: what users of the data must know
     # below this many work items per worker, forking a worker costs more than it saves
     min_items_per_worker: ClassVar[int] = 1

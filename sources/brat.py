@@ -125,6 +125,7 @@ def documents(path: Path) -> list[tuple[Path, Path]]:
 @register
 class BratSource(Source):
     name = "brat"
+    phi_default = "redact"
     description = "annotated clinical text in BRAT standoff: folders of .txt + .ann pairs"
     formats: ClassVar[dict[str, str]] = {"brat": "a folder of .txt/.ann pairs, or one pair"}
     limitations = ("Discontinuous entities are kept in meta but left out of the entity lists.",)

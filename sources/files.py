@@ -102,6 +102,7 @@ def _messages(path: Path, line: int, value: Any) -> list[dict[str, str]]:
 @register
 class FilesSource(FileSource):
     name = "files"
+    phi_default = "redact"
     description = "any local JSONL, CSV/TSV or Parquet, with a column mapping"
     formats: ClassVar[dict[str, str]] = {
         "jsonl": "one JSON object per line (.jsonl, .ndjson, optionally .gz)",

@@ -2,8 +2,8 @@
 dialogues with the note sections written from them (MTS-Dialog style).
 
 One build gives both halves of the usual recipe: text records (each distinct note once, for
-continued pretraining) and instruction records (for SFT). A PHI gate over every note comes with
-the PHI issue; until then the card's checklist asks for a review of the inputs.
+continued pretraining) and instruction records (for SFT). The PHI gate (`corpus.phi`) runs on
+every record by default (`--phi redact`).
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ def _note_key(note: str) -> bytes:
 @register
 class NotesSource(FileSource):
     name = "notes"
+    phi_default = "redact"
     description = (
         "clinical notes with (note, question, answer, task) triples; dialogues with note sections"
     )
@@ -66,7 +67,8 @@ class NotesSource(FileSource):
         "dialogues": "section_header, section_text, dialogue columns (MTS-Dialog); CSV, JSONL",
     }
     limitations = (
-        "Synthetic or de-identified notes only: no PHI gate runs yet (see the checklist).",
+        "The PHI gate finds identifiers by rules and a French NER model: it lowers, not removes, "
+        "the risk; de-identified or synthetic notes only.",
         "A note repeated in two input files is emitted once per file when the build is sharded.",
     )
 

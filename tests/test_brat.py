@@ -20,7 +20,7 @@ def ann_entities(path):
 
 def test_entities_equal_the_ann_files_and_lists_are_substrings(tmp_path):
     out = tmp_path / "quaero"
-    result = run_cli("build", "--source", "brat", "--input", QUAERO, "--out", out)
+    result = run_cli("build", "--source", "brat", "--input", QUAERO, "--phi", "off", "--out", out)
     assert result.returncode == 0, result.stderr
     text = pq.read_table(out / "data" / "text").to_pylist()
     anns = sorted(QUAERO.rglob("*.ann"))

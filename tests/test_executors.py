@@ -24,7 +24,8 @@ def test_interrupted_build_resumes_without_redoing_finished_shards(tmp_path):
     expected = build("hetop", INPUTS, reference, SourceOptions())
     out = tmp_path / "sharded"
     executor = ExecutorOptions("local", tasks=2, workers=1)
-    task = RankTask("hetop", INPUTS, SourceOptions(), FilterOptions(), "fill", work_folder(out))
+    filters = FilterOptions(phi="off")  # what build() resolves for hetop
+    task = RankTask("hetop", INPUTS, SourceOptions(), filters, "fill", work_folder(out))
     prepare_work(task, executor)
     # an interrupted run: only rank 0 finished
     LocalPipelineExecutor(

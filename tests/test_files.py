@@ -24,6 +24,8 @@ def test_csv_with_prompt_response_and_a_fixed_language(tmp_path):
         "en",
         "--columns",
         "id=ID,text=section_text,prompt=dialogue,response=section_text,task=section_header",
+        "--phi",
+        "off",
         "--out",
         out,
     )
@@ -81,6 +83,8 @@ def test_parquet_from_a_built_dataset(sample_build, tmp_path):
         "lang",
         "--columns",
         "id=source_id",
+        "--phi",
+        "off",
         "--out",
         out,
     )

@@ -17,7 +17,9 @@ def mts_rows():
 
 def test_dialogues_give_note_sections_and_distinct_notes(tmp_path):
     out = tmp_path / "mts"
-    result = run_cli("build", "--source", "notes", "--input", MTS, "--lang", "en", "--out", out)
+    result = run_cli(
+        "build", "--source", "notes", "--input", MTS, "--lang", "en", "--phi", "off", "--out", out
+    )
     assert result.returncode == 0, result.stderr
     rows = mts_rows()
     text = pq.read_table(out / "data" / "text").to_pylist()
@@ -42,7 +44,8 @@ def test_triples_share_notes_and_skip_empty_answers(tmp_path):
     source = tmp_path / "triples.jsonl"
     source.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     out = tmp_path / "triples"
-    result = run_cli("build", "--source", "notes", "--input", source, "--lang", "en", "--out", out)
+    args = ("--input", source, "--lang", "en", "--phi", "off", "--out", out)
+    result = run_cli("build", "--source", "notes", *args)
     assert result.returncode == 0, result.stderr
     text = pq.read_table(out / "data" / "text").to_pylist()
     instruct = pq.read_table(out / "data" / "instruct").to_pylist()

@@ -20,7 +20,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class FilterOptions:
-    """Which filters a build runs, in this order: languages, length, repetition."""
+    """Which filters a build runs, in this order: PHI gate, languages, length, repetition.
+    `phi` None means the source's default (redact for clinical sources, off otherwise)."""
 
     langs: frozenset[str] | None = None
     min_chars: int | None = None
@@ -29,6 +30,7 @@ class FilterOptions:
     max_words: int | None = None
     repetition: bool = False
     keep_rejected: bool = False
+    phi: str | None = None
 
     def describe(self) -> dict[str, object]:
         values = asdict(self)

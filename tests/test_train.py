@@ -1,0 +1,232 @@
+"""corpus train on CPU with a tiny model built from a config: packing equals one-by-one,
+label masks, fitting to --max-length, LoRA/QLoRA runs, adapters that reload, bad input."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+import torch
+from corpus.train import packing
+from corpus.train.encode import IGNORE, encode_chat, encode_text, with_reasoning
+from corpus.train.model import LoraOptions, load_tokenizer, resolve_model
+from corpus.train.tiny import build_tiny_model
+from corpus.train.trainer import TrainOptions, train
+from safetensors.torch import load_file
+
+from tests.conftest import DATA, run_cli
+
+MTS = DATA / "clinical" / "mts_dialog_train_sample.csv"
+
+
+def mts_rows() -> list[dict[str, str]]:
+    with MTS.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    rows = mts_rows()
+    texts = [r["section_text"] for r in rows] + [r["dialogue"] for r in rows]
+    return build_tiny_model(tmp_path_factory.mktemp("model") / "tiny", texts)
+
+
+@pytest.fixture(scope="module")
+def tokenizer(tiny):
+    return load_tokenizer(resolve_model(str(tiny)))
+
+
+@pytest.fixture(scope="module")
+def notes(tmp_path_factory):
+    """MTS-Dialog built by the notes source: text (sections) and instruct (dialogue -> section)."""
+    out = tmp_path_factory.mktemp("data") / "notes"
+    args = ("--input", MTS, "--lang", "en", "--phi", "off", "--out", out)
+    result = run_cli("build", "--source", "notes", *args)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def _model(tiny):
+    from transformers import AutoModelForCausalLM
+
+    return AutoModelForCausalLM.from_pretrained(tiny, attn_implementation="sdpa").eval()
+
+
+def _one_by_one(model, examples) -> float:
+    """Token-weighted mean of each example's own loss: what packing must reproduce."""
+    total = count = 0.0
+    for example in examples:
+        targets = sum(label != IGNORE for label in example.labels[1:])
+        if targets:
+            loss = model(**packing.flat_batch([example]), use_cache=False).loss.item()
+            total += loss * targets
+            count += targets
+    return total / count
+
+
+@torch.no_grad()
+def test_packed_clm_batch_has_the_loss_of_its_documents_one_by_one(tiny, tokenizer):
+    examples = [encode_text(tokenizer, r["section_text"]) for r in mts_rows()[:12]]
+    model = _model(tiny)
+    packed = model(**packing.flat_batch(examples), use_cache=False).loss.item()
+    assert abs(packed - _one_by_one(model, examples)) < 1e-4
+    # without the boundary rule (one document as far as the model knows) the loss differs
+    batch = packing.flat_batch(examples)
+    batch["position_ids"] = torch.arange(batch["input_ids"].shape[1])[None]
+    assert abs(model(**batch, use_cache=False).loss.item() - packed) > 1e-4
+
+
+@torch.no_grad()
+def test_packed_sft_batch_has_the_loss_of_its_conversations_one_by_one(tiny, tokenizer):
+    conversations = [
+        [
+            {"role": "system", "content": "You are a clinical assistant."},
+            {"role": "user", "content": r["dialogue"][:400]},
+            {"role": "assistant", "content": r["section_text"]},
+        ]
+        for r in mts_rows()[:10]
+    ]
+    examples = [encode_chat(tokenizer, c) for c in conversations]
+    model = _model(tiny)
+    packed = model(**packing.flat_batch(examples), use_cache=False).loss.item()
+    assert abs(packed - _one_by_one(model, examples)) < 1e-4
+
+
+def test_labels_are_the_assistant_tokens_exactly(tokenizer):
+    messages = [
+        {"role": "system", "content": "You are a clinical assistant."},
+        {"role": "user", "content": "Doctor: Any allergies? Patient: Penicillin."},
+        {"role": "assistant", "content": "Allergic to penicillin."},
+        {"role": "user", "content": "And medications?"},
+        {"role": "assistant", "content": "Metformin 500 mg twice daily."},
+    ]
+    example = encode_chat(tokenizer, messages)
+    runs, current = [], []
+    for token, label in zip(example.input_ids, example.labels, strict=True):
+        if label == IGNORE:
+            if current:
+                runs.append(tokenizer.decode(current))
+            current = []
+        else:
+            assert label == token
+            current.append(token)
+    if current:
+        runs.append(tokenizer.decode(current))
+    assert runs == ["Allergic to penicillin.<|im_end|>", "Metformin 500 mg twice daily.<|im_end|>"]
+
+
+def test_reasoning_think_separate_drop(tokenizer):
+    messages = [{"role": "user", "content": "Q?"}, {"role": "assistant", "content": "A."}]
+    think = with_reasoning(messages, "because", "think")
+    assert think[1]["content"] == "<think>\nbecause\n</think>\n\nA."
+    assert with_reasoning(messages, "because", "drop") == messages
+    separate = encode_chat(tokenizer, with_reasoning(messages, "because", "separate"))
+    pairs = zip(separate.input_ids, separate.labels, strict=True)
+    trained = tokenizer.decode([token for token, label in pairs if label >= 0])
+    assert trained == "<think>\nbecause\n</think>\n\nA.<|im_end|>"
+
+
+def test_fitting_to_max_length(tokenizer):
+    long = encode_text(tokenizer, " ".join(r["dialogue"] for r in mts_rows()[:3]))
+    short = encode_text(tokenizer, "Chest pain.")
+    fitted = packing.fit_clm([long, short], 64)
+    assert fitted.split == 1 and len(fitted.kept) == -(-len(long) // 64) + 1
+    assert sum(len(e) for e in fitted.kept) == len(long) + len(short)
+    assert all(len(e) <= 64 and e.labels[0] == IGNORE for e in fitted.kept)
+    chat = encode_chat(
+        tokenizer, [{"role": "user", "content": "x " * 80}, {"role": "assistant", "content": "y"}]
+    )
+    dropped = packing.fit_sft([chat], 64)
+    assert dropped.dropped == 1 and not dropped.kept
+    truncated = packing.fit_sft([chat], 64, truncate=True)
+    # cut before the answer: nothing left to learn, so dropped after truncation too
+    assert truncated.truncated == 1 and truncated.dropped == 1
+
+
+def test_best_fit_decreasing_respects_capacity_and_is_deterministic():
+    lengths = [700, 300, 500, 500, 200, 1000, 100, 900, 60, 40]
+    bins = packing.best_fit_decreasing(lengths, 1000)
+    assert sorted(i for b in bins for i in b) == list(range(len(lengths)))
+    assert all(sum(lengths[i] for i in b) <= 1000 for b in bins)
+    assert len(bins) == -(-sum(lengths) // 1000)  # perfect here: 4300 tokens in 5 bins
+    assert bins == packing.best_fit_decreasing(lengths, 1000)
+    with pytest.raises(ValueError):
+        packing.best_fit_decreasing([1001], 1000)
+
+
+def test_lora_lowers_the_loss_and_its_adapter_reloads(tiny, notes, tmp_path):
+    from peft import PeftModel
+
+    options = TrainOptions(notes, str(tiny), "clm", max_length=256, lr=3e-3, max_steps=20)
+    result = train(options, tmp_path / "clm")
+    losses = [x["loss"] for x in result.report["loss"]]
+    assert len(losses) == 20 and sum(losses[-3:]) / 3 < sum(losses[:3]) / 3 - 0.05
+    assert result.report["packing_efficiency"] > 0.95
+    config = json.loads((tmp_path / "clm" / "adapter_config.json").read_text())
+    assert config["r"] == 16 and config["lora_alpha"] == 16 and config["lora_dropout"] == 0.0
+    targets = {name.rsplit(".", 1)[-1] for name in config["target_modules"]}
+    assert targets == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
+    probe = torch.tensor([[5, 17, 42, 99, 7, 250]])
+    result.model.eval()
+    with torch.no_grad():
+        trained = result.model(probe).logits
+        reloaded = PeftModel.from_pretrained(_model(tiny), tmp_path / "clm")(probe).logits
+        base = _model(tiny)(probe).logits
+    assert torch.allclose(trained, reloaded, atol=1e-5)
+    assert not torch.allclose(trained, base, atol=1e-3)
+
+
+def test_sft_continues_the_clm_adapter(tiny, notes, tmp_path):
+    clm = TrainOptions(notes, str(tiny), "clm", max_length=256, lr=3e-3, max_steps=3)
+    train(clm, tmp_path / "clm")
+    sft = TrainOptions(
+        notes, str(tiny), "sft", max_length=1024, lr=0.0, max_steps=1,
+        resume_adapter=tmp_path / "clm",
+    )  # fmt: skip
+    report = train(sft, tmp_path / "sft").report
+    assert report["target_tokens_seen"] < report["tokens_seen"]  # prompts are not targets
+    before = load_file(tmp_path / "clm" / "adapter_model.safetensors")
+    after = load_file(tmp_path / "sft" / "adapter_model.safetensors")
+    assert before.keys() == after.keys()
+    assert all(torch.equal(before[k], after[k]) for k in before)  # lr 0: the CLM weights
+
+
+def test_qlora_on_cpu(tiny, notes, tmp_path):
+    pytest.importorskip("bitsandbytes")
+    options = TrainOptions(
+        notes, str(tiny), "sft", "qlora", max_length=1024, lr=3e-3, max_steps=2,
+        lora=LoraOptions(8, 16, 0.0),
+    )  # fmt: skip
+    try:
+        result = train(options, tmp_path / "q")
+    except (RuntimeError, NotImplementedError) as exc:  # bitsandbytes without a CPU backend
+        pytest.skip(f"bitsandbytes 4-bit does not run on this CPU: {exc}")
+    assert result.report["steps"] == 2
+    quantized = [m for m in result.model.modules() if type(m).__name__ == "Linear4bit"]
+    assert quantized and quantized[0].weight.quant_type == "nf4"
+    assert json.loads((tmp_path / "q" / "adapter_config.json").read_text())["r"] == 8
+
+
+def test_bad_training_input(tiny, notes, tmp_path):
+    reasoning = tmp_path / "cot"
+    built = run_cli(
+        "build", "--source", "reasoning", "--input",
+        DATA / "clinical" / "huatuogpt_o1_demo_sample.json", "--out", reasoning,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    base = ("train", "--out", tmp_path / "run")
+    wrong_kind = run_cli(*base, reasoning, "--model", tiny, "--mode", "clm")
+    assert wrong_kind.returncode == 2
+    assert wrong_kind.stderr.strip() == (
+        f"error: {reasoning}: no text records for --mode clm (this folder holds: instruct)"
+    )
+    no_model = run_cli(*base, notes, "--model", tmp_path / "nowhere")
+    assert no_model.returncode == 2
+    assert no_model.stderr.strip() == (
+        f"error: {tmp_path / 'nowhere'}: no model here (a folder with config.json is expected)"
+    )
+    short = run_cli(*base, notes, "--model", tiny, "--mode", "sft", "--max-length", "9")
+    assert short.returncode == 2
+    assert "the chat template alone takes" in short.stderr and "Traceback" not in short.stderr
+    assert not (tmp_path / "run").exists()

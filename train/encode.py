@@ -1,0 +1,111 @@
+"""Records -> token ids and labels.
+
+CLM: a document's tokens followed by EOS; every token is a target except the first (it has no
+predecessor in the document). SFT: the conversation rendered by the model's chat template (or
+`DEFAULT_CHAT_TEMPLATE`, ChatML), and only the assistant messages' tokens (with the end of
+turn that follows each) are targets. Assistant spans are found by character offsets in the
+rendered text, so any template works without `{% generation %}` markers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+IGNORE = -100
+THINK_OPEN = re.compile(r"<think>\s*$")
+REASONING = ("think", "separate", "drop")
+# ChatML, the layout of SmolLM2, Qwen and many others; `reasoning_content` rendered as <think>
+DEFAULT_CHAT_TEMPLATE = (
+    "{% for message in messages %}"
+    "<|im_start|>{{ message['role'] }}\n"
+    "{% if message.get('reasoning_content') %}"
+    "<think>\n{{ message['reasoning_content'] }}\n</think>\n\n"
+    "{% endif %}"
+    "{{ message['content'] }}<|im_end|>\n"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+@dataclass
+class Example:
+    """One document or conversation: ids and per-token targets (IGNORE where not trained)."""
+
+    input_ids: list[int]
+    labels: list[int]
+
+    def __len__(self) -> int:
+        return len(self.input_ids)
+
+
+def encode_text(tokenizer, text: str) -> Example:
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+    return Example(ids, [IGNORE, *ids[1:]])
+
+
+def with_reasoning(
+    messages: list[dict[str, str]], reasoning: str | None, mode: str
+) -> list[dict[str, str]]:
+    """`think`: <think>…</think> before the final answer, in its content; `separate`: as the
+    answer's `reasoning_content`, for templates that render it (ours does, the same way);
+    `drop`: the answer alone."""
+    if not reasoning or mode == "drop":
+        return messages
+    messages = [dict(m) for m in messages]
+    last = max(i for i, m in enumerate(messages) if m["role"] == "assistant")
+    if mode == "think":
+        messages[last]["content"] = f"<think>\n{reasoning}\n</think>\n\n{messages[last]['content']}"
+    else:
+        messages[last]["reasoning_content"] = reasoning
+    return messages
+
+
+def chat_template(tokenizer) -> str:
+    return tokenizer.chat_template or DEFAULT_CHAT_TEMPLATE
+
+
+def encode_chat(tokenizer, messages: list[dict[str, str]]) -> Example:
+    """Render with the template, then mark the tokens inside assistant messages as targets."""
+    text = tokenizer.apply_chat_template(
+        messages, chat_template=chat_template(tokenizer), tokenize=False
+    )
+    spans = _assistant_spans(text, messages)
+    encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    labels = [
+        token if any(s <= start and end <= e for s, e in spans) and end > start else IGNORE
+        for token, (start, end) in zip(encoded["input_ids"], encoded["offset_mapping"], strict=True)
+    ]
+    return Example(list(encoded["input_ids"]), labels)
+
+
+def _assistant_spans(text: str, messages: list[dict[str, str]]) -> list[tuple[int, int]]:
+    """Character spans of each assistant message as rendered (its reasoning, content and the
+    end-of-turn marker up to the next line), searched in order."""
+    spans, cursor = [], 0
+    for message in messages:
+        content = message["content"]
+        at = text.find(content, cursor)
+        if at < 0:
+            raise ValueError("the chat template changed a message's content")
+        end = at + len(content)
+        if message["role"] == "assistant":
+            thought = message.get("reasoning_content")
+            start = text.rfind(thought, cursor, at) if thought else -1
+            if start < 0:
+                start = at
+            elif (tag := THINK_OPEN.search(text, cursor, start)) is not None:
+                start = tag.start()  # the <think> the template put before the reasoning
+            newline = text.find("\n", end)
+            spans.append((start, len(text) if newline < 0 else newline))
+        cursor = end
+    return spans
+
+
+def template_overhead(tokenizer) -> int:
+    """Tokens the template adds to an empty exchange: the floor for --max-length in SFT."""
+    messages = [{"role": "user", "content": ""}, {"role": "assistant", "content": ""}]
+    text = tokenizer.apply_chat_template(
+        messages, chat_template=chat_template(tokenizer), tokenize=False
+    )
+    return len(tokenizer(text, add_special_tokens=False)["input_ids"])

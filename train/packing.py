@@ -1,0 +1,130 @@
+"""Packing examples into fixed-capacity bins, and padding-free (flattened) batches.
+
+A batch is the bins' examples laid end to end in one row, with `position_ids` restarting at
+every example. transformers (>= 4.53, masking_utils) turns restarting position ids into a
+block-diagonal causal mask when no attention mask is given, for SDPA and eager attention;
+flash-attention's varlen kernels read the same position ids. So no token attends across an
+example boundary and no slot is spent on padding. The padded collator is kept for comparison
+(bench/packing.py).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import torch
+from corpus.train.encode import IGNORE, Example
+
+
+@dataclass
+class Fitted:
+    """What fitting examples to --max-length did: examples split (CLM) or dropped (SFT)."""
+
+    kept: list[Example]
+    split: int = 0
+    truncated: int = 0
+    dropped: int = 0
+
+
+def fit_clm(examples: Iterable[Example], max_length: int) -> Fitted:
+    """A document longer than the bin is cut into bin-sized pieces; each piece restarts its
+    positions and does not predict its own first token."""
+    out = Fitted([])
+    for example in examples:
+        if len(example) <= max_length:
+            out.kept.append(example)
+            continue
+        out.split += 1
+        for start in range(0, len(example), max_length):
+            ids = example.input_ids[start : start + max_length]
+            labels = example.labels[start : start + max_length]
+            out.kept.append(Example(ids, [IGNORE, *labels[1:]]))
+    return out
+
+
+def fit_sft(examples: Iterable[Example], max_length: int, truncate: bool = False) -> Fitted:
+    """A conversation longer than the bin is dropped (default: a cut answer teaches the model
+    to stop mid-sentence) or truncated; either way counted. Examples without targets left are
+    dropped."""
+    out = Fitted([])
+    for example in examples:
+        if len(example) > max_length:
+            if not truncate:
+                out.dropped += 1
+                continue
+            out.truncated += 1
+            example = Example(example.input_ids[:max_length], example.labels[:max_length])
+        if all(label == IGNORE for label in example.labels):
+            out.dropped += 1
+            continue
+        out.kept.append(example)
+    return out
+
+
+def best_fit_decreasing(lengths: list[int], capacity: int) -> list[list[int]]:
+    """Indices per bin: longest first, each into the fullest bin it still fits (O(n log n) with
+    a sorted list of free space). Bins come back ordered by their first item, deterministic."""
+    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
+    free: list[tuple[int, int]] = []  # (free space, bin), sorted
+    bins: list[list[int]] = []
+    for i in order:
+        size = lengths[i]
+        if size > capacity:
+            raise ValueError(f"an example of {size} tokens exceeds the bin of {capacity}")
+        at = bisect.bisect_left(free, (size, -1))
+        if at == len(free):
+            bins.append([i])
+            bisect.insort(free, (capacity - size, len(bins) - 1))
+            continue
+        space, index = free.pop(at)
+        bins[index].append(i)
+        bisect.insort(free, (space - size, index))
+    return bins
+
+
+def pack(examples: list[Example], capacity: int) -> list[list[Example]]:
+    return [
+        [examples[i] for i in members]
+        for members in best_fit_decreasing([len(e) for e in examples], capacity)
+    ]
+
+
+def efficiency(bins: list[list[Example]], capacity: int) -> float:
+    """Real tokens / token slots of the bins."""
+    return sum(len(e) for b in bins for e in b) / (len(bins) * capacity) if bins else 0.0
+
+
+def flat_batch(examples: Iterable[Example]) -> dict[str, torch.Tensor]:
+    """One row, examples end to end, positions restarting: no padding, no attention mask."""
+    ids: list[int] = []
+    labels: list[int] = []
+    positions: list[int] = []
+    for example in examples:
+        ids += example.input_ids
+        labels += example.labels
+        positions += range(len(example))
+    return {
+        "input_ids": torch.tensor([ids]),
+        "labels": torch.tensor([labels]),
+        "position_ids": torch.tensor([positions]),
+    }
+
+
+def padded_batch(examples: list[Example], pad_id: int) -> dict[str, torch.Tensor]:
+    """The classic layout: one row per example, right-padded to the longest, with a mask."""
+    width = max(len(e) for e in examples)
+    rows = [e.input_ids + [pad_id] * (width - len(e)) for e in examples]
+    labels = [e.labels + [IGNORE] * (width - len(e)) for e in examples]
+    mask = [[1] * len(e) + [0] * (width - len(e)) for e in examples]
+    return {
+        "input_ids": torch.tensor(rows),
+        "labels": torch.tensor(labels),
+        "attention_mask": torch.tensor(mask),
+    }
+
+
+def batches(bins: list[list[Example]], bins_per_batch: int) -> Iterator[list[Example]]:
+    for start in range(0, len(bins), bins_per_batch):
+        yield [e for b in bins[start : start + bins_per_batch] for e in b]

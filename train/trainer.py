@@ -1,0 +1,235 @@
+"""`corpus train`: encode, pack, train with accelerate, save adapter + tokenizer + report.
+
+A thin loop rather than transformers' Trainer: packing, label masking and the boundary rule are
+ours to guarantee and test, and what is left (optimizer, schedule, accumulation, mixed
+precision, trackers, FSDP through `accelerate launch`) is accelerate's and transformers'.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from corpus.train import data, packing
+from corpus.train.encode import REASONING, encode_chat, encode_text, template_overhead
+from corpus.train.encode import with_reasoning as add_reasoning
+from corpus.train.model import (
+    LoraOptions,
+    load_model,
+    load_tokenizer,
+    resolve_model,
+    with_adapter,
+)
+
+from corpus.errors import OptionError
+from corpus.writer import atomic_output
+
+MODES = ("clm", "sft")
+SCHEDULES = ("linear", "cosine", "constant_with_warmup")
+TRACKERS = ("none", "tensorboard", "wandb")
+
+
+@dataclass
+class TrainOptions:
+    dataset: Path
+    model: str
+    mode: str = "clm"
+    method: str = "lora"
+    max_length: int = 1024
+    bins_per_step: int = 4  # sequences of --max-length per micro-batch
+    grad_accum: int = 1
+    lr: float = 2e-4
+    warmup_ratio: float = 0.03
+    schedule: str = "cosine"
+    epochs: float = 1.0
+    max_steps: int | None = None
+    seed: int = 0
+    checkpointing: bool = False
+    report_to: str = "none"
+    reasoning: str = "think"
+    truncate: bool = False
+    padded: bool = False  # the unpacked baseline (bench/packing.py)
+    lora: LoraOptions = field(default_factory=LoraOptions)
+    resume_adapter: Path | None = None
+
+    def check(self) -> None:
+        for name, value, allowed in (
+            ("--mode", self.mode, MODES),
+            ("--schedule", self.schedule, SCHEDULES),
+            ("--report-to", self.report_to, TRACKERS),
+            ("--reasoning", self.reasoning, REASONING),
+        ):
+            if value not in allowed:
+                raise OptionError(f"{name} {value!r}: expected one of {', '.join(allowed)}")
+        if self.max_length < 8:
+            raise OptionError(f"--max-length {self.max_length}: too short to train on")
+
+    def describe(self) -> dict[str, Any]:
+        values = asdict(self)
+        values["dataset"] = str(self.dataset)
+        values["resume_adapter"] = str(self.resume_adapter) if self.resume_adapter else None
+        return values
+
+
+def encode(options: TrainOptions, tokenizer) -> tuple[packing.Fitted, int]:
+    """Examples fitted to --max-length, and how many records were read."""
+    files = data.dataset_files(options.dataset, options.mode)
+    if options.mode == "clm":
+        examples = [encode_text(tokenizer, text) for text in data.read_texts(files)]
+        return packing.fit_clm(examples, options.max_length), len(examples)
+    overhead = template_overhead(tokenizer)
+    if options.max_length <= overhead:
+        raise OptionError(
+            f"--max-length {options.max_length} leaves no room: the chat template alone takes "
+            f"{overhead} tokens"
+        )
+    examples = [
+        encode_chat(tokenizer, add_reasoning(messages, reasoning, options.reasoning))
+        for messages, reasoning in data.read_conversations(files)
+    ]
+    return packing.fit_sft(examples, options.max_length, options.truncate), len(examples)
+
+
+def step_batches(options: TrainOptions, fitted: packing.Fitted, pad_id: int, rng):
+    """Per epoch, the micro-batches in a seeded order: packed bins laid flat, or (baseline)
+    length-sorted padded rows."""
+    if options.padded:
+        units = [[e] for e in fitted.kept]
+    else:
+        units = packing.pack(fitted.kept, options.max_length)
+    rng.shuffle(units)
+    for group in packing.batches(units, options.bins_per_step):
+        if options.padded:
+            yield packing.padded_batch(group, pad_id), sum(len(e) for e in group)
+        else:
+            yield packing.flat_batch(group), sum(len(e) for e in group)
+
+
+def peak_memory(device: torch.device) -> int:
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device)
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+@dataclass
+class TrainResult:
+    report: dict[str, Any]
+    model: Any  # the trained model (a PeftModel for lora/qlora), unwrapped from accelerate
+
+
+def train(
+    options: TrainOptions, out: Path, progress: Callable[[int, int, float], None] | None = None
+) -> TrainResult:
+    """Train and write OUT (adapter or model, tokenizer, train_config.json, report.json)
+    atomically."""
+    from accelerate import Accelerator
+    from accelerate.utils import set_seed
+    from transformers import get_scheduler
+
+    options.check()
+    set_seed(options.seed)
+    source = resolve_model(options.model)
+    tokenizer = load_tokenizer(source)
+    fitted, records = encode(options, tokenizer)
+    if not fitted.kept:
+        raise OptionError(f"no example fits --max-length {options.max_length}")
+    accelerator = Accelerator(
+        gradient_accumulation_steps=options.grad_accum,
+        log_with=None if options.report_to == "none" else options.report_to,
+        project_dir=str(out),
+    )
+    device = accelerator.device
+    model = load_model(source, options.method, device, options.checkpointing)
+    model = with_adapter(model, options.method, options.lora, options.resume_adapter)
+    bins = packing.pack(fitted.kept, options.max_length)
+    units = len(fitted.kept) if options.padded else len(bins)
+    micro_per_epoch = -(-units // options.bins_per_step)
+    steps_per_epoch = max(1, micro_per_epoch // options.grad_accum)
+    total = options.max_steps or max(1, round(steps_per_epoch * options.epochs))
+    optimizer = _optimizer(model, options)
+    scheduler = get_scheduler(
+        options.schedule,
+        optimizer,
+        num_warmup_steps=round(total * options.warmup_ratio),
+        num_training_steps=total,
+    )
+    model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
+    if options.report_to != "none":
+        accelerator.init_trackers("corpus-train", config=options.describe())
+    model.train()
+    rng = random.Random(options.seed)
+    losses: list[dict[str, float]] = []
+    tokens = targets = step = 0
+    window: list[float] = []
+    start = time.perf_counter()
+    while step < total:
+        for batch, real in step_batches(options, fitted, tokenizer.pad_token_id, rng):
+            batch = {k: v.to(device) for k, v in batch.items()}
+            with accelerator.accumulate(model):
+                loss = model(**batch, use_cache=False).loss
+                accelerator.backward(loss)
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad()
+            tokens += real
+            targets += int((batch["labels"] != -100).sum())
+            window.append(loss.item())
+            if accelerator.sync_gradients:
+                step += 1
+                mean = sum(window) / len(window)
+                window.clear()
+                losses.append({"step": step, "loss": mean, "lr": scheduler.get_last_lr()[0]})
+                if options.report_to != "none":
+                    accelerator.log({"loss": mean}, step=step)
+                if progress:
+                    progress(step, total, mean)
+                if step >= total:
+                    break
+    elapsed = time.perf_counter() - start
+    report = {
+        "records": records,
+        "examples": len(fitted.kept),
+        "split_long_documents": fitted.split,
+        "truncated": fitted.truncated,
+        "dropped_too_long_or_no_target": fitted.dropped,
+        "bins": len(bins),
+        "packing_efficiency": packing.efficiency(bins, options.max_length),
+        "steps": step,
+        "tokens_seen": tokens,
+        "target_tokens_seen": targets,
+        "seconds": elapsed,
+        "tokens_per_second": tokens / elapsed if elapsed else 0.0,
+        "peak_memory_bytes": peak_memory(device),
+        "device": str(device),
+        "dtype": str(next(model.parameters()).dtype),
+        "loss": losses,
+    }
+    if options.report_to != "none":
+        accelerator.end_training()
+    model = accelerator.unwrap_model(model)
+    save(model, tokenizer, options, report, out)
+    return TrainResult(report, model)
+
+
+def _optimizer(model, options: TrainOptions):
+    parameters = [p for p in model.parameters() if p.requires_grad]
+    if options.method == "qlora":
+        import bitsandbytes as bnb
+
+        return bnb.optim.AdamW8bit(parameters, lr=options.lr)
+    return torch.optim.AdamW(parameters, lr=options.lr)
+
+
+def save(model, tokenizer, options: TrainOptions, report: dict[str, Any], out: Path) -> None:
+    with atomic_output(out) as tmp:
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        (tmp / "train_config.json").write_text(json.dumps(options.describe(), indent=1))
+        (tmp / "report.json").write_text(json.dumps(report, indent=1))
