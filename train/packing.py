@@ -1,7 +1,7 @@
 """Packing examples into fixed-capacity bins, and padding-free (flattened) batches.
 
-A batch is the bins' examples laid end to end in one row, with `position_ids` restarting at
-every example. transformers (>= 4.53, masking_utils) turns restarting position ids into a
+A batch holds one row per bin, its examples laid end to end, with `position_ids` restarting
+at every example. transformers (>= 4.53, masking_utils) turns restarting position ids into a
 block-diagonal causal mask when no attention mask is given, for SDPA and eager attention;
 flash-attention's varlen kernels read the same position ids. So no token attends across an
 example boundary and no slot is spent on padding. The padded collator is kept for comparison
@@ -91,6 +91,27 @@ def pack(examples: list[Example], capacity: int) -> list[list[Example]]:
     ]
 
 
+def stream(examples: list[Example], capacity: int) -> list[list[Example]]:
+    """CLM: documents laid end to end and cut into full bins; a document cut at a bin's end
+    goes on at the start of the next as a piece of its own (positions restart, its first
+    token is not a target). Every bin but the last is full."""
+    bins: list[list[Example]] = [[]]
+    free = capacity
+    for example in examples:
+        ids, labels = example.input_ids, example.labels
+        while ids:
+            if free == 0:
+                bins.append([])
+                free = capacity
+            head = Example(ids[:free], labels[:free])
+            bins[-1].append(head)
+            free -= len(head)
+            ids, labels = ids[len(head) :], labels[len(head) :]
+            if labels:
+                labels = [IGNORE, *labels[1:]]
+    return [b for b in bins if b]
+
+
 def efficiency(bins: list[list[Example]], capacity: int) -> float:
     """Real tokens / token slots of the bins."""
     return sum(len(e) for b in bins for e in b) / (len(bins) * capacity) if bins else 0.0
@@ -98,17 +119,32 @@ def efficiency(bins: list[list[Example]], capacity: int) -> float:
 
 def flat_batch(examples: Iterable[Example]) -> dict[str, torch.Tensor]:
     """One row, examples end to end, positions restarting: no padding, no attention mask."""
-    ids: list[int] = []
-    labels: list[int] = []
-    positions: list[int] = []
-    for example in examples:
-        ids += example.input_ids
-        labels += example.labels
-        positions += range(len(example))
+    return packed_batch([list(examples)], pad_id=0)
+
+
+def packed_batch(bins: list[list[Example]], pad_id: int) -> dict[str, torch.Tensor]:
+    """One row per bin, examples end to end with positions restarting. Rows shorter than the
+    longest are filled with pad tokens that form a sequence of their own (positions from 0,
+    no targets), so no attention mask is needed and attention stays within a bin: SDPA's
+    cost is rows x length^2, not (all tokens)^2 as one flat row would be."""
+    width = max(sum(len(e) for e in b) for b in bins)
+    ids, labels, positions = [], [], []
+    for members in bins:
+        row_ids: list[int] = []
+        row_labels: list[int] = []
+        row_positions: list[int] = []
+        for example in members:
+            row_ids += example.input_ids
+            row_labels += example.labels
+            row_positions += range(len(example))
+        fill = width - len(row_ids)
+        ids.append(row_ids + [pad_id] * fill)
+        labels.append(row_labels + [IGNORE] * fill)
+        positions.append(row_positions + list(range(fill)))
     return {
-        "input_ids": torch.tensor([ids]),
-        "labels": torch.tensor([labels]),
-        "position_ids": torch.tensor([positions]),
+        "input_ids": torch.tensor(ids),
+        "labels": torch.tensor(labels),
+        "position_ids": torch.tensor(positions),
     }
 
 
@@ -125,6 +161,6 @@ def padded_batch(examples: list[Example], pad_id: int) -> dict[str, torch.Tensor
     }
 
 
-def batches(bins: list[list[Example]], bins_per_batch: int) -> Iterator[list[Example]]:
+def batches(bins: list[list[Example]], bins_per_batch: int) -> Iterator[list[list[Example]]]:
     for start in range(0, len(bins), bins_per_batch):
-        yield [e for b in bins[start : start + bins_per_batch] for e in b]
+        yield bins[start : start + bins_per_batch]

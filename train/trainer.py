@@ -97,19 +97,28 @@ def encode(options: TrainOptions, tokenizer) -> tuple[packing.Fitted, int]:
     return packing.fit_sft(examples, options.max_length, options.truncate), len(examples)
 
 
-def step_batches(options: TrainOptions, fitted: packing.Fitted, pad_id: int, rng):
-    """Per epoch, the micro-batches in a seeded order: packed bins laid flat, or (baseline)
-    length-sorted padded rows."""
-    if options.padded:
-        units = [[e] for e in fitted.kept]
-    else:
-        units = packing.pack(fitted.kept, options.max_length)
+def bins_of(options: TrainOptions, fitted: packing.Fitted) -> list[list[packing.Example]]:
+    """CLM streams documents into full bins; SFT packs whole conversations best-fit."""
+    if options.mode == "clm":
+        return packing.stream(fitted.kept, options.max_length)
+    return packing.pack(fitted.kept, options.max_length)
+
+
+def step_batches(
+    options: TrainOptions, units: list, pad_id: int, rng, rank: int = 0, world: int = 1
+):
+    """One epoch of this process's micro-batches in a seeded order (every process draws the
+    same order and takes every world-th batch): packed bins, or (baseline) padded rows."""
+    units = list(units)
     rng.shuffle(units)
-    for group in packing.batches(units, options.bins_per_step):
+    for index, group in enumerate(packing.batches(units, options.bins_per_step)):
+        if index % world != rank:
+            continue
+        real = sum(len(e) for unit in group for e in unit)
         if options.padded:
-            yield packing.padded_batch(group, pad_id), sum(len(e) for e in group)
+            yield packing.padded_batch([unit[0] for unit in group], pad_id), real
         else:
-            yield packing.flat_batch(group), sum(len(e) for e in group)
+            yield packing.packed_batch(group, pad_id), real
 
 
 def peak_memory(device: torch.device) -> int:
@@ -148,9 +157,9 @@ def train(
     device = accelerator.device
     model = load_model(source, options.method, device, options.checkpointing)
     model = with_adapter(model, options.method, options.lora, options.resume_adapter)
-    bins = packing.pack(fitted.kept, options.max_length)
-    units = len(fitted.kept) if options.padded else len(bins)
-    micro_per_epoch = -(-units // options.bins_per_step)
+    bins = bins_of(options, fitted)
+    units = [[e] for e in fitted.kept] if options.padded else bins
+    micro_per_epoch = -(-len(units) // options.bins_per_step) // accelerator.num_processes
     steps_per_epoch = max(1, micro_per_epoch // options.grad_accum)
     total = options.max_steps or max(1, round(steps_per_epoch * options.epochs))
     optimizer = _optimizer(model, options)
@@ -166,11 +175,19 @@ def train(
     model.train()
     rng = random.Random(options.seed)
     losses: list[dict[str, float]] = []
-    tokens = targets = step = 0
+    tokens = slots = targets = step = 0
     window: list[float] = []
     start = time.perf_counter()
     while step < total:
-        for batch, real in step_batches(options, fitted, tokenizer.pad_token_id, rng):
+        before = tokens
+        for batch, real in step_batches(
+            options,
+            units,
+            tokenizer.pad_token_id,
+            rng,
+            accelerator.process_index,
+            accelerator.num_processes,
+        ):
             batch = {k: v.to(device) for k, v in batch.items()}
             with accelerator.accumulate(model):
                 loss = model(**batch, use_cache=False).loss
@@ -179,6 +196,7 @@ def train(
                 scheduler.step()
                 optimizer.zero_grad()
             tokens += real
+            slots += batch["input_ids"].numel()  # padding included, for the padded layout
             targets += int((batch["labels"] != -100).sum())
             window.append(loss.item())
             if accelerator.sync_gradients:
@@ -192,6 +210,8 @@ def train(
                     progress(step, total, mean)
                 if step >= total:
                     break
+        if tokens == before:  # more processes than batches: this one has nothing to do
+            break
     elapsed = time.perf_counter() - start
     report = {
         "records": records,
@@ -203,18 +223,23 @@ def train(
         "packing_efficiency": packing.efficiency(bins, options.max_length),
         "steps": step,
         "tokens_seen": tokens,
+        "token_slots_seen": slots,
         "target_tokens_seen": targets,
         "seconds": elapsed,
         "tokens_per_second": tokens / elapsed if elapsed else 0.0,
         "peak_memory_bytes": peak_memory(device),
         "device": str(device),
+        "distributed": f"{accelerator.distributed_type.value} x{accelerator.num_processes}",
         "dtype": str(next(model.parameters()).dtype),
         "loss": losses,
     }
     if options.report_to != "none":
         accelerator.end_training()
+    state = accelerator.get_state_dict(model)  # collective under FSDP: every rank calls it
     model = accelerator.unwrap_model(model)
-    save(model, tokenizer, options, report, out)
+    if accelerator.is_main_process:
+        save(model, state, tokenizer, options, report, out)
+    accelerator.wait_for_everyone()
     return TrainResult(report, model)
 
 
@@ -227,9 +252,9 @@ def _optimizer(model, options: TrainOptions):
     return torch.optim.AdamW(parameters, lr=options.lr)
 
 
-def save(model, tokenizer, options: TrainOptions, report: dict[str, Any], out: Path) -> None:
+def save(model, state, tokenizer, options: TrainOptions, report: dict[str, Any], out: Path) -> None:
     with atomic_output(out) as tmp:
-        model.save_pretrained(tmp)
+        model.save_pretrained(tmp, state_dict=state)
         tokenizer.save_pretrained(tmp)
         (tmp / "train_config.json").write_text(json.dumps(options.describe(), indent=1))
         (tmp / "report.json").write_text(json.dumps(report, indent=1))

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import regex
 
 from corpus.errors import CorpusError
-from corpus.phi.detector import Finding, PhiDetector, shared_detector
 from corpus.phi.modes import PHI_MODES
 from corpus.pipeline import PipelineStep
 from corpus.records import Record
+
+if TYPE_CHECKING:  # presidio and spaCy load with the first record, not with the module
+    from corpus.phi.detector import Finding, PhiDetector
 
 BATCH = 256  # records analysed together (spaCy batches within)
 CACHED_PARAGRAPHS = 50_000  # recent paragraphs whose findings are kept (oldest dropped first)
@@ -87,9 +89,18 @@ class PhiGate(PipelineStep):
         if mode not in PHI_MODES or mode == "off":
             raise ValueError(f"PHI gate mode {mode!r}")
         self.mode = mode
-        self.detector = detector or shared_detector()
+        self._detector = detector
         # a note comes back in every record built from it (its text, each question's prompt)
         self.cache: OrderedDict[tuple[str, str], list[Finding]] = OrderedDict()
+
+    @property
+    def detector(self) -> PhiDetector:
+        """Loaded on the first record: a build that fails on its input never pays for spaCy."""
+        if self._detector is None:
+            from corpus.phi.detector import shared_detector
+
+            self._detector = shared_detector()
+        return self._detector
 
     def findings(self, records: list[Record]) -> list[dict[str, str]]:
         """Per record, value -> type over every paragraph of every field. Paragraphs are the
