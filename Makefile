@@ -44,6 +44,7 @@ bench: $(VENV)/.full
 	$(BIN)/python bench/mix_speed.py
 	$(BIN)/python bench/phi.py
 	$(BIN)/python bench/packing.py
+	$(BIN)/python bench/dedup_quality.py
 
 clean:
 	rm -rf $(VENV) build corpora .pytest_cache

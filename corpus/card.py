@@ -145,6 +145,30 @@ def _phi_section(manifest: dict[str, Any]) -> list[str]:
     return out
 
 
+def _dedup_section(manifest: dict[str, Any]) -> list[str]:
+    if "dedup" not in manifest:
+        return []
+    options = manifest["options"]
+    minhash = options["minhash"]
+    out = [
+        "## Deduplication\n",
+        f"Exact: {'on' if options['exact'] else 'off'} (NFC, case-folded, whitespace-collapsed "
+        f"text). Near: {'on' if options['near'] else 'off'} (MinHash, {minhash['permutations']} "
+        f"permutations, {minhash['bands']} bands x {minhash['rows']} rows, estimated Jaccard >= "
+        f"{minhash['threshold']}, shingles in more than {minhash['max_df']:.1%} of records "
+        f"ignored). Kept in each cluster: the {options['keep']}. Clusters: "
+        "`dedup/clusters.parquet`.\n",
+    ]
+    rows = [
+        [kind, row["match"], row["source"], row["lang"], row["records"]]
+        for kind, summary in manifest["dedup"].items()
+        for row in summary["dropped"]
+    ]
+    if rows:
+        out.append(_table(["kind", "match", "source", "lang", "dropped"], rows) + "\n")
+    return out
+
+
 def render_card(root: Path, manifest: dict[str, Any], stats: dict[str, Any]) -> str:
     kinds = stats["kinds"]
     est = stats["token_estimator"]
@@ -268,6 +292,7 @@ def render_card(root: Path, manifest: dict[str, Any], stats: dict[str, Any]) -> 
     out.append("```json\n" + json.dumps(steps, indent=1, ensure_ascii=False) + "\n```\n")
 
     out.extend(_phi_section(manifest))
+    out.extend(_dedup_section(manifest))
 
     out.append("## Examples\n")
     withheld = (manifest.get("options", {}).get("filters", {}).get("phi") or "off") == "report"

@@ -340,6 +340,56 @@ def mix(
 
 
 @app.command()
+def dedup(
+    inputs: Annotated[list[Path], typer.Argument(help="Dataset folders, by priority: kept first.")],
+    out: Annotated[Path, typer.Option(help="Output dataset folder.")],
+    exact: Annotated[bool, typer.Option(help="Remove exact duplicates (normalized text).")] = True,
+    near: Annotated[bool, typer.Option(help="Remove near duplicates (MinHash LSH).")] = True,
+    threshold: Annotated[
+        float, typer.Option(help="Near duplicates: df-weighted Jaccard at least this.")
+    ] = 0.5,
+    permutations: Annotated[int, typer.Option(help="MinHash permutations.")] = 128,
+    bands: Annotated[int, typer.Option(help="LSH bands (permutations / bands rows each).")] = 32,
+    max_df: Annotated[
+        float, typer.Option(help="Ignore shingles in more than this share of records.")
+    ] = 0.01,
+    inspect: Annotated[int, typer.Option(help="Show the N biggest clusters.")] = 0,
+) -> None:
+    """Remove exact and near-duplicate records across built folders; clusters are kept."""
+    from rich.console import Console
+
+    from corpus.dedup.inspect import biggest_clusters
+    from corpus.dedup.minhash import MinHashOptions
+    from corpus.dedup.run import DedupOptions
+    from corpus.dedup.run import dedup as run_dedup
+    from corpus.errors import OptionError
+
+    console = Console(stderr=True)
+    try:
+        if bands < 1 or permutations % bands:
+            raise OptionError(f"--bands {bands} must divide --permutations {permutations}")
+        options = DedupOptions(
+            exact, near, MinHashOptions(permutations, bands, threshold, max_df=max_df)
+        )
+        with console.status("deduplicating") as status:
+            manifest = run_dedup(list(inputs), out, options, lambda m: status.update(m))
+    except CorpusError as exc:
+        _fail(exc)
+        return
+    for kind, summary in manifest["dedup"].items():
+        dropped = sum(row["records"] for row in summary["dropped"])
+        typer.echo(
+            f"{kind}: {summary['records']:,} records, {dropped:,} dropped "
+            f"({summary['clusters']['exact']:,} exact and {summary['clusters']['near']:,} near "
+            f"clusters), {manifest['counts'][kind]:,} kept"
+        )
+    if inspect:
+        Console().print(biggest_clusters(list(inputs), out, inspect))
+    typer.echo(f"dataset: {out}")
+    typer.echo(f"card:    {out / 'README.md'}")
+
+
+@app.command()
 def train(
     dataset: Annotated[Path, typer.Argument(help="A dataset folder built by corpus.")],
     model: Annotated[

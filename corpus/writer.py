@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -159,3 +160,13 @@ def number_parts(root: Path) -> None:
     for folder in sorted(root.glob("data/*")) + sorted(root.glob("rejected/*")):
         for number, shard in enumerate(sorted(folder.glob("shard-*.parquet"))):
             shard.rename(shard.with_name(f"part-{number:05d}.parquet"))
+
+
+def copy_rows(source: pq.ParquetFile, rows: np.ndarray, writer: PartWriter) -> None:
+    """Copy sorted row numbers from one parquet file, a row group at a time (bounded memory)."""
+    ends = np.cumsum([source.metadata.row_group(i).num_rows for i in range(source.num_row_groups)])
+    groups = np.searchsorted(ends, rows, side="right")
+    for group in np.unique(groups):
+        start = ends[group - 1] if group else 0
+        local = rows[groups == group] - start
+        writer.write_table(source.read_row_group(int(group)).take(pa.array(local)))

@@ -14,9 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import polars as pl
-import pyarrow as pa
 import pyarrow.parquet as pq
 from corpus.mixing.budget import exact_budget, temperature_shares, unimax_budget
 from corpus.mixing.counts import TokenCounter, metadata
@@ -27,7 +25,7 @@ from corpus.card import write_card
 from corpus.errors import OptionError
 from corpus.manifest import MANIFEST, now_utc, package_versions, read_manifest, write_manifest
 from corpus.records import KINDS, SCHEMAS
-from corpus.writer import PartWriter, atomic_output, number_parts
+from corpus.writer import PartWriter, atomic_output, copy_rows, number_parts
 
 MIX_KEYS = ("lang", "source", "dataset")  # record columns a mix can balance
 
@@ -138,20 +136,10 @@ def write_selection(inputs: list[Path], kind_plan: KindPlan, root: Path) -> int:
         for epoch in range(epochs):
             wanted = selection.filter(pl.col("copies") > epoch)
             for (index, name), rows in wanted.group_by(["input", "file"], maintain_order=True):
-                _copy_rows(pq.ParquetFile(inputs[index] / name), rows["row"].to_numpy(), writer)
+                copy_rows(pq.ParquetFile(inputs[index] / name), rows["row"].to_numpy(), writer)
     finally:
         writer.close()
     return writer.rows
-
-
-def _copy_rows(source: pq.ParquetFile, rows: np.ndarray, writer: PartWriter) -> None:
-    """Copy sorted row numbers from one parquet file, a row group at a time (bounded memory)."""
-    ends = np.cumsum([source.metadata.row_group(i).num_rows for i in range(source.num_row_groups)])
-    groups = np.searchsorted(ends, rows, side="right")
-    for group in np.unique(groups):
-        start = ends[group - 1] if group else 0
-        local = rows[groups == group] - start
-        writer.write_table(source.read_row_group(int(group)).take(pa.array(local)))
 
 
 def dataset_fingerprint(manifest: dict[str, Any]) -> str:

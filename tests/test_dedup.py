@@ -1,0 +1,111 @@
+"""corpus dedup: exact and near duplicates across built folders, Korean, determinism, errors."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+
+from corpus.dedup.shingles import normalize, shingles
+from tests.conftest import DATA, run_cli
+
+MEDLINE = DATA / "literature" / "medline16n0902_sample.xml.gz"
+KOREAN = [
+    "환자는 3일 전부터 시작된 발열과 기침으로 내원하였다. 흉부 방사선 검사에서 우하엽에 "
+    "폐렴 소견이 관찰되어 항생제 치료를 시작하였고, 이틀 후 해열되었다.",
+    "당뇨병으로 메트포르민을 복용 중인 환자로, 최근 공복 혈당이 조절되지 않아 인슐린 "
+    "치료를 추가하였다. 식이 요법과 운동 교육을 함께 시행하였다.",
+]
+
+
+@pytest.fixture(scope="module")
+def literature(tmp_path_factory):
+    out = tmp_path_factory.mktemp("lit") / "lissa"
+    result = run_cli("build", "--source", "lissa", "--input", MEDLINE, "--out", out)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def _files_build(tmp_path, name: str, rows: list[dict[str, str]]):
+    source = tmp_path / f"{name}.jsonl"
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
+    out = tmp_path / name
+    args = ("--input", source, "--text-column", "text", "--lang-column", "lang", "--phi", "off")
+    result = run_cli("build", "--source", "files", *args, "--out", out)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def _abstracts(folder, n: int) -> list[dict[str, str]]:
+    rows = pq.read_table(folder / "data" / "text").to_pylist()
+    return [r for r in rows if r["lang"] == "en" and len(r["text"].split()) > 80][:n]
+
+
+def test_exact_and_near_copies_are_removed_and_listed(literature, tmp_path):
+    originals = _abstracts(literature, 6)
+    copies = [
+        # punctuation and spacing noise: not exact, near
+        {"text": "  ".join(originals[0]["text"].split()).replace(". ", " ;  "), "lang": "en"},
+        # other line breaks and an inserted sentence of boilerplate
+        {
+            "text": originals[1]["text"].replace(". ", ".\n") + "\nAll rights reserved.",
+            "lang": "en",
+        },
+        # the same text, case and whitespace changed: an exact duplicate once normalized
+        {"text": "\n" + originals[2]["text"].upper() + "  ", "lang": "en"},
+        {"text": KOREAN[0], "lang": "ko"},
+        {"text": KOREAN[0].replace("이틀 후 ", "").replace(", ", " , "), "lang": "ko"},
+        {"text": KOREAN[1], "lang": "ko"},
+    ]
+    edited = _files_build(tmp_path, "edited", copies)
+    out = tmp_path / "dedup"
+    result = run_cli("dedup", literature, edited, "--out", out, "--inspect", "3")
+    assert result.returncode == 0, result.stderr
+    clusters = pl.read_parquet(out / "dedup" / "clusters.parquet").filter(pl.col("kind") == "text")
+    edited_ids = pq.read_table(edited / "data" / "text").column("id").to_pylist()
+    by_dropped = {
+        ids[0]: row for row in clusters.iter_rows(named=True) for ids in [row["dropped_ids"]]
+    }
+    for copy, original in ((0, 0), (1, 1), (2, 2)):
+        cluster = by_dropped[edited_ids[copy]]
+        assert cluster["kept_id"] == originals[original]["id"]  # the first folder wins
+    assert by_dropped[edited_ids[2]]["match"] == "exact"
+    assert by_dropped[edited_ids[0]]["match"] == by_dropped[edited_ids[1]]["match"] == "near"
+    # Korean: the edited copy goes, the other note stays; the earlier record is kept
+    assert by_dropped[edited_ids[4]]["kept_id"] == edited_ids[3]
+    kept = set(pq.read_table(out / "data" / "text").column("id").to_pylist())
+    assert edited_ids[5] in kept and edited_ids[3] in kept
+    assert not kept & {edited_ids[i] for i in (0, 1, 2, 4)}
+    total = sum(pq.ParquetFile(p).metadata.num_rows for p in (literature / "data/text").glob("*"))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"]["text"] == len(kept) == total + 6 - 4
+    assert "## Deduplication" in (out / "README.md").read_text()
+
+
+def test_dedup_is_deterministic(literature, tmp_path):
+    first, second = tmp_path / "one", tmp_path / "two"
+    for out in (first, second):
+        assert run_cli("dedup", literature, literature, "--out", out).returncode == 0
+    one = pq.read_table(first / "dedup" / "clusters.parquet")
+    assert one.equals(pq.read_table(second / "dedup" / "clusters.parquet"))
+    # a folder deduplicated against itself: every record of the second copy is an exact dup
+    rows = sum(pq.ParquetFile(p).metadata.num_rows for p in (literature / "data/text").glob("*"))
+    assert json.loads((first / "manifest.json").read_text())["counts"]["text"] <= rows
+
+
+def test_hangul_stays_composed():
+    text = "고혈압 환자"
+    decomposed = unicodedata.normalize("NFD", text)
+    assert normalize(decomposed) == unicodedata.normalize("NFC", text)
+    assert (shingles(decomposed, "ko") == shingles(text, "ko")).all()
+
+
+def test_bad_dedup_input(tmp_path):
+    result = run_cli("dedup", tmp_path, "--out", tmp_path / "out")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: {tmp_path}: not a dataset folder (no manifest.json)"
+    result = run_cli("dedup", tmp_path, "--out", tmp_path / "o", "--bands", "7")
+    assert result.returncode == 2 and "--bands 7 must divide --permutations 128" in result.stderr
