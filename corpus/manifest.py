@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 from datetime import UTC, datetime
@@ -44,3 +45,28 @@ def read_manifest(root: Path) -> dict[str, Any]:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise InputError(path, exc.lineno, f"invalid JSON: {exc.msg}") from None
+
+
+def dataset_fingerprint(manifest: dict[str, Any]) -> str:
+    """sha256 of an input's manifest without its build time: the same inputs, options and
+    versions give the same fingerprint, so a derived card only changes when its inputs do."""
+    stable = {k: v for k, v in manifest.items() if k != "built_at"}
+    return hashlib.sha256(json.dumps(stable, sort_keys=True).encode()).hexdigest()
+
+
+def derived_from(inputs: list[Path], manifests: list[dict[str, Any]]) -> dict[str, Any]:
+    """The `inputs` and `licenses` of a folder made from built folders (mix, dedup)."""
+    licenses = {json.dumps(x, sort_keys=True) for m in manifests for x in m.get("licenses", [])}
+    return {
+        "inputs": [
+            {
+                "path": str(folder),
+                "sha256": dataset_fingerprint(m),
+                "size": (folder / MANIFEST).stat().st_size,
+                "format": f"dataset ({m.get('source', '?')})",
+                "counts": m.get("counts", {}),
+            }
+            for folder, m in zip(inputs, manifests, strict=True)
+        ],
+        "licenses": [json.loads(x) for x in sorted(licenses)],
+    }

@@ -7,8 +7,6 @@ file, one input part at a time.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,7 +21,7 @@ from corpus.mixing.sample import KeyOutcome, choose
 from corpus import __version__
 from corpus.card import write_card
 from corpus.errors import OptionError
-from corpus.manifest import MANIFEST, now_utc, package_versions, read_manifest, write_manifest
+from corpus.manifest import derived_from, now_utc, package_versions, read_manifest, write_manifest
 from corpus.records import KINDS, SCHEMAS
 from corpus.writer import PartWriter, atomic_output, copy_rows, number_parts
 
@@ -142,13 +140,6 @@ def write_selection(inputs: list[Path], kind_plan: KindPlan, root: Path) -> int:
     return writer.rows
 
 
-def dataset_fingerprint(manifest: dict[str, Any]) -> str:
-    """sha256 of an input's manifest without its build time: the same inputs, options and
-    versions give the same fingerprint, so a mix's card only changes when its inputs do."""
-    stable = {k: v for k, v in manifest.items() if k != "built_at"}
-    return hashlib.sha256(json.dumps(stable, sort_keys=True).encode()).hexdigest()
-
-
 def _summary(kind_plan: KindPlan, spec: MixSpec, counter: TokenCounter) -> dict[str, Any]:
     total = sum(o.tokens for o in kind_plan.outcomes)
     keys = []
@@ -182,20 +173,11 @@ def mix(
                 progress(f"writing {kind_plan.kind}")
             counts[kind_plan.kind] = write_selection(inputs, kind_plan, tmp)
         number_parts(tmp)
-        licenses = {json.dumps(x, sort_keys=True) for m in manifests for x in m.get("licenses", [])}
+        derived = derived_from(inputs, manifests)
         manifest: dict[str, Any] = {
             "name": f"mix: {out.name}",
             "source": "mix",
-            "inputs": [
-                {
-                    "path": str(folder),
-                    "sha256": dataset_fingerprint(m),
-                    "size": (folder / MANIFEST).stat().st_size,
-                    "format": f"dataset ({m.get('source', '?')})",
-                    "counts": m.get("counts", {}),
-                }
-                for folder, m in zip(inputs, manifests, strict=True)
-            ],
+            "inputs": derived["inputs"],
             "options": {
                 "seed": spec.seed,
                 "ratio": spec.ratio,
@@ -208,7 +190,7 @@ def mix(
                 "max_epochs": spec.max_epochs,
                 "kinds": list(spec.kinds),
             },
-            "licenses": [json.loads(x) for x in sorted(licenses)],
+            "licenses": derived["licenses"],
             "languages_without_templates": [],
             "counts": counts,
             "mixture": {p.kind: _summary(p, spec, counter) for p in plans},

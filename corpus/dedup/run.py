@@ -10,7 +10,6 @@ dropped ids, estimated similarity), and the manifest counts drops by source and 
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -36,7 +35,14 @@ from corpus.dedup.minhash import (
 )
 from corpus.dedup.shingles import normalize, shingles
 from corpus.errors import InputError
-from corpus.manifest import MANIFEST, now_utc, package_versions, read_manifest, write_manifest
+from corpus.manifest import (
+    MANIFEST,
+    derived_from,
+    now_utc,
+    package_versions,
+    read_manifest,
+    write_manifest,
+)
 from corpus.records import KINDS, SCHEMAS
 from corpus.writer import PartWriter, atomic_output, copy_rows, number_parts
 
@@ -263,24 +269,13 @@ def _describe(options: DedupOptions) -> dict[str, Any]:
 
 
 def _manifest(inputs, manifests, out: Path, counts, summary) -> dict[str, Any]:
-    from corpus.mixing.mix import dataset_fingerprint
-
-    licenses = {json.dumps(x, sort_keys=True) for m in manifests for x in m.get("licenses", [])}
+    derived = derived_from(inputs, manifests)
     return {
         "name": f"dedup: {out.name}",
         "source": "dedup",
-        "inputs": [
-            {
-                "path": str(folder),
-                "sha256": dataset_fingerprint(m),
-                "size": (folder / MANIFEST).stat().st_size,
-                "format": f"dataset ({m.get('source', '?')})",
-                "counts": m.get("counts", {}),
-            }
-            for folder, m in zip(inputs, manifests, strict=True)
-        ],
+        "inputs": derived["inputs"],
         "options": summary["options"],
-        "licenses": [json.loads(x) for x in sorted(licenses)],
+        "licenses": derived["licenses"],
         "languages_without_templates": [],
         "counts": counts,
         "dedup": summary["kinds"],
