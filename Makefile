@@ -45,6 +45,7 @@ bench: $(VENV)/.full
 	$(BIN)/python bench/phi.py
 	$(BIN)/python bench/packing.py
 	$(BIN)/python bench/dedup_quality.py
+	$(BIN)/python bench/dedup_speed.py
 
 clean:
 	rm -rf $(VENV) build corpora .pytest_cache

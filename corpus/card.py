@@ -119,7 +119,9 @@ def _mixture_section(mixture: dict[str, Any]) -> list[str]:
 
 def _phi_section(manifest: dict[str, Any]) -> list[str]:
     """Counts by type only: the values found are never written anywhere."""
-    mode = manifest.get("options", {}).get("filters", {}).get("phi") or "off"
+    if "filters" not in manifest.get("options", {}):
+        return []  # a mix or dedup of built folders: their own cards say
+    mode = manifest["options"]["filters"].get("phi") or "off"
     out = ["## PHI findings\n"]
     if mode == "off":
         return [*out, "No PHI gate ran on this build (`--phi off`, the default for this source).\n"]
@@ -154,10 +156,12 @@ def _dedup_section(manifest: dict[str, Any]) -> list[str]:
         "## Deduplication\n",
         f"Exact: {'on' if options['exact'] else 'off'} (NFC, case-folded, whitespace-collapsed "
         f"text). Near: {'on' if options['near'] else 'off'} (MinHash, {minhash['permutations']} "
-        f"permutations, {minhash['bands']} bands x {minhash['rows']} rows, estimated Jaccard >= "
-        f"{minhash['threshold']}, shingles in more than {minhash['max_df']:.1%} of records "
-        f"ignored). Kept in each cluster: the {options['keep']}. Clusters: "
-        "`dedup/clusters.parquet`.\n",
+        f"permutations, {minhash['bands']} bands x {minhash['rows']} rows; a pair is a duplicate "
+        f"when the Jaccard of its shingles reaches {minhash['threshold']}, shingles in more "
+        f"than {minhash['max_df']:.1%} of records left out, and each holds "
+        f"{minhash['agreement']:.0%} of the other's own shingles, those at most "
+        f"{minhash['rare_df']} records have). Kept in each cluster: the {options['keep']}. "
+        "Clusters: `dedup/clusters.parquet`.\n",
     ]
     rows = [
         [kind, row["match"], row["source"], row["lang"], row["records"]]

@@ -28,7 +28,8 @@ class MinHashOptions:
     threshold: float = 0.5  # Jaccard of the shingles left after max_df
     max_df: float = 0.01  # shingles in more than this share of documents are ignored
     rare_df: int = 2  # a shingle in at most this many documents is one of a document's own
-    agreement: float = 0.5  # each of a pair must hold this share of the other's own shingles
+    agreement: float = 0.5  # each of a pair must hold this share of the other's own shingles,
+    sure: float = 0.8  # ...unless their Jaccard reaches this
     min_df_documents: int = 20  # ...but only once the corpus has this many documents
     min_shingles: int = 5  # fewer left after that: too little to judge, exact dedup only
     seed: int = 1

@@ -152,7 +152,11 @@ def near_clusters(records: Records, alive: np.ndarray, options: MinHashOptions) 
     keep = scores >= options.threshold
     pairs, scores = pairs[keep], scores[keep]
     agreeing = np.array(
-        [agreement(sets[a], sets[b], df, options.rare_df) >= options.agreement for a, b in pairs],
+        [
+            score >= options.sure
+            or agreement(sets[a], sets[b], df, options.rare_df) >= options.agreement
+            for (a, b), score in zip(pairs, scores, strict=True)
+        ],
         dtype=bool,
     )
     pairs, scores = pairs[agreeing], scores[agreeing]

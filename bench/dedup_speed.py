@@ -1,0 +1,141 @@
+"""Benchmark: near-duplicate removal speed and memory, ours vs datatrove's MinHash pipeline at
+its defaults, on the same documents made from the real texts, in one run.
+
+    python bench/dedup_speed.py [--n 100000] [--scales 10000,100000]
+
+Documents: the labelled set of bench/dedup_quality.py (real texts of ../shared/data and one
+edited copy of some), then more edited copies of random originals up to --n. Each run is a
+child process (peak RSS is its own; text generation is not timed). Both tools are also scored
+the same way at --n (other scales: speed only): a duplicate pair is resolved when one of the
+two is removed (recall); a removed record is right when it has a planted partner (precision).
+datatrove: MinhashDedupSignature -> Buckets -> Cluster -> Filter on LocalPipelineExecutor, one
+worker, MinhashConfig() defaults (5-grams, 14 buckets x 8 hashes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+import dedup_quality
+
+
+def documents(n: int | None, seed: int = 0) -> list[tuple]:
+    with tempfile.TemporaryDirectory() as tmp:
+        docs = dedup_quality.labelled_set(Path(tmp), 150, seed)
+    rng = random.Random(seed)
+    vocabulary = [w for d in docs[:2000] for w in d[2].split()[:30]]
+    originals = [d for d in docs if d[3] == "original"]
+    while n is not None and len(docs) < n:
+        source, lang, text, _, index = rng.choice(originals)
+        kind = rng.choice(dedup_quality.EDITS)
+        docs.append((source, lang, dedup_quality.edit(text, kind, rng, vocabulary), kind, index))
+    if n is not None and n < len(docs):  # a random subset (speed only: pairs get cut)
+        docs = [docs[i] for i in sorted(rng.sample(range(len(docs)), n))]
+    return docs
+
+
+def ours(docs) -> set[int]:
+    from corpus.dedup.run import DedupOptions, Records, dedup_kind
+
+    records = Records([], [], [], [], [], [], [], [])
+    for i, (source, lang, text, _, _) in enumerate(docs):
+        records.add(0, "", i, {"id": f"{i:08d}", "source": source, "lang": lang}, text)
+    return {i for c in dedup_kind(records, DedupOptions()) for i in c.dropped}
+
+
+def datatrove(docs) -> set[int]:
+    from datatrove.data import Document
+    from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.dedup.minhash import (
+        MinhashConfig,
+        MinhashDedupBuckets,
+        MinhashDedupCluster,
+        MinhashDedupFilter,
+        MinhashDedupSignature,
+    )
+
+    config = MinhashConfig()
+    data = [Document(text=d[2], id=str(i)) for i, d in enumerate(docs)]
+    kept: set[int] = set()
+
+    def collect(stream, rank=0, world_size=1):
+        for document in stream:
+            kept.add(int(document.id))
+        return iter(())
+
+    with tempfile.TemporaryDirectory() as tmp:
+        sigs, buckets, remove = (f"{tmp}/{name}" for name in ("sigs", "buckets", "remove"))
+        stages = [
+            ([data, MinhashDedupSignature(sigs, config=config)], 1),
+            ([MinhashDedupBuckets(sigs, buckets, config=config)], config.num_buckets),
+            ([MinhashDedupCluster(buckets, remove, config=config)], 1),
+            ([data, MinhashDedupFilter(remove), collect], 1),
+        ]
+        for number, (pipeline, tasks) in enumerate(stages):
+            LocalPipelineExecutor(
+                pipeline=pipeline, tasks=tasks, workers=1, logging_dir=f"{tmp}/logs{number}"
+            ).run()
+    return set(range(len(docs))) - kept
+
+
+def child(tool: str, n: int | None) -> None:
+    docs = documents(n)
+    start = time.perf_counter()
+    removed = (ours if tool == "ours" else datatrove)(docs)
+    seconds = time.perf_counter() - start
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    partners = {d[4] for d in docs if d[3] != "original"}  # originals that have a copy
+    pairs = [(d[4], i) for i, d in enumerate(docs) if d[3] != "original"]
+    resolved = sum(a in removed or b in removed for a, b in pairs)
+    right = sum(docs[i][3] != "original" or i in partners for i in removed)
+    recall = resolved / len(pairs) if pairs else 0.0
+    precision = right / len(removed) if removed else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    scores = {"precision": precision, "recall": recall, "f1": f1, "removed": len(removed)}
+    print(json.dumps({"docs": len(docs), "seconds": seconds, "rss_mb": rss, **scores}))
+
+
+def run(tool: str, n: int | None) -> dict:
+    command = [sys.executable, __file__, "--child", tool] + ([] if n is None else ["--n", str(n)])
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--scales", default="10000,100000")
+    parser.add_argument("--child", choices=("ours", "datatrove"))
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.n)
+        return
+    print(
+        f"{'tool':<10}{'docs':>9}{'seconds':>9}{'docs/s':>9}{'RSS MB':>8}{'P':>7}{'R':>7}{'F1':>7}"
+    )
+    rows = []
+    for tool in ("ours", "datatrove"):
+        rows.append((tool, run(tool, args.n)))
+    for scale in (int(x) for x in args.scales.split(",") if int(x) != args.n):
+        rows.append(("ours", run("ours", scale)))
+    for number, (tool, r) in enumerate(rows):
+        scores = f"{r['precision']:>7.3f}{r['recall']:>7.3f}{r['f1']:>7.3f}" if number < 2 else ""
+        print(
+            f"{tool:<10}{r['docs']:>9,}{r['seconds']:>9.1f}{r['docs'] / r['seconds']:>9,.0f}"
+            f"{r['rss_mb']:>9.0f}{scores}"
+        )
+    speed = {tool: r["docs"] / r["seconds"] for tool, r in rows[:2]}
+    print(f"ours / datatrove docs/s at {args.n:,}: {speed['ours'] / speed['datatrove']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
