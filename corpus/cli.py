@@ -390,6 +390,34 @@ def dedup(
 
 
 @app.command()
+def tokenizer(
+    dataset: Annotated[Path, typer.Argument(help="A dataset folder built by corpus.")],
+    out: Annotated[Path, typer.Option(help="Output folder (loads with AutoTokenizer).")],
+    kind: Annotated[str, typer.Option("--type", help="wordpiece, bpe or unigram.")] = "bpe",
+    vocab: Annotated[int, typer.Option(help="Vocabulary size.", min=100)] = 32_768,
+    sentences: Annotated[
+        bool, typer.Option(help="Split texts into sentences (spaCy sentencizer) first.")
+    ] = False,
+    compare: Annotated[
+        Path | None, typer.Option(help="A reference tokenizer folder to compare with.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Which records are held aside.")] = 0,
+) -> None:
+    """Train a tokenizer on a built folder; its card gives fertility per language."""
+    from corpus.tokenizer import train_tokenizer
+
+    try:
+        report = train_tokenizer(dataset, out, kind, vocab, sentences, compare, seed)
+    except CorpusError as exc:
+        _fail(exc)
+        return
+    for lang, row in report["languages"].items():
+        typer.echo(f"{lang}: {row['fertility']:.3f} tokens per word")
+    typer.echo(f"tokenizer: {out}")
+    typer.echo(f"card:      {out / 'README.md'}")
+
+
+@app.command()
 def train(
     dataset: Annotated[Path, typer.Argument(help="A dataset folder built by corpus.")],
     model: Annotated[
