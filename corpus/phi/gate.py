@@ -44,8 +44,8 @@ def _value_pattern(values: dict[str, str]) -> regex.Pattern:
 
 
 def redact(text: str, pattern: regex.Pattern, values: dict[str, str]):
-    """The text with every value replaced, and the (start, end, new_end) of each replacement in
-    the old and new text, for remapping offsets that point into it."""
+    """The text with every value replaced, and each replacement's (start, end) in the old text
+    with the placeholder's length, for remapping offsets that point into it."""
     out, edits, last = [], [], 0
     for match in pattern.finditer(text):
         new = placeholder(values[match.group()])
