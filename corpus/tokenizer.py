@@ -61,10 +61,13 @@ def sentences(texts: Iterator[str]) -> Iterator[str]:
         yield from (s.text for s in doc.sents if s.text.strip())
 
 
-def make_tokenizer(kind: str, vocab: int) -> tuple[Tokenizer, Any]:
+def make_tokenizer(
+    kind: str, vocab: int, special: list[str] | None = None
+) -> tuple[Tokenizer, Any]:
+    """An untrained NFC tokenizer of that kind and its trainer (special tokens: the kind's)."""
     if kind not in TYPES:
         raise OptionError(f"--type {kind!r}: expected one of {', '.join(TYPES)}")
-    special = [t for t in SPECIAL[kind].values() if t]
+    special = special or [t for t in SPECIAL[kind].values() if t]
     if kind == "wordpiece":
         tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
         tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()

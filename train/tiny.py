@@ -9,21 +9,16 @@ from pathlib import Path
 
 import torch
 from corpus.train.encode import DEFAULT_CHAT_TEMPLATE
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from tokenizers import Tokenizer
+
+from corpus.tokenizer import make_tokenizer
 
 SPECIAL = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 
 
 def train_bpe(texts: Iterable[str], vocab_size: int = 1000) -> Tokenizer:
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size,
-        special_tokens=SPECIAL,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
+    tokenizer, trainer = make_tokenizer("bpe", vocab_size, SPECIAL)
+    trainer.show_progress = False
     tokenizer.train_from_iterator(texts, trainer)
     return tokenizer
 
