@@ -37,6 +37,12 @@ def write_manifest(root: Path, manifest: dict[str, Any]) -> None:
     )
 
 
+def require_dataset(folder: Path) -> None:
+    """Commands that read built folders (dedup, tokenizer) refuse anything else up front."""
+    if not (folder / MANIFEST).is_file():
+        raise InputError(folder, None, f"not a dataset folder (no {MANIFEST})")
+
+
 def read_manifest(root: Path) -> dict[str, Any]:
     path = root / MANIFEST
     if not path.is_file():

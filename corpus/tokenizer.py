@@ -19,8 +19,9 @@ import regex
 import xxhash
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
-from corpus.errors import InputError, OptionError
-from corpus.manifest import MANIFEST
+from corpus.errors import OptionError
+from corpus.manifest import require_dataset
+from corpus.stats import parquet_files
 from corpus.writer import atomic_output
 
 TYPES = ("wordpiece", "bpe", "unigram")
@@ -37,11 +38,10 @@ _CJK_CHAR = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
 
 def records(folder: Path, seed: int) -> Iterator[tuple[str, str, bool]]:
     """(lang, text, held aside) of every text record and every message of instruct records."""
-    if not (folder / MANIFEST).is_file():
-        raise InputError(folder, None, "not a dataset folder (no manifest.json)")
+    require_dataset(folder)
     for kind in ("text", "instruct"):
         columns = ["id", "lang", "text" if kind == "text" else "messages"]
-        for path in sorted((folder / "data" / kind).glob("*.parquet")):
+        for path in parquet_files(folder, kind):
             for row in pq.read_table(path, columns=columns).to_pylist():
                 aside = xxhash.xxh64_intdigest(row["id"].encode(), seed) % HELD_ASIDE == 0
                 if kind == "text":

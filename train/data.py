@@ -8,6 +8,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from corpus.errors import InputError
+from corpus.stats import parquet_files
 
 KIND_OF_MODE = {"clm": "text", "sft": "instruct"}
 
@@ -17,7 +18,7 @@ def dataset_files(root: Path, mode: str) -> list[Path]:
     kind = KIND_OF_MODE[mode]
     if not (root / "manifest.json").is_file():
         raise InputError(root, None, "not a dataset folder (no manifest.json): run corpus build")
-    files = sorted((root / "data" / kind).glob("*.parquet"))
+    files = parquet_files(root, kind)
     if not files or not any(pq.ParquetFile(f).metadata.num_rows for f in files):
         held = sorted(p.name for p in (root / "data").iterdir() if any(p.glob("*.parquet")))
         raise InputError(

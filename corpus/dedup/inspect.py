@@ -8,6 +8,7 @@ import polars as pl
 from rich.table import Table
 
 from corpus.dedup.run import CLUSTERS
+from corpus.stats import parquet_files
 
 
 def _texts(inputs: list[Path], ids: set[str]) -> dict[str, str]:
@@ -15,7 +16,7 @@ def _texts(inputs: list[Path], ids: set[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for folder in inputs:
         for kind in ("text", "instruct"):
-            files = sorted((folder / "data" / kind).glob("*.parquet"))
+            files = parquet_files(folder, kind)
             if not files:
                 continue
             column = (

@@ -34,16 +34,16 @@ from corpus.dedup.minhash import (
     similarity,
 )
 from corpus.dedup.shingles import normalize, shingles
-from corpus.errors import InputError
 from corpus.manifest import (
-    MANIFEST,
     derived_from,
     now_utc,
     package_versions,
     read_manifest,
+    require_dataset,
     write_manifest,
 )
 from corpus.records import KINDS, SCHEMAS
+from corpus.stats import parquet_files
 from corpus.writer import PartWriter, atomic_output, copy_rows, number_parts
 
 CLUSTERS = Path("dedup") / "clusters.parquet"
@@ -99,7 +99,7 @@ def content(kind: str, row: dict[str, Any]) -> str:
 
 def _rows(folder: Path, kind: str) -> Iterator[tuple[str, int, dict[str, Any]]]:
     columns = ["id", "source", "lang"] + (["text"] if kind == "text" else ["messages", "reasoning"])
-    for path in sorted((folder / "data" / kind).glob("*.parquet")):
+    for path in parquet_files(folder, kind):
         parquet = pq.ParquetFile(path)
         row = 0
         for group in range(parquet.num_row_groups):
@@ -212,8 +212,7 @@ def dedup(
     """Deduplicate dataset folders into `out`; returns the manifest."""
     manifests = []
     for folder in inputs:
-        if not (folder / MANIFEST).is_file():
-            raise InputError(folder, None, "not a dataset folder (no manifest.json)")
+        require_dataset(folder)
         manifests.append(read_manifest(folder))
     summary: dict[str, Any] = {"options": _describe(options), "kinds": {}}
     with atomic_output(out) as tmp:
