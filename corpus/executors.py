@@ -74,6 +74,8 @@ class RankTask:
             source, middle_steps(self.filters, self.langid), root, rank, self.filters.keep_rejected
         )
         run_pipeline(steps, rank, world_size)
+        if rank == 0:
+            source.write_sidecars(root)
         report = {
             "prepared": dict(prepared),
             "steps": {s.name: dict(s.stats) for s in steps if s is not source},

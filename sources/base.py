@@ -44,6 +44,7 @@ class SourceOptions:
     license: str | None = None
     lang: str | None = None  # one language for every record, where the input has no column
     strict: bool = False  # rows a source would skip (empty notes, answers) are errors instead
+    holdout: float = 0.0  # hetop: share of concepts kept out of the records, for the probe
 
     def describe(self) -> dict[str, object]:
         return {
@@ -55,6 +56,7 @@ class SourceOptions:
             "license": self.license,
             "lang": self.lang,
             "strict": self.strict,
+            "holdout": self.holdout,
         }
 
 
@@ -77,6 +79,9 @@ class Source(PipelineStep):
     limitations: ClassVar[tuple[str, ...]] = ()  # for the card: what users of the data must know
     # below this many work items per worker, forking a worker costs more than it saves
     min_items_per_worker: ClassVar[int] = 1
+
+    def write_sidecars(self, root: Path) -> None:
+        """Files a source writes beside the records (once, by rank 0): none by default."""
 
     def __init__(self, inputs: list[InputFile], options: SourceOptions) -> None:
         super().__init__()

@@ -136,5 +136,9 @@ class McqaSource(FileSource):
                 "correct": question.correct,
                 "options": sorted(question.options),
                 "subject": question.subject,
+                # for scoring the options by likelihood (corpus eval --mcqa)
+                "question": question.question,
+                "choices": question.options,
+                "answer_prefix": reply.format(answer=""),
             },
         )

@@ -12,6 +12,7 @@ from corpus.sources.hetop.formats import FORMATS, detect_format
 from corpus.sources.hetop.graph import ConceptGraph
 from corpus.sources.hetop.icd11 import read_icd11_sqlite
 from corpus.sources.hetop.obo import read_obo
+from corpus.sources.hetop.probe_table import held_out, write_concept_table
 from corpus.sources.hetop.rdf import read_rdf
 from corpus.sources.hetop.tables import (
     read_babelon,
@@ -22,7 +23,7 @@ from corpus.sources.hetop.tables import (
 from corpus.sources.hetop.templates import load_templates
 from corpus.sources.hetop.verbalize import Verbalizer
 
-from corpus.errors import InputError
+from corpus.errors import InputError, OptionError
 from corpus.pipeline import shard_bounds
 
 
@@ -56,6 +57,7 @@ class HetopSource(Source):
         self.graph = ConceptGraph()
         self.per_input: dict[str, dict[str, object]] = {}
         self.prepared = False
+        self.heldout: frozenset[str] = frozenset()
 
     @classmethod
     def default_inputs(cls) -> list[InputFile]:
@@ -102,6 +104,13 @@ class HetopSource(Source):
     def prepare(self) -> None:
         if not self.prepared:
             self.read_graph()
+            options = self.options
+            if not 0 <= options.holdout < 1:
+                raise OptionError(f"--holdout {options.holdout}: expected a share in [0, 1)")
+            self.heldout = frozenset(
+                c.id for c in self._concepts() if held_out(c.id, options.seed, options.holdout)
+            )
+            self.stats["concepts_held_out"] = len(self.heldout)
             self.prepared = True
 
     def _concepts(self) -> list:
@@ -116,10 +125,17 @@ class HetopSource(Source):
         self.prepare()
         concepts = self._concepts()
         start, stop = shard_bounds(len(concepts), rank, world_size)
-        verbalizer = Verbalizer(self.graph, load_templates(), self.options.seed, self.options.langs)
+        verbalizer = Verbalizer(
+            self.graph, load_templates(), self.options.seed, self.options.langs, self.heldout
+        )
         for concept in concepts[start:stop]:
-            yield from verbalizer.records(concept)
+            if concept.id not in self.heldout:
+                yield from verbalizer.records(concept)
         self.stats.update(verbalizer.stats)
+
+    def write_sidecars(self, root: Path) -> None:
+        self.prepare()
+        write_concept_table(self.graph, self._concepts(), root, self.heldout, self.options.langs)
 
     def input_summary(self) -> dict[str, dict[str, object]]:
         return self.per_input

@@ -24,18 +24,23 @@ class Verbalizer:
         templates: dict[str, Templates],
         seed: int,
         langs: frozenset[str] | None = None,
+        heldout: frozenset[str] = frozenset(),
     ) -> None:
         self.graph = graph
         self.templates = templates
         self.seed = seed
         self.langs = langs
+        self.heldout = heldout  # never named, not even as another concept's parent or child
         self.stats: Counter[str] = Counter()
 
     def _labels(self, ids: list[str], lang: str, limit: int | None = None) -> list[str]:
-        """Labels in `lang` of the concepts that have one (others are left out)."""
+        """Labels in `lang` of the concepts that have one (others, and held-out concepts, are
+        left out)."""
         found = []
         concepts = self.graph.concepts
         for concept_id in ids:
+            if concept_id in self.heldout:
+                continue
             other = concepts.get(concept_id)
             if other is not None and lang in other.labels:
                 found.append(other.labels[lang])
