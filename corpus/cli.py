@@ -53,8 +53,15 @@ def _fail(exc: CorpusError) -> None:
 @app.command()
 def build(
     source: Annotated[
-        str, typer.Option("--source", "-s", help="Source adapter (see `corpus sources`).")
-    ],
+        str | None, typer.Option("--source", "-s", help="Source adapter (see `corpus sources`).")
+    ] = None,
+    recipe: Annotated[
+        Path | None,
+        typer.Option(
+            help="A recipe (YAML: sources, inputs, options, filters, dedup, seed), or the "
+            "manifest.json of a recipe build to rebuild it. Replaces --source."
+        ),
+    ] = None,
     inputs: Annotated[
         list[Path] | None,
         typer.Option("--input", "-i", help="Input file; repeatable. None: the embedded default."),
@@ -160,7 +167,11 @@ def build(
         ),
     ] = None,
 ) -> None:
-    """Build a dataset folder (parquet + manifest + card) from one source."""
+    """Build a dataset folder (parquet + manifest + card) from one source, or from several
+    sources deduplicated together (--recipe)."""
+    if recipe is not None or source is None:
+        _build_recipe(recipe, source, out, workers)
+        return
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -254,6 +265,34 @@ def build(
     typer.echo(f"built {counts} records")
     typer.echo(f"dataset: {result.out}")
     typer.echo(f"card:    {result.out / 'README.md'}")
+
+
+def _build_recipe(recipe: Path | None, source: str | None, out: Path | None, workers: int) -> None:
+    from rich.console import Console
+
+    from corpus.errors import OptionError
+    from corpus.recipe import build_recipe, load_recipe
+
+    try:
+        if recipe is None or source is not None:
+            raise OptionError("give either --source or --recipe")
+        if out is None:
+            raise OptionError("--recipe needs --out")
+        loaded = load_recipe(recipe)
+        with Console(stderr=True).status("building") as status:
+            manifest = build_recipe(
+                loaded, out, lambda m: status.update(m), workers or os.cpu_count() or 1
+            )
+    except CorpusError as exc:
+        _fail(exc)
+        return
+    for part in manifest["parts"]:
+        counts = ", ".join(f"{n:,} {kind}" for kind, n in part["counts"].items())
+        typer.echo(f"{part['source']}: {counts}")
+    counts = ", ".join(f"{n:,} {kind}" for kind, n in manifest["counts"].items())
+    typer.echo(f"after dedup across sources: {counts} records")
+    typer.echo(f"dataset: {out}")
+    typer.echo(f"card:    {out / 'README.md'}")
 
 
 @app.command()
@@ -676,7 +715,8 @@ def _quiet_training_logs() -> None:
         warnings.filterwarnings("ignore", message="Could not find a config file")
         from transformers.utils import logging as transformers_logging
 
-        transformers_logging.disable_progress_bar()  # GGUF and weight loading bars
+        transformers_logging.disable_progress_bar()  # weight loading bars
+        os.environ.setdefault("TQDM_DISABLE", "1")  # GGUF's bar (read when tqdm is imported)
 
 
 @app.command()
