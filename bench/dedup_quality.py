@@ -10,6 +10,8 @@ Up to --per-language originals per source and language get one near copy made by
 edit (word deletions plus an insertion, word substitutions, whitespace and punctuation noise,
 reordered sentences, inserted boilerplate, truncation to 80%, other line breaks). Every other
 pair is a negative.
+datatrove's MinHash pipeline (its defaults) runs on the same documents, scored by what it
+removes (it reports removals, not clusters), next to ours scored the same way.
 Precision and recall are over pairs (a predicted pair: two records in one cluster), per
 language, source and edit kind; "hard negatives merged" counts clusters holding two originals.
 """
@@ -146,6 +148,68 @@ def score(docs, clusters) -> None:
     print(f"clusters merging two different originals (hard negatives merged): {hard}")
 
 
+def datatrove(docs) -> set[int]:
+    from datatrove.data import Document
+    from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.dedup.minhash import (
+        MinhashConfig,
+        MinhashDedupBuckets,
+        MinhashDedupCluster,
+        MinhashDedupFilter,
+        MinhashDedupSignature,
+    )
+
+    from loguru import logger
+
+    logger.remove()  # datatrove logs every stage's stats to stderr
+    config = MinhashConfig()
+    data = [Document(text=d[2], id=str(i)) for i, d in enumerate(docs)]
+    kept: set[int] = set()
+
+    def collect(stream, rank=0, world_size=1):
+        for document in stream:
+            kept.add(int(document.id))
+        return iter(())
+
+    with tempfile.TemporaryDirectory() as tmp:
+        sigs, buckets, remove = (f"{tmp}/{name}" for name in ("sigs", "buckets", "remove"))
+        stages = [
+            ([data, MinhashDedupSignature(sigs, config=config)], 1),
+            ([MinhashDedupBuckets(sigs, buckets, config=config)], config.num_buckets),
+            ([MinhashDedupCluster(buckets, remove, config=config)], 1),
+            ([data, MinhashDedupFilter(remove), collect], 1),
+        ]
+        for number, (pipeline, tasks) in enumerate(stages):
+            LocalPipelineExecutor(
+                pipeline=pipeline, tasks=tasks, workers=1, logging_dir=f"{tmp}/logs{number}"
+            ).run()
+    return set(range(len(docs))) - kept
+
+
+def removal_scores(docs, removed: set[int]) -> dict[tuple[str, str], tuple[float, float, float]]:
+    """(precision, recall, F1) by what a tool removes, per language and overall: a planted pair
+    is resolved when one of the two is removed; a removal is right when the record has a
+    planted partner. (datatrove reports removals, not clusters.)"""
+    partners = {d[4] for d in docs if d[3] != "original"}
+    resolved, pairs, right, made = Counter(), Counter(), Counter(), Counter()
+    for i, d in enumerate(docs):
+        if d[3] != "original":
+            for key in (("lang", d[1]), ("all", "all")):
+                pairs[key] += 1
+                resolved[key] += d[4] in removed or i in removed
+    for i in removed:
+        for key in (("lang", docs[i][1]), ("all", "all")):
+            made[key] += 1
+            right[key] += docs[i][3] != "original" or i in partners
+    scores = {}
+    for key in pairs:
+        recall = resolved[key] / pairs[key]
+        precision = right[key] / made[key] if made[key] else 1.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        scores[key] = (precision, recall, f1)
+    return scores
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-language", type=int, default=150)
@@ -155,7 +219,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         docs = labelled_set(Path(tmp), args.per_language, args.seed)
-    records = Records([], [], [], [], [], [], [], [])
+    records = Records()
     for i, (source, lang, text, _, _) in enumerate(docs):
         records.add(0, "", i, {"id": f"{i:07d}", "source": source, "lang": lang}, text)
     languages = Counter(d[1] for d in docs if d[3] != "original")
@@ -163,7 +227,18 @@ def main() -> None:
     options = DedupOptions(
         minhash=MinHashOptions(threshold=args.threshold, agreement=args.agreement)
     )
-    score(docs, dedup_kind(records, options))
+    clusters = dedup_kind(records, options)
+    score(docs, clusters)
+    print("\nBy removals, ours vs datatrove's MinHash at its defaults (same documents):")
+    ours = removal_scores(docs, {i for c in clusters for i in c.dropped})
+    theirs = removal_scores(docs, datatrove(docs))
+    print(f"{'':<12}{'ours P':>8}{'R':>7}{'F1':>7}{'datatrove P':>13}{'R':>7}{'F1':>7}")
+    for key in sorted(ours, key=lambda k: (k[0] != "all", k)):
+        print(
+            f"{key[0] + ' ' + key[1]:<12}"
+            + "".join(f"{v:>8.3f}" if j == 0 else f"{v:>7.3f}" for j, v in enumerate(ours[key]))
+            + "".join(f"{v:>13.3f}" if j == 0 else f"{v:>7.3f}" for j, v in enumerate(theirs[key]))
+        )
 
 
 if __name__ == "__main__":

@@ -46,60 +46,19 @@ def documents(n: int | None, seed: int = 0) -> list[tuple]:
 def ours(docs) -> set[int]:
     from corpus.dedup.run import DedupOptions, Records, dedup_kind
 
-    records = Records([], [], [], [], [], [], [], [])
+    records = Records()
     for i, (source, lang, text, _, _) in enumerate(docs):
         records.add(0, "", i, {"id": f"{i:08d}", "source": source, "lang": lang}, text)
     return {i for c in dedup_kind(records, DedupOptions()) for i in c.dropped}
 
 
-def datatrove(docs) -> set[int]:
-    from datatrove.data import Document
-    from datatrove.executor import LocalPipelineExecutor
-    from datatrove.pipeline.dedup.minhash import (
-        MinhashConfig,
-        MinhashDedupBuckets,
-        MinhashDedupCluster,
-        MinhashDedupFilter,
-        MinhashDedupSignature,
-    )
-
-    config = MinhashConfig()
-    data = [Document(text=d[2], id=str(i)) for i, d in enumerate(docs)]
-    kept: set[int] = set()
-
-    def collect(stream, rank=0, world_size=1):
-        for document in stream:
-            kept.add(int(document.id))
-        return iter(())
-
-    with tempfile.TemporaryDirectory() as tmp:
-        sigs, buckets, remove = (f"{tmp}/{name}" for name in ("sigs", "buckets", "remove"))
-        stages = [
-            ([data, MinhashDedupSignature(sigs, config=config)], 1),
-            ([MinhashDedupBuckets(sigs, buckets, config=config)], config.num_buckets),
-            ([MinhashDedupCluster(buckets, remove, config=config)], 1),
-            ([data, MinhashDedupFilter(remove), collect], 1),
-        ]
-        for number, (pipeline, tasks) in enumerate(stages):
-            LocalPipelineExecutor(
-                pipeline=pipeline, tasks=tasks, workers=1, logging_dir=f"{tmp}/logs{number}"
-            ).run()
-    return set(range(len(docs))) - kept
-
-
 def child(tool: str, n: int | None) -> None:
     docs = documents(n)
     start = time.perf_counter()
-    removed = (ours if tool == "ours" else datatrove)(docs)
+    removed = (ours if tool == "ours" else dedup_quality.datatrove)(docs)
     seconds = time.perf_counter() - start
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    partners = {d[4] for d in docs if d[3] != "original"}  # originals that have a copy
-    pairs = [(d[4], i) for i, d in enumerate(docs) if d[3] != "original"]
-    resolved = sum(a in removed or b in removed for a, b in pairs)
-    right = sum(docs[i][3] != "original" or i in partners for i in removed)
-    recall = resolved / len(pairs) if pairs else 0.0
-    precision = right / len(removed) if removed else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    precision, recall, f1 = dedup_quality.removal_scores(docs, removed)[("all", "all")]
     scores = {"precision": precision, "recall": recall, "f1": f1, "removed": len(removed)}
     print(json.dumps({"docs": len(docs), "seconds": seconds, "rss_mb": rss, **scores}))
 

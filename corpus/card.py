@@ -160,7 +160,14 @@ def _dedup_section(manifest: dict[str, Any]) -> list[str]:
         f"when the Jaccard of its shingles reaches {minhash['threshold']}, shingles in more "
         f"than {minhash['max_df']:.1%} of records left out, and each holds "
         f"{minhash['agreement']:.0%} of the other's own shingles, those at most "
-        f"{minhash['rare_df']} records have). Kept in each cluster: the {options['keep']}. "
+        f"{minhash['rare_df']} records have"
+        + (
+            "; records that each hold a code or number the other lacks are never merged, and "
+            "records whose codes and numbers agree need no own-shingle agreement"
+            if minhash.get("distinct_identifiers")
+            else ""
+        )
+        + f"). Kept in each cluster: the {options['keep']}. "
         "Clusters: `dedup/clusters.parquet`.\n",
     ]
     rows = [

@@ -400,6 +400,13 @@ def dedup(
     max_df: Annotated[
         float, typer.Option(help="Ignore shingles in more than this share of records.")
     ] = 0.01,
+    distinct_identifiers: Annotated[
+        bool,
+        typer.Option(
+            help="Records that each hold a code or number the other lacks (M05.32, M05.33) "
+            "are not near duplicates."
+        ),
+    ] = True,
     inspect: Annotated[int, typer.Option(help="Show the N biggest clusters.")] = 0,
 ) -> None:
     """Remove exact and near-duplicate records across built folders; clusters are kept."""
@@ -416,7 +423,15 @@ def dedup(
         if bands < 1 or permutations % bands:
             raise OptionError(f"--bands {bands} must divide --permutations {permutations}")
         options = DedupOptions(
-            exact, near, MinHashOptions(permutations, bands, threshold, max_df=max_df)
+            exact,
+            near,
+            MinHashOptions(
+                permutations,
+                bands,
+                threshold,
+                max_df=max_df,
+                distinct_identifiers=distinct_identifiers,
+            ),
         )
         with console.status("deduplicating") as status:
             manifest = run_dedup(list(inputs), out, options, lambda m: status.update(m))

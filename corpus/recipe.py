@@ -43,7 +43,15 @@ SOURCE_KEYS = {"source", "inputs", "inputs_sha256", "options", "filters"}
 TOP_KEYS = {"seed", "langid", "filters", "dedup", "sources"}
 OPTION_FIELDS = {f.name for f in fields(SourceOptions)} - {"seed"}
 FILTER_FIELDS = {f.name for f in fields(FilterOptions)}
-DEDUP_FIELDS = {"exact", "near", "threshold", "permutations", "bands", "max_df"}
+DEDUP_FIELDS = {
+    "exact",
+    "near",
+    "threshold",
+    "permutations",
+    "bands",
+    "max_df",
+    "distinct_identifiers",
+}
 PROBE_TABLE = Path("probe") / "concepts.parquet"
 
 
@@ -230,6 +238,7 @@ def _dedup_options(values: dict[str, Any] | None):
         values.get("bands", 32),
         values.get("threshold", 0.5),
         max_df=values.get("max_df", 0.01),
+        distinct_identifiers=values.get("distinct_identifiers", True),
     )
     return DedupOptions(values.get("exact", True), values.get("near", True), minhash)
 

@@ -109,3 +109,38 @@ def test_bad_dedup_input(tmp_path):
     assert result.stderr.strip() == f"error: {tmp_path}: not a dataset folder (no manifest.json)"
     result = run_cli("dedup", tmp_path, "--out", tmp_path / "o", "--bands", "7")
     assert result.returncode == 2 and "--bands 7 must divide --permutations 128" in result.stderr
+
+
+def test_template_siblings_survive_and_their_edited_copies_do_not(tmp_path):
+    """KCD concepts verbalized from one template (siblings differ by a site word and a code)
+    are all kept; an edited copy of one of them (a word deleted, the end cut) is removed."""
+    hetop = tmp_path / "kcd"
+    args = ("--input", DATA / "ontology" / "kcd_ko_en.tsv", "--limit", "1500", "--out", hetop)
+    assert run_cli("build", "--source", "hetop", *args).returncode == 0
+    texts = pl.read_parquet(hetop / "data" / "text" / "*.parquet")
+    korean = texts.filter(pl.col("lang") == "ko").sort("id")["text"].to_list()
+    original = korean[7]
+    words = original.split()
+    copy = " ".join(words[:3] + words[4 : int(len(words) * 0.85)])
+    edited = _files_build(tmp_path, "edited", [{"text": copy, "lang": "ko"}])
+    out = tmp_path / "dedup"
+    assert run_cli("dedup", hetop, edited, "--out", out).returncode == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"]["text"] == texts.height  # every concept kept, the copy gone
+    clusters = pl.read_parquet(out / "dedup" / "clusters.parquet").filter(pl.col("kind") == "text")
+    assert clusters.height == 1
+    kept = texts.filter(pl.col("id") == clusters["kept_id"][0])["text"][0]
+    assert kept == original
+
+
+def test_identifiers_tell_siblings_from_copies():
+    from corpus.dedup.minhash import conflicting, same_identifiers
+    from corpus.dedup.shingles import identifiers
+
+    a = identifiers("Rheumatoid vasculitis, upper arm (M05.32), see HP:0001250, 2016.")
+    sibling = identifiers("Rheumatoid vasculitis, forearm (M05.33), see HP:0001250, 2016.")
+    truncated = identifiers("Rheumatoid vasculitis, upper arm (M05.32), see")
+    assert conflicting(a, sibling) and not same_identifiers(a, sibling)
+    assert not conflicting(a, truncated) and same_identifiers(a, truncated)
+    assert identifiers("M05.32은 류마티스").tolist() == identifiers("m05.32").tolist()
+    assert identifiers("no digits here").size == 0

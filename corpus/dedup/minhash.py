@@ -8,7 +8,8 @@ banding gives candidate pairs. A candidate is a duplicate when two tests pass:
 Plain Jaccard cannot tell an edited copy of an abstract from two ontology concepts verbalized
 from one template (their parent and sibling labels shared): both reach 0.5-0.9. The second
 test does: an edited copy keeps the original's own words; two sibling concepts differ exactly
-by theirs. Union-find makes clusters.
+by theirs. A third test rejects pairs whose identifiers (codes, numbers) differ both ways.
+Union-find makes clusters.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class MinHashOptions:
     sure: float = 0.8  # ...unless their Jaccard reaches this
     min_df_documents: int = 20  # ...but only once the corpus has this many documents
     min_shingles: int = 5  # fewer left after that: too little to judge, exact dedup only
+    distinct_identifiers: bool = True  # each holding a code/number the other lacks: not dups
     seed: int = 1
 
     @property
@@ -83,6 +85,21 @@ def agreement(a: np.ndarray, b: np.ndarray, df: DocumentFrequency, rare_df: int)
     return float(min(shares))
 
 
+def conflicting(a: np.ndarray, b: np.ndarray) -> bool:
+    """Each holds an identifier (a token with a digit) the other lacks: two sibling concepts
+    (M05.32, M05.33), two lab reports with other values. An edited copy loses some of the
+    original's numbers (deleted, truncated) or gains some (boilerplate), not both."""
+    return bool(np.setdiff1d(a, b).size and np.setdiff1d(b, a).size)
+
+
+def same_identifiers(a: np.ndarray, b: np.ndarray) -> bool:
+    """They share an identifier and neither holds one the other lacks, up to deletions: the
+    same concept's code, the same trial's numbers. Strong enough to stand in for the own-
+    shingle agreement, which edits near the one place a record differs from its family (a
+    truncated or reworded translation at the end of a verbalization) defeat."""
+    return bool(np.intersect1d(a, b, assume_unique=True).size) and not conflicting(a, b)
+
+
 def distinctive(shingle_sets: list[np.ndarray], common: np.ndarray) -> list[np.ndarray]:
     """Each document's shingles without the common ones."""
     if not common.size:
@@ -129,6 +146,24 @@ def candidate_pairs(signature: np.ndarray, options: MinHashOptions) -> np.ndarra
         return np.empty((0, 2), dtype=np.int64)
     found = np.unique(np.sort(np.concatenate(pairs), axis=1), axis=0)
     return found[found[:, 0] != found[:, 1]] if n else found
+
+
+def near_duplicate(
+    a: np.ndarray,
+    b: np.ndarray,
+    ids_a: np.ndarray,
+    ids_b: np.ndarray,
+    score: float,
+    df: DocumentFrequency,
+    options: MinHashOptions,
+) -> bool:
+    """The tests after Jaccard: identifiers, then own-shingle agreement where needed."""
+    if options.distinct_identifiers:
+        if conflicting(ids_a, ids_b):
+            return False
+        if same_identifiers(ids_a, ids_b):
+            return True
+    return score >= options.sure or agreement(a, b, df, options.rare_df) >= options.agreement
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:

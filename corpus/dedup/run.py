@@ -27,13 +27,13 @@ from corpus.dedup.minhash import (
     DocumentFrequency,
     MinHashOptions,
     UnionFind,
-    agreement,
     candidate_pairs,
     distinctive,
+    near_duplicate,
     signatures,
     similarity,
 )
-from corpus.dedup.shingles import normalize, shingles
+from corpus.dedup.shingles import identifiers, normalize, shingles
 from corpus.manifest import (
     derived_from,
     now_utc,
@@ -70,14 +70,15 @@ class DedupOptions:
 class Records:
     """What dedup holds per record: where it is and who it is, never its text."""
 
-    folder: list[int]
-    file: list[str]
-    row: list[int]
-    id: list[str]
-    source: list[str]
-    lang: list[str]
-    exact: list[bytes]
-    shingles: list[np.ndarray]
+    folder: list[int] = field(default_factory=list)
+    file: list[str] = field(default_factory=list)
+    row: list[int] = field(default_factory=list)
+    id: list[str] = field(default_factory=list)
+    source: list[str] = field(default_factory=list)
+    lang: list[str] = field(default_factory=list)
+    exact: list[bytes] = field(default_factory=list)
+    shingles: list[np.ndarray] = field(default_factory=list)
+    identifiers: list[np.ndarray] = field(default_factory=list)
 
     def add(self, folder: int, file: str, row: int, record: dict[str, Any], text: str) -> None:
         self.folder.append(folder)
@@ -88,6 +89,7 @@ class Records:
         self.lang.append(record["lang"])
         self.exact.append(xxhash.xxh3_128_digest(normalize(text).encode()))
         self.shingles.append(shingles(text, record["lang"]))
+        self.identifiers.append(identifiers(text))
 
 
 def content(kind: str, row: dict[str, Any]) -> str:
@@ -109,7 +111,7 @@ def _rows(folder: Path, kind: str) -> Iterator[tuple[str, int, dict[str, Any]]]:
 
 
 def read_records(inputs: list[Path], kind: str) -> Records:
-    records = Records([], [], [], [], [], [], [], [])
+    records = Records()
     for index, folder in enumerate(inputs):
         for name, row, record in _rows(folder, kind):
             records.add(index, name, row, record, content(kind, record))
@@ -151,10 +153,10 @@ def near_clusters(records: Records, alive: np.ndarray, options: MinHashOptions) 
     scores = similarity(reduced, pairs)
     keep = scores >= options.threshold
     pairs, scores = pairs[keep], scores[keep]
+    ids = [records.identifiers[i] for i in index]
     agreeing = np.array(
         [
-            score >= options.sure
-            or agreement(sets[a], sets[b], df, options.rare_df) >= options.agreement
+            near_duplicate(sets[a], sets[b], ids[a], ids[b], score, df, options)
             for (a, b), score in zip(pairs, scores, strict=True)
         ],
         dtype=bool,

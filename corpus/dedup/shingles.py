@@ -24,6 +24,9 @@ _SPACE = regex.compile(r"\s+")
 _WORD = regex.compile(r"[\p{L}\p{N}]+")
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
 _HANGUL = regex.compile(r"\p{Hangul}")
+# a token holding a digit, inner punctuation kept: M05.32, HP:0001250, 2016, 5mg, 10-20
+# (Latin letters only: a Korean particle glued to a code, M05.32은, is not part of it)
+_IDENTIFIER = regex.compile(r"[\p{Latin}\p{N}]*\p{N}(?:[.:/_-]?[\p{Latin}\p{N}])*")
 
 
 def normalize(text: str) -> str:
@@ -67,3 +70,11 @@ def shingles(text: str, lang: str) -> np.ndarray:
     grams = [g for g in grams if g]
     hashes = (xxhash.xxh64_intdigest(g.encode()) for g in grams)
     return np.unique(np.fromiter(hashes, np.uint64, len(grams)))
+
+
+def identifiers(text: str) -> np.ndarray:
+    """Sorted distinct hashes of the tokens that hold a digit: codes, doses, dates, counts.
+    Two records that each hold one the other lacks name different things (sibling concepts
+    M05.32 and M05.33 in one template), however alike the rest of their words."""
+    found = {xxhash.xxh64_intdigest(t) for t in _IDENTIFIER.findall(normalize(text))}
+    return np.array(sorted(found), dtype=np.uint64)
