@@ -19,6 +19,8 @@ language, source and edit kind; "hard negatives merged" counts clusters holding 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import random
 import tempfile
 from collections import Counter, defaultdict
@@ -159,9 +161,6 @@ def datatrove(docs) -> set[int]:
         MinhashDedupSignature,
     )
 
-    from loguru import logger
-
-    logger.remove()  # datatrove logs every stage's stats to stderr
     config = MinhashConfig()
     data = [Document(text=d[2], id=str(i)) for i, d in enumerate(docs)]
     kept: set[int] = set()
@@ -179,10 +178,12 @@ def datatrove(docs) -> set[int]:
             ([MinhashDedupCluster(buckets, remove, config=config)], 1),
             ([data, MinhashDedupFilter(remove), collect], 1),
         ]
-        for number, (pipeline, tasks) in enumerate(stages):
-            LocalPipelineExecutor(
-                pipeline=pipeline, tasks=tasks, workers=1, logging_dir=f"{tmp}/logs{number}"
-            ).run()
+        quiet = io.StringIO()  # datatrove logs every stage's stats
+        with contextlib.redirect_stderr(quiet), contextlib.redirect_stdout(quiet):
+            for number, (pipeline, tasks) in enumerate(stages):
+                LocalPipelineExecutor(
+                    pipeline=pipeline, tasks=tasks, workers=1, logging_dir=f"{tmp}/logs{number}"
+                ).run()
     return set(range(len(docs))) - kept
 
 

@@ -314,6 +314,15 @@ def build_recipe(
         },
         **manifest["steps"],
     }
+    manifest["limitations"] = list(
+        dict.fromkeys(
+            [
+                "Kept record per cluster: source listed earliest in the recipe, then smallest id.",
+                *manifest["limitations"][1:],
+                *(line for m in part_manifests for line in m.get("limitations", [])),
+            ]
+        )
+    )
     manifest["parts"] = [
         {"source": spec.source, "counts": m["counts"]}
         for spec, m in zip(recipe.sources, part_manifests, strict=True)

@@ -81,15 +81,23 @@ def agreement(a: np.ndarray, b: np.ndarray, df: DocumentFrequency, rare_df: int)
     shares = []
     for this, other in ((a, b), (b, a)):
         own = df.own(this, rare_df)
-        shares.append(np.isin(own, other, assume_unique=True).mean() if own.size else 0.0)
+        shares.append(contains(other, own).mean() if own.size and other.size else 0.0)
     return float(min(shares))
+
+
+def contains(sorted_values: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """Which queries are in a sorted array: a binary search each (np.isin sorts both)."""
+    at = np.minimum(np.searchsorted(sorted_values, queries), sorted_values.size - 1)
+    return sorted_values[at] == queries
 
 
 def conflicting(a: np.ndarray, b: np.ndarray) -> bool:
     """Each holds an identifier (a token with a digit) the other lacks: two sibling concepts
     (M05.32, M05.33), two lab reports with other values. An edited copy loses some of the
     original's numbers (deleted, truncated) or gains some (boilerplate), not both."""
-    return bool(np.setdiff1d(a, b).size and np.setdiff1d(b, a).size)
+    if not (a.size and b.size):
+        return False
+    return not contains(b, a).all() and not contains(a, b).all()
 
 
 def same_identifiers(a: np.ndarray, b: np.ndarray) -> bool:
@@ -97,55 +105,89 @@ def same_identifiers(a: np.ndarray, b: np.ndarray) -> bool:
     same concept's code, the same trial's numbers. Strong enough to stand in for the own-
     shingle agreement, which edits near the one place a record differs from its family (a
     truncated or reworded translation at the end of a verbalization) defeat."""
-    return bool(np.intersect1d(a, b, assume_unique=True).size) and not conflicting(a, b)
+    if not (a.size and b.size):
+        return False
+    a_in_b, b_in_a = contains(b, a), contains(a, b)
+    return bool(a_in_b.any()) and (a_in_b.all() or b_in_a.all())
+
+
+def _flat(shingle_sets: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """All sets end to end, and where each starts (plus the total at the end)."""
+    sizes = np.fromiter((s.size for s in shingle_sets), np.int64, len(shingle_sets))
+    offsets = np.zeros(len(shingle_sets) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    if not shingle_sets:
+        return np.empty(0, np.uint64), offsets
+    return np.concatenate(shingle_sets), offsets
 
 
 def distinctive(shingle_sets: list[np.ndarray], common: np.ndarray) -> list[np.ndarray]:
-    """Each document's shingles without the common ones."""
+    """Each document's shingles without the common ones (one vectorized pass)."""
     if not common.size:
         return shingle_sets
-    return [s[~np.isin(s, common, assume_unique=True)] for s in shingle_sets]
+    flat, offsets = _flat(shingle_sets)
+    keep = ~np.isin(flat, common)
+    kept_before = np.zeros(flat.size + 1, dtype=np.int64)
+    np.cumsum(keep, out=kept_before[1:])
+    kept = flat[keep]
+    bounds = kept_before[offsets]
+    return [kept[bounds[i] : bounds[i + 1]] for i in range(len(shingle_sets))]
+
+
+CHUNK = 1 << 15  # shingles hashed at once: CHUNK x permutations uint64 values (32 MB at 128)
 
 
 def signatures(shingle_sets: list[np.ndarray], options: MinHashOptions) -> np.ndarray:
     """(documents, permutations) uint64; a document left with fewer than `min_shingles` gets
     EMPTY values (it then matches nothing: two short template answers sharing one of their
-    two own shingles are not near duplicates)."""
+    two own shingles are not near duplicates). Documents are hashed in groups of about CHUNK
+    shingles, each group's minima taken per document with `minimum.reduceat`."""
     a, b = parameters(options)
     out = np.full((len(shingle_sets), options.permutations), EMPTY, dtype=np.uint64)
-    for i, kept in enumerate(shingle_sets):
-        if kept.size >= options.min_shingles:
-            # (a * x + b) mod p in uint64: x reduced mod p first, products wrap as datatrove's do
-            hashed = (np.outer(kept % MERSENNE, a) + b) % MERSENNE
-            out[i] = hashed.min(axis=0)
+    live = [i for i, s in enumerate(shingle_sets) if s.size >= options.min_shingles]
+    start = 0
+    while start < len(live):
+        stop, total = start, 0
+        while stop < len(live) and (
+            stop == start or total + shingle_sets[live[stop]].size <= CHUNK
+        ):
+            total += shingle_sets[live[stop]].size
+            stop += 1
+        group = live[start:stop]
+        flat, offsets = _flat([shingle_sets[i] for i in group])
+        # (a * x + b) mod p in uint64: x reduced mod p first, products wrap as datatrove's do
+        with np.errstate(over="ignore"):
+            hashed = (np.outer(flat % MERSENNE, a) + b) % MERSENNE
+        out[group] = np.minimum.reduceat(hashed, offsets[:-1], axis=0)
+        start = stop
     return out
 
 
 def candidate_pairs(signature: np.ndarray, options: MinHashOptions) -> np.ndarray:
-    """(i, j) pairs, i < j, sharing at least one band; documents without shingles never pair."""
-    n = signature.shape[0]
-    live = signature[:, 0] != EMPTY
+    """(i, j) pairs, i < j, sharing at least one band; documents without shingles never pair.
+    In each band's bucket every member is paired with the bucket's first: enough for union-
+    find, linear in the bucket's size, and vectorized (no Python loop over buckets)."""
+    live = np.flatnonzero(signature[:, 0] != EMPTY)
     pairs = []
     rows = options.rows
+    weights = np.arange(1, rows + 1, dtype=np.uint64)
     for band in range(options.bands):
-        keys = signature[:, band * rows : (band + 1) * rows]
+        keys = signature[live, band * rows : (band + 1) * rows]
         # one 64-bit key per band: xor-fold of the rows, mixed by position
-        key = np.bitwise_xor.reduce(keys * np.arange(1, rows + 1, dtype=np.uint64), axis=1)
-        index = np.flatnonzero(live)
-        order = index[np.argsort(key[index], kind="stable")]
+        with np.errstate(over="ignore"):
+            key = np.bitwise_xor.reduce(keys * weights, axis=1)
+        order = np.argsort(key, kind="stable")
         sorted_keys = key[order]
-        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-        ends = np.r_[starts[1:], len(order)]
-        for start, end in zip(starts, ends, strict=True):
-            if end - start > 1:
-                members = order[start:end]
-                first = members[0]
-                # pair each member with the first: enough for union-find, linear in bucket size
-                pairs.append(np.column_stack([np.full(end - start - 1, first), members[1:]]))
+        starts = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
+        group = np.cumsum(starts) - 1
+        first = order[np.flatnonzero(starts)][group]
+        follower = ~starts
+        if follower.any():
+            pairs.append(np.column_stack([live[first[follower]], live[order[follower]]]))
     if not pairs:
         return np.empty((0, 2), dtype=np.int64)
     found = np.unique(np.sort(np.concatenate(pairs), axis=1), axis=0)
-    return found[found[:, 0] != found[:, 1]] if n else found
+    return found[found[:, 0] != found[:, 1]]
 
 
 def near_duplicate(
@@ -167,8 +209,10 @@ def near_duplicate(
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    union = np.union1d(a, b).size
-    return np.intersect1d(a, b, assume_unique=True).size / union if union else 0.0
+    """Of two sorted sets of distinct values."""
+    shared = np.intersect1d(a, b, assume_unique=True).size
+    union = a.size + b.size - shared
+    return shared / union if union else 0.0
 
 
 def similarity(shingle_sets: list[np.ndarray], pairs: np.ndarray) -> np.ndarray:

@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-import xxhash
 
 from corpus import __version__
 from corpus.card import write_card
@@ -33,7 +32,7 @@ from corpus.dedup.minhash import (
     signatures,
     similarity,
 )
-from corpus.dedup.shingles import identifiers, normalize, shingles
+from corpus.dedup.shingles import fingerprint
 from corpus.manifest import (
     derived_from,
     now_utc,
@@ -87,9 +86,10 @@ class Records:
         self.id.append(record["id"])
         self.source.append(record["source"])
         self.lang.append(record["lang"])
-        self.exact.append(xxhash.xxh3_128_digest(normalize(text).encode()))
-        self.shingles.append(shingles(text, record["lang"]))
-        self.identifiers.append(identifiers(text))
+        exact, shingles, identifiers = fingerprint(text, record["lang"])
+        self.exact.append(exact)
+        self.shingles.append(shingles)
+        self.identifiers.append(identifiers)
 
 
 def content(kind: str, row: dict[str, Any]) -> str:
