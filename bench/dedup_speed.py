@@ -5,7 +5,8 @@ its defaults, on the same documents made from the real texts, in one run.
 
 Documents: the labelled set of bench/dedup_quality.py (real texts of ../shared/data and one
 edited copy of some), then more edited copies of random originals up to --n. Each run is a
-child process (peak RSS is its own; text generation is not timed). Both tools are also scored
+child process (peak RSS is its own; text generation is not timed; "added MB" is the peak
+minus the RSS once the documents are in memory: what the dedup itself holds). Both tools are also scored
 the same way at --n (other scales: speed only): a duplicate pair is resolved when one of the
 two is removed (recall); a removed record is right when it has a planted partner (precision).
 datatrove: MinhashDedupSignature -> Buckets -> Cluster -> Filter on LocalPipelineExecutor, one
@@ -52,15 +53,25 @@ def ours(docs) -> set[int]:
     return {i for c in dedup_kind(records, DedupOptions()) for i in c.dropped}
 
 
+def current_rss_mb() -> float:
+    """Resident memory now (the peak after the run, minus this, is what the dedup added)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def child(tool: str, n: int | None) -> None:
     docs = documents(n)
+    before = current_rss_mb()
     start = time.perf_counter()
     removed = (ours if tool == "ours" else dedup_quality.datatrove)(docs)
     seconds = time.perf_counter() - start
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     precision, recall, f1 = dedup_quality.removal_scores(docs, removed)[("all", "all")]
     scores = {"precision": precision, "recall": recall, "f1": f1, "removed": len(removed)}
-    print(json.dumps({"docs": len(docs), "seconds": seconds, "rss_mb": rss, **scores}))
+    result = {"docs": len(docs), "seconds": seconds, "rss_mb": rss, "grew_mb": rss - before}
+    print(json.dumps({**result, **scores}))
 
 
 def run(tool: str, n: int | None) -> dict:
@@ -79,7 +90,8 @@ def main() -> None:
         child(args.child, args.n)
         return
     print(
-        f"{'tool':<10}{'docs':>9}{'seconds':>9}{'docs/s':>9}{'RSS MB':>8}{'P':>7}{'R':>7}{'F1':>7}"
+        f"{'tool':<10}{'docs':>10}{'seconds':>9}{'docs/s':>9}{'peak MB':>9}{'added MB':>10}"
+        f"{'P':>7}{'R':>7}{'F1':>7}"
     )
     rows = []
     for tool in ("ours", "datatrove"):
@@ -89,8 +101,8 @@ def main() -> None:
     for number, (tool, r) in enumerate(rows):
         scores = f"{r['precision']:>7.3f}{r['recall']:>7.3f}{r['f1']:>7.3f}" if number < 2 else ""
         print(
-            f"{tool:<10}{r['docs']:>9,}{r['seconds']:>9.1f}{r['docs'] / r['seconds']:>9,.0f}"
-            f"{r['rss_mb']:>9.0f}{scores}"
+            f"{tool:<10}{r['docs']:>10,}{r['seconds']:>9.1f}{r['docs'] / r['seconds']:>9,.0f}"
+            f"{r['rss_mb']:>9.0f}{r['grew_mb']:>10.0f}{scores}"
         )
     speed = {tool: r["docs"] / r["seconds"] for tool, r in rows[:2]}
     print(f"ours / datatrove docs/s at {args.n:,}: {speed['ours'] / speed['datatrove']:.2f}x")

@@ -34,9 +34,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from corpus.errors import InputError
+from corpus.errors import CorpusError, InputError
 from corpus.filters import FilterOptions
 from corpus.sources import InputFile, SourceOptions, all_sources
+from corpus.sources.hetop.probe_table import PROBE_TABLE
 from corpus.textio import sha256_of
 
 SOURCE_KEYS = {"source", "inputs", "inputs_sha256", "options", "filters"}
@@ -52,7 +53,6 @@ DEDUP_FIELDS = {
     "max_df",
     "distinct_identifiers",
 }
-PROBE_TABLE = Path("probe") / "concepts.parquet"
 
 
 class Located:
@@ -152,7 +152,10 @@ def _filters(located: Located, values: dict[str, Any], key: tuple) -> FilterOpti
 
 def _inputs(located: Located, value: Any, key: tuple, source: str) -> list[InputFile]:
     if value is None:
-        return all_sources()[source].default_inputs()
+        try:
+            return all_sources()[source].default_inputs()
+        except CorpusError:
+            raise located.error(key, f"{source} has no embedded default: list its inputs") from None
     if not isinstance(value, list) or not value:
         raise located.error(key, "inputs must be a non-empty list of paths")
     found = []
@@ -212,7 +215,7 @@ def load_recipe(path: Path) -> Recipe:
                 "source": name,
                 "inputs": [str(x.path) for x in inputs],
                 "inputs_sha256": digests,
-                "options": {k: v for k, v in item.get("options", {}).items()},
+                "options": dict(item.get("options") or {}),
                 "filters": item.get("filters") or {},
             }
         )

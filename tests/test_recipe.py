@@ -151,6 +151,7 @@ def test_the_committed_recipe_resolves():
         ("seed: 1\nshuffle: true\nsources: []\n", 2, "unknown recipe key 'shuffle'"),
         ("sources:\n  - source: hetop\n    options: {colour: red}\n", 3, "unknown option key"),
         ("seed: 1\n", 1, "sources must be a non-empty list"),
+        ("sources:\n  - source: lissa\n", 2, "lissa has no embedded default: list its inputs"),
     ],
 )
 def test_bad_recipes_name_their_line(tmp_path, body, line, message):

@@ -114,8 +114,16 @@ def concepts_in(folder: Path) -> set[str]:
     return found
 
 
-def general_texts(folder: Path) -> list[str]:
-    return list(data.read_texts(data.dataset_files(folder, "clm")))
+def general_texts(folder: Path, tokens: int) -> list[str]:
+    """The first texts of a folder, enough for `tokens` tokens (at most ~10 characters per
+    token), not the whole folder."""
+    texts, chars = [], 0
+    for text in data.read_texts(data.dataset_files(folder, "clm")):
+        texts.append(text)
+        chars += len(text)
+        if chars >= 10 * tokens:
+            break
+    return texts
 
 
 def load_scored_model(options: EvalOptions, adapter: Path | None):
@@ -202,7 +210,9 @@ def evaluate(options: EvalOptions, out: Path, progress: Progress | None = None) 
         )
     if options.mcqa is not None:
         questions += mcqa_questions(options.mcqa)
-    texts = general_texts(options.general) if options.general is not None else None
+    texts = None
+    if options.general is not None:
+        texts = general_texts(options.general, options.general_tokens)
     tokenizer = load_tokenizer(resolve_model(options.model))
     wanted = {"before": options.base_adapter}
     if options.adapter is not None:

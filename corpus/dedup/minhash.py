@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from corpus.dedup.store import SetStore
+
 MERSENNE = np.uint64((1 << 61) - 1)
 EMPTY = np.iinfo(np.uint64).max
 
@@ -48,19 +50,40 @@ def parameters(options: MinHashOptions) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
+PASS_VALUES = 1 << 23  # shingles counted per pass over the store (about 64 MB of uint64)
+
+
 @dataclass(frozen=True)
 class DocumentFrequency:
-    """Sorted distinct shingles of the corpus and how many documents hold each."""
+    """The shingles more than `rare_df` documents hold, sorted, with their counts. Shingles
+    held by one or two documents (most of them) are not kept: they are a document's own."""
 
     values: np.ndarray
     counts: np.ndarray
+    rare_df: int
 
     @classmethod
-    def of(cls, shingle_sets: list[np.ndarray]) -> DocumentFrequency:
-        if not shingle_sets:
-            return cls(np.empty(0, np.uint64), np.empty(0, np.int64))
-        values, counts = np.unique(np.concatenate(shingle_sets), return_counts=True)
-        return cls(values, counts)
+    def of(cls, store: SetStore, index: np.ndarray, rare_df: int) -> DocumentFrequency:
+        """Counted in passes over ranges of the hash space, so memory holds one range's
+        shingles at a time, however large the store."""
+        offsets = store.offsets
+        total = int((offsets[index + 1] - offsets[index]).sum())
+        passes = max(1, -(-total // PASS_VALUES))
+        values, counts = [], []
+        for part in range(passes):
+            picked = []
+            for chunk in store.chunks(index, 1 << 20):
+                flat = gather(store, chunk)
+                if passes > 1:
+                    flat = flat[flat % np.uint64(passes) == np.uint64(part)]
+                picked.append(flat)
+            found, found_counts = np.unique(np.concatenate(picked), return_counts=True)
+            keep = found_counts > rare_df
+            values.append(found[keep])
+            counts.append(found_counts[keep])
+        merged = np.concatenate(values)
+        order = np.argsort(merged, kind="stable")
+        return cls(merged[order], np.concatenate(counts)[order], rare_df)
 
     def common(self, options: MinHashOptions, documents: int) -> np.ndarray:
         """Shingles above max_df (none for small corpora): a template's, a boilerplate's."""
@@ -68,19 +91,30 @@ class DocumentFrequency:
             return np.empty(0, np.uint64)
         return self.values[self.counts > options.max_df * documents]
 
-    def own(self, shingles: np.ndarray, rare_df: int) -> np.ndarray:
+    def own(self, shingles: np.ndarray) -> np.ndarray:
         """The shingles few other documents hold: what makes this document itself."""
-        return shingles[self.counts[np.searchsorted(self.values, shingles)] <= rare_df]
+        if not self.values.size:
+            return shingles
+        return shingles[~contains(self.values, shingles)]
 
 
-def agreement(a: np.ndarray, b: np.ndarray, df: DocumentFrequency, rare_df: int) -> float:
+def gather(store: SetStore, indexes: np.ndarray) -> np.ndarray:
+    """The sets of `indexes`, end to end."""
+    values, offsets = store.values(), store.offsets
+    if indexes.size and np.all(np.diff(indexes) == 1):  # a contiguous run: one slice
+        return np.asarray(values[offsets[indexes[0]] : offsets[indexes[-1] + 1]])
+    parts = [values[offsets[i] : offsets[i + 1]] for i in indexes]
+    return np.concatenate(parts) if parts else np.empty(0, np.uint64)
+
+
+def agreement(a: np.ndarray, b: np.ndarray, df: DocumentFrequency) -> float:
     """How much of each one's own shingles the other holds (the smaller share). Two concepts
     from one template share their family's shingles but not their own terms: low. An edited
     copy keeps most of them: high. A document with none of its own (made of parts many others
     share) cannot be told from its family: 0, so only an exact copy removes it."""
     shares = []
     for this, other in ((a, b), (b, a)):
-        own = df.own(this, rare_df)
+        own = df.own(this)
         shares.append(contains(other, own).mean() if own.size and other.size else 0.0)
     return float(min(shares))
 
@@ -111,71 +145,58 @@ def same_identifiers(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(a_in_b.any()) and (a_in_b.all() or b_in_a.all())
 
 
-def _flat(shingle_sets: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """All sets end to end, and where each starts (plus the total at the end)."""
-    sizes = np.fromiter((s.size for s in shingle_sets), np.int64, len(shingle_sets))
-    offsets = np.zeros(len(shingle_sets) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=offsets[1:])
-    if not shingle_sets:
-        return np.empty(0, np.uint64), offsets
-    return np.concatenate(shingle_sets), offsets
+def without(values: np.ndarray, common: np.ndarray) -> np.ndarray:
+    """A set without the common shingles."""
+    return values[~contains(common, values)] if common.size and values.size else values
 
 
-def distinctive(shingle_sets: list[np.ndarray], common: np.ndarray) -> list[np.ndarray]:
-    """Each document's shingles without the common ones (one vectorized pass)."""
-    if not common.size:
-        return shingle_sets
-    flat, offsets = _flat(shingle_sets)
-    keep = ~np.isin(flat, common)
-    kept_before = np.zeros(flat.size + 1, dtype=np.int64)
-    np.cumsum(keep, out=kept_before[1:])
-    kept = flat[keep]
-    bounds = kept_before[offsets]
-    return [kept[bounds[i] : bounds[i + 1]] for i in range(len(shingle_sets))]
+def band_keys(
+    store: SetStore, index: np.ndarray, common: np.ndarray, options: MinHashOptions
+) -> np.ndarray:
+    """(documents, bands) uint64: one key per LSH band, the xor-fold of the band's rows of the
+    MinHash signature (rows mixed by position). The signature itself (permutations x 8 bytes
+    per document) lives only for a chunk of documents at a time. A document left with fewer
+    than `min_shingles` shingles gets EMPTY keys: it matches nothing (two short template
+    answers sharing one of their two own shingles are not near duplicates)."""
+    a, b = parameters(options)
+    rows = options.rows
+    weights = np.tile(np.arange(1, rows + 1, dtype=np.uint64), options.bands)
+    keys = np.full((len(index), options.bands), EMPTY, dtype=np.uint64)
+    done = 0
+    for chunk in store.chunks(index, CHUNK):
+        flat = gather(store, chunk)
+        offsets = store.offsets
+        sizes = offsets[chunk + 1] - offsets[chunk]
+        if common.size:
+            keep = ~contains(common, flat)
+            owner = np.repeat(np.arange(len(chunk)), sizes)
+            flat, sizes = flat[keep], np.bincount(owner[keep], minlength=len(chunk))
+        live = sizes >= max(1, options.min_shingles)
+        if live.any():
+            owner = np.repeat(np.arange(len(chunk)), sizes)
+            flat = flat[live[owner]]
+            starts = np.r_[0, np.cumsum(sizes[live])[:-1]]
+            # (a * x + b) mod p in uint64: x reduced mod p first, products wrap as datatrove's
+            with np.errstate(over="ignore"):
+                hashed = (np.outer(flat % MERSENNE, a) + b) % MERSENNE
+                signature = np.minimum.reduceat(hashed, starts, axis=0) * weights
+            bands = np.arange(0, options.permutations, rows)
+            keys[done + np.flatnonzero(live)] = np.bitwise_xor.reduceat(signature, bands, axis=1)
+        done += len(chunk)
+    return keys
 
 
 CHUNK = 1 << 15  # shingles hashed at once: CHUNK x permutations uint64 values (32 MB at 128)
 
 
-def signatures(shingle_sets: list[np.ndarray], options: MinHashOptions) -> np.ndarray:
-    """(documents, permutations) uint64; a document left with fewer than `min_shingles` gets
-    EMPTY values (it then matches nothing: two short template answers sharing one of their
-    two own shingles are not near duplicates). Documents are hashed in groups of about CHUNK
-    shingles, each group's minima taken per document with `minimum.reduceat`."""
-    a, b = parameters(options)
-    out = np.full((len(shingle_sets), options.permutations), EMPTY, dtype=np.uint64)
-    live = [i for i, s in enumerate(shingle_sets) if s.size >= options.min_shingles]
-    start = 0
-    while start < len(live):
-        stop, total = start, 0
-        while stop < len(live) and (
-            stop == start or total + shingle_sets[live[stop]].size <= CHUNK
-        ):
-            total += shingle_sets[live[stop]].size
-            stop += 1
-        group = live[start:stop]
-        flat, offsets = _flat([shingle_sets[i] for i in group])
-        # (a * x + b) mod p in uint64: x reduced mod p first, products wrap as datatrove's do
-        with np.errstate(over="ignore"):
-            hashed = (np.outer(flat % MERSENNE, a) + b) % MERSENNE
-        out[group] = np.minimum.reduceat(hashed, offsets[:-1], axis=0)
-        start = stop
-    return out
-
-
-def candidate_pairs(signature: np.ndarray, options: MinHashOptions) -> np.ndarray:
-    """(i, j) pairs, i < j, sharing at least one band; documents without shingles never pair.
-    In each band's bucket every member is paired with the bucket's first: enough for union-
-    find, linear in the bucket's size, and vectorized (no Python loop over buckets)."""
-    live = np.flatnonzero(signature[:, 0] != EMPTY)
+def candidate_pairs(keys: np.ndarray) -> np.ndarray:
+    """(i, j) pairs, i < j, sharing at least one band key; documents without shingles never
+    pair. In each band's bucket every member is paired with the bucket's first: enough for
+    union-find, linear in the bucket's size, and vectorized (no Python loop over buckets)."""
+    live = np.flatnonzero(keys[:, 0] != EMPTY) if keys.size else np.empty(0, np.int64)
     pairs = []
-    rows = options.rows
-    weights = np.arange(1, rows + 1, dtype=np.uint64)
-    for band in range(options.bands):
-        keys = signature[live, band * rows : (band + 1) * rows]
-        # one 64-bit key per band: xor-fold of the rows, mixed by position
-        with np.errstate(over="ignore"):
-            key = np.bitwise_xor.reduce(keys * weights, axis=1)
+    for band in range(keys.shape[1]):
+        key = keys[live, band]
         order = np.argsort(key, kind="stable")
         sorted_keys = key[order]
         starts = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
@@ -205,7 +226,7 @@ def near_duplicate(
             return False
         if same_identifiers(ids_a, ids_b):
             return True
-    return score >= options.sure or agreement(a, b, df, options.rare_df) >= options.agreement
+    return score >= options.sure or agreement(a, b, df) >= options.agreement
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -213,11 +234,6 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     shared = np.intersect1d(a, b, assume_unique=True).size
     union = a.size + b.size - shared
     return shared / union if union else 0.0
-
-
-def similarity(shingle_sets: list[np.ndarray], pairs: np.ndarray) -> np.ndarray:
-    """Exact Jaccard of each candidate pair (MinHash only proposed it)."""
-    return np.array([jaccard(shingle_sets[a], shingle_sets[b]) for a, b in pairs], dtype=float)
 
 
 class UnionFind:

@@ -26,13 +26,14 @@ from corpus.dedup.minhash import (
     DocumentFrequency,
     MinHashOptions,
     UnionFind,
+    band_keys,
     candidate_pairs,
-    distinctive,
+    jaccard,
     near_duplicate,
-    signatures,
-    similarity,
+    without,
 )
 from corpus.dedup.shingles import fingerprint
+from corpus.dedup.store import SetStore
 from corpus.manifest import (
     derived_from,
     now_utc,
@@ -67,7 +68,8 @@ class DedupOptions:
 
 @dataclass
 class Records:
-    """What dedup holds per record: where it is and who it is, never its text."""
+    """What dedup holds per record: where it is and who it is, never its text; its shingles
+    and identifiers are spilled to temporary files."""
 
     folder: list[int] = field(default_factory=list)
     file: list[str] = field(default_factory=list)
@@ -76,8 +78,8 @@ class Records:
     source: list[str] = field(default_factory=list)
     lang: list[str] = field(default_factory=list)
     exact: list[bytes] = field(default_factory=list)
-    shingles: list[np.ndarray] = field(default_factory=list)
-    identifiers: list[np.ndarray] = field(default_factory=list)
+    shingles: SetStore = field(default_factory=SetStore)  # on disk, memory-mapped
+    identifiers: SetStore = field(default_factory=SetStore)
 
     def add(self, folder: int, file: str, row: int, record: dict[str, Any], text: str) -> None:
         self.folder.append(folder)
@@ -143,35 +145,41 @@ def exact_clusters(records: Records) -> list[Cluster]:
 
 
 def near_clusters(records: Records, alive: np.ndarray, options: MinHashOptions) -> list[Cluster]:
-    """MinHash LSH among the records still alive (exact copies already removed)."""
+    """MinHash LSH among the records still alive (exact copies already removed). Memory holds
+    per record a band key per band; shingle sets are read from the store when needed."""
     index = np.flatnonzero(alive)
-    sets = [records.shingles[i] for i in index]
-    df = DocumentFrequency.of(sets)
-    reduced = distinctive(sets, df.common(options, len(sets)))
-    signature = signatures(reduced, options)
-    pairs = candidate_pairs(signature, options)
-    scores = similarity(reduced, pairs)
-    keep = scores >= options.threshold
-    pairs, scores = pairs[keep], scores[keep]
-    ids = [records.identifiers[i] for i in index]
-    agreeing = np.array(
-        [
-            near_duplicate(sets[a], sets[b], ids[a], ids[b], score, df, options)
-            for (a, b), score in zip(pairs, scores, strict=True)
-        ],
-        dtype=bool,
-    )
-    pairs, scores = pairs[agreeing], scores[agreeing]
+    store = records.shingles
+    df = DocumentFrequency.of(store, index, options.rare_df)
+    common = df.common(options, len(index))
+    pairs = candidate_pairs(band_keys(store, index, common, options))
+    kept_pairs, scores = [], []
+    values, offsets = store.values(), store.offsets
+    id_values, id_offsets = records.identifiers.values(), records.identifiers.offsets
+    for a, b in pairs.tolist():  # positions in `index`
+        x, y = index[a], index[b]
+        first, second = values[offsets[x] : offsets[x + 1]], values[offsets[y] : offsets[y + 1]]
+        score = jaccard(without(first, common), without(second, common))
+        if score >= options.threshold and near_duplicate(
+            first,
+            second,
+            id_values[id_offsets[x] : id_offsets[x + 1]],
+            id_values[id_offsets[y] : id_offsets[y + 1]],
+            score,
+            df,
+            options,
+        ):
+            kept_pairs.append((a, b))
+            scores.append(score)
     union = UnionFind(len(index))
-    for a, b in pairs:
-        union.union(int(a), int(b))
+    for a, b in kept_pairs:
+        union.union(a, b)
     members: dict[int, list[int]] = defaultdict(list)
     best: dict[int, float] = defaultdict(float)
-    for (a, _), score in zip(pairs, scores, strict=True):
-        root = union.find(int(a))
-        best[root] = max(best[root], float(score))
-    for local in range(len(index)):
-        members[union.find(local)].append(int(index[local]))
+    for (a, _), score in zip(kept_pairs, scores, strict=True):
+        root = union.find(a)
+        best[root] = max(best[root], score)
+    for position in range(len(index)):
+        members[union.find(position)].append(int(index[position]))
     clusters = []
     for root, group in members.items():
         if len(group) > 1:
