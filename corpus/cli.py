@@ -408,6 +408,14 @@ def dedup(
         ),
     ] = True,
     inspect: Annotated[int, typer.Option(help="Show the N biggest clusters.")] = 0,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Processes fingerprinting parquet parts (0: one per CPU); the same clusters "
+            "for any N. An interrupted run resumes from OUT's .dedup work folder.",
+            min=0,
+        ),
+    ] = 1,
 ) -> None:
     """Remove exact and near-duplicate records across built folders; clusters are kept."""
     from rich.console import Console
@@ -434,7 +442,13 @@ def dedup(
             ),
         )
         with console.status("deduplicating") as status:
-            manifest = run_dedup(list(inputs), out, options, lambda m: status.update(m))
+            manifest = run_dedup(
+                list(inputs),
+                out,
+                options,
+                lambda m: status.update(m),
+                workers or os.cpu_count() or 1,
+            )
     except CorpusError as exc:
         _fail(exc)
         return

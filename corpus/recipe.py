@@ -295,7 +295,7 @@ def build_recipe(
     if progress:
         progress("deduplicating across sources")
     merged = work / "merged"
-    manifest = dedup(parts, merged, _dedup_options(recipe.dedup))
+    manifest = dedup(parts, merged, _dedup_options(recipe.dedup), workers=workers)
     part_manifests = [read_manifest(p) for p in parts]
     manifest["name"] = f"recipe {recipe.path.name}: {out.name}"
     manifest["source"] = "recipe"

@@ -144,3 +144,47 @@ def test_identifiers_tell_siblings_from_copies():
     assert not conflicting(a, truncated) and same_identifiers(a, truncated)
     assert identifiers("M05.32은 류마티스").tolist() == identifiers("m05.32").tolist()
     assert identifiers("no digits here").size == 0
+
+
+def test_workers_give_the_same_clusters(literature, tmp_path):
+    edited = _files_build(
+        tmp_path,
+        "edited",
+        [{"text": r["text"].replace(". ", ".\n"), "lang": "en"} for r in _abstracts(literature, 5)],
+    )
+    outputs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"w{workers}"
+        result = run_cli("dedup", literature, edited, "--out", out, "--workers", workers)
+        assert result.returncode == 0, result.stderr
+        outputs.append(out)
+        assert not (tmp_path / f".w{workers}.dedup").exists()  # the work folder is removed
+    one, two = (pq.read_table(o / "dedup" / "clusters.parquet") for o in outputs)
+    assert one.equals(two) and one.num_rows >= 5
+    kept = [pq.read_table(o / "data" / "text").column("id").to_pylist() for o in outputs]
+    assert kept[0] == kept[1]
+
+
+def test_an_interrupted_dedup_reuses_its_fingerprints(literature, tmp_path, monkeypatch):
+    from corpus.dedup import shards
+    from corpus.dedup.run import DedupOptions, dedup
+    from corpus.manifest import dataset_fingerprint, read_manifest
+
+    out = tmp_path / "out"
+    work = tmp_path / ".out.dedup"
+    # what an interrupted run left: the spec and the text shards
+    shards.prepare_work(
+        work, {"inputs": [dataset_fingerprint(read_manifest(literature))], "version": 1}
+    )
+    made = list(shards.shards([literature], "text", work))
+    assert made
+
+    def refuse(path, kind, target):
+        assert kind != "text", f"{path} fingerprinted again"
+        return real(path, kind, target)
+
+    real = shards.fingerprint_part
+    monkeypatch.setattr(shards, "fingerprint_part", refuse)
+    manifest = dedup([literature], out, DedupOptions())
+    assert manifest["counts"]["text"] == sum(len(s["id"]) for _, _, s in made)
+    assert not work.exists()

@@ -10,8 +10,9 @@ dropped ids, estimated similarity), and the manifest counts drops by source and 
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,9 +33,11 @@ from corpus.dedup.minhash import (
     near_duplicate,
     without,
 )
+from corpus.dedup.shards import prepare_work, shards
 from corpus.dedup.shingles import fingerprint
 from corpus.dedup.store import SetStore
 from corpus.manifest import (
+    dataset_fingerprint,
     derived_from,
     now_utc,
     package_versions,
@@ -43,7 +46,6 @@ from corpus.manifest import (
     write_manifest,
 )
 from corpus.records import KINDS, SCHEMAS
-from corpus.stats import parquet_files
 from corpus.writer import PartWriter, atomic_output, copy_rows, number_parts
 
 CLUSTERS = Path("dedup") / "clusters.parquet"
@@ -82,6 +84,7 @@ class Records:
     identifiers: SetStore = field(default_factory=SetStore)
 
     def add(self, folder: int, file: str, row: int, record: dict[str, Any], text: str) -> None:
+        """One record (benchmarks and tests feed texts this way)."""
         self.folder.append(folder)
         self.file.append(file)
         self.row.append(row)
@@ -93,30 +96,32 @@ class Records:
         self.shingles.append(shingles)
         self.identifiers.append(identifiers)
 
-
-def content(kind: str, row: dict[str, Any]) -> str:
-    if kind == "text":
-        return row["text"]
-    turns = "\n".join(f"{m['role']}: {m['content']}" for m in row["messages"])
-    return turns + ("\n" + row["reasoning"] if row.get("reasoning") else "")
-
-
-def _rows(folder: Path, kind: str) -> Iterator[tuple[str, int, dict[str, Any]]]:
-    columns = ["id", "source", "lang"] + (["text"] if kind == "text" else ["messages", "reasoning"])
-    for path in parquet_files(folder, kind):
-        parquet = pq.ParquetFile(path)
-        row = 0
-        for group in range(parquet.num_row_groups):
-            for record in parquet.read_row_group(group, columns=columns).to_pylist():
-                yield path.name, row, record
-                row += 1
+    def add_shard(self, folder: int, file: str, shard: dict[str, np.ndarray]) -> None:
+        """Every record of one fingerprinted parquet part, in its order."""
+        count = len(shard["id"])
+        self.folder.extend([folder] * count)
+        self.file.extend([file] * count)
+        self.row.extend(range(count))
+        self.id.extend(shard["id"].tolist())
+        self.source.extend(shard["source"].tolist())
+        self.lang.extend(shard["lang"].tolist())
+        self.exact.extend(row.tobytes() for row in shard["exact"])
+        for store, name in ((self.shingles, "shingles"), (self.identifiers, "identifiers")):
+            ends = np.cumsum(shard[f"{name}_sizes"])
+            for start, end in zip(np.r_[0, ends[:-1]], ends, strict=True):
+                store.append(shard[name][start:end])
 
 
-def read_records(inputs: list[Path], kind: str) -> Records:
+def read_records(
+    inputs: list[Path],
+    kind: str,
+    work: Path,
+    workers: int = 1,
+    progress: Callable[[str], None] | None = None,
+) -> Records:
     records = Records()
-    for index, folder in enumerate(inputs):
-        for name, row, record in _rows(folder, kind):
-            records.add(index, name, row, record, content(kind, record))
+    for folder, file, shard in shards(inputs, kind, work, workers, progress):
+        records.add_shard(folder, file, shard)
     return records
 
 
@@ -218,20 +223,24 @@ def dedup(
     out: Path,
     options: DedupOptions,
     progress: Callable[[str], None] | None = None,
+    workers: int = 1,
 ) -> dict[str, Any]:
-    """Deduplicate dataset folders into `out`; returns the manifest."""
+    """Deduplicate dataset folders into `out`; returns the manifest. Fingerprints go to
+    `.OUT.dedup/` beside it (kept if interrupted, to resume; removed when done)."""
     manifests = []
     for folder in inputs:
         require_dataset(folder)
         manifests.append(read_manifest(folder))
     summary: dict[str, Any] = {"options": _describe(options), "kinds": {}}
+    work = out.resolve().parent / f".{out.resolve().name}.dedup"
+    prepare_work(work, {"inputs": [dataset_fingerprint(m) for m in manifests], "version": 1})
     with atomic_output(out) as tmp:
         cluster_rows: list[dict[str, Any]] = []
         counts = {}
         for kind in KINDS:
             if progress:
                 progress(f"reading {kind}")
-            records = read_records(inputs, kind)
+            records = read_records(inputs, kind, work, workers, progress)
             if progress:
                 progress(f"deduplicating {len(records.id):,} {kind} records")
             clusters = dedup_kind(records, options)
@@ -255,6 +264,7 @@ def dedup(
         manifest = _manifest(inputs, manifests, out, counts, summary)
         manifest["stats"] = write_card(tmp, manifest)
         write_manifest(tmp, manifest)
+    shutil.rmtree(work, ignore_errors=True)
     return manifest
 
 
