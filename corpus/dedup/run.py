@@ -315,8 +315,9 @@ def _manifest(inputs, manifests, out: Path, counts, summary) -> dict[str, Any]:
         },
         "limitations": [
             "Kept record per cluster: earliest input folder, then smallest id.",
-            "Signatures are held in memory (about 1 KB per record): one machine, millions of "
-            "records, not billions.",
+            "Per record, memory holds its id, place and one key per LSH band (a few hundred "
+            "bytes); shingle sets are spilled to temporary files: one machine, tens of millions "
+            "of records, not billions.",
         ],
         "versions": {**package_versions(), "corpus": __version__},
         "built_at": now_utc(),
