@@ -7,8 +7,9 @@ Documents: the labelled set of bench/dedup_quality.py (real texts of ../shared/d
 edited copy of some), then more edited copies of random originals up to --n. Each run is a
 child process (peak RSS is its own; text generation is not timed; "added MB" is the peak
 minus the RSS once the documents are in memory: what the dedup itself holds, memory-mapped
-file pages included). Both tools are also scored the same way at --n (other scales: speed only): a duplicate pair is resolved when one of the
-two is removed (recall); a removed record is right when it has a planted partner (precision).
+file pages included). Both tools are also scored the same way at --n (other scales: speed
+only): a duplicate pair is resolved when one of the two is removed (recall); a removed
+record is right when it has a planted partner (precision).
 datatrove: MinhashDedupSignature -> Buckets -> Cluster -> Filter on LocalPipelineExecutor, one
 worker, MinhashConfig() defaults (5-grams, 14 buckets x 8 hashes).
 """
