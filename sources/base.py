@@ -80,9 +80,6 @@ class Source(PipelineStep):
     # below this many work items per worker, forking a worker costs more than it saves
     min_items_per_worker: ClassVar[int] = 1
 
-    def write_sidecars(self, root: Path) -> None:
-        """Files a source writes beside the records (once, by rank 0): none by default."""
-
     def __init__(self, inputs: list[InputFile], options: SourceOptions) -> None:
         super().__init__()
         self.inputs = inputs
@@ -99,6 +96,9 @@ class Source(PipelineStep):
     def default_inputs(cls) -> list[InputFile]:
         """The embedded default: data shipped inside an installed package, read in place."""
         raise CorpusError(f"{cls.name} has no embedded default: pass --input")
+
+    def write_sidecars(self, root: Path) -> None:
+        """Files a source writes beside the records (once, by rank 0): none by default."""
 
     def licenses(self) -> list[LicenseInfo]:
         """Licenses of what was read, known after `run` has finished."""
