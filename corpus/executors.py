@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -26,10 +25,10 @@ from corpus.filters import Filter, FilterOptions, make_filters
 from corpus.pipeline import PipelineStep, run_pipeline
 from corpus.sources import InputFile, SourceOptions, get_source
 from corpus.textio import sha256_of
-from corpus.writer import DatasetWriter
+from corpus.writer import DatasetWriter, reuse_work
 
 EXECUTORS = ("local", "slurm", "ray")
-SPEC, LOGS, STATS, OUTPUT = "spec.json", "logs", "stats", "out"
+LOGS, STATS, OUTPUT = "logs", "stats", "out"
 
 
 def middle_steps(filters: FilterOptions, langid: str) -> list[PipelineStep]:
@@ -114,12 +113,7 @@ def prepare_work(task: RankTask, executor: ExecutorOptions) -> None:
         "langid": task.langid,
         "tasks": executor.tasks,
     }
-    text = json.dumps(spec, sort_keys=True)
-    path = task.work / SPEC
-    if path.exists() and path.read_text() != text:
-        shutil.rmtree(task.work)
-    task.work.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    reuse_work(task.work, spec)
 
 
 @contextmanager

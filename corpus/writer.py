@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -36,6 +38,17 @@ def atomic_output(out: Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     replace_folder(tmp, out)
+
+
+def reuse_work(work: Path, spec: dict[str, Any]) -> None:
+    """Keep the work folder of an interrupted run whose spec (inputs, options) is this run's,
+    so finished shards are not made again; otherwise start it afresh."""
+    text = json.dumps(spec, sort_keys=True)
+    marker = work / "spec.json"
+    if marker.exists() and marker.read_text() != text:
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    marker.write_text(text)
 
 
 def replace_folder(new: Path, out: Path) -> None:

@@ -169,13 +169,12 @@ def test_an_interrupted_dedup_reuses_its_fingerprints(literature, tmp_path, monk
     from corpus.dedup import shards
     from corpus.dedup.run import DedupOptions, dedup
     from corpus.manifest import dataset_fingerprint, read_manifest
+    from corpus.writer import reuse_work
 
     out = tmp_path / "out"
     work = tmp_path / ".out.dedup"
     # what an interrupted run left: the spec and the text shards
-    shards.prepare_work(
-        work, {"inputs": [dataset_fingerprint(read_manifest(literature))], "version": 1}
-    )
+    reuse_work(work, {"inputs": [dataset_fingerprint(read_manifest(literature))], "version": 1})
     made = list(shards.shards([literature], "text", work))
     assert made
 

@@ -16,13 +16,13 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import torch
-from corpus.sources.hetop.probe_table import PROBE_TABLE
 from corpus.train import data
 from corpus.train.model import load_tokenizer, resolve_model
-from corpus.train.probe import Question, make_questions
+from corpus.train.probe import Question, make_questions, require_probe_table
 from corpus.train.scoring import best, perplexity, score_options
 
 from corpus.errors import InputError, OptionError
+from corpus.manifest import require_dataset
 from corpus.stats import parquet_files
 from corpus.writer import atomic_output
 
@@ -56,14 +56,10 @@ class EvalOptions:
             ):
                 raise InputError(path, None, "no adapter or model here")
         for path in (self.general, self.mcqa, self.train_data):
-            if path is not None and not (path / "manifest.json").is_file():
-                raise InputError(path, None, "not a dataset folder (no manifest.json)")
-        if self.probe is not None and not (self.probe / PROBE_TABLE).is_file():
-            raise InputError(
-                self.probe,
-                None,
-                f"no {PROBE_TABLE} here: the probe needs a `corpus build --source hetop`",
-            )
+            if path is not None:
+                require_dataset(path)
+        if self.probe is not None:
+            require_probe_table(self.probe)
 
     def describe(self) -> dict[str, Any]:
         return {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
@@ -71,8 +67,7 @@ class EvalOptions:
 
 def mcqa_questions(folder: Path) -> list[Question]:
     """Exam questions of an `mcqa` build, options as texts (their letters are not scored)."""
-    if not (folder / "manifest.json").is_file():
-        raise InputError(folder, None, "not a dataset folder (no manifest.json): run corpus build")
+    require_dataset(folder)
     questions = []
     for path in parquet_files(folder, "instruct"):
         for row in pq.read_table(path, columns=["source_id", "lang", "task", "meta"]).to_pylist():
@@ -98,8 +93,7 @@ def mcqa_questions(folder: Path) -> list[Question]:
 
 def concepts_in(folder: Path) -> set[str]:
     """Concept ids of the hetop records in a dataset folder (a build, a mixture, a dedup)."""
-    if not (folder / "manifest.json").is_file():
-        raise InputError(folder, None, "not a dataset folder (no manifest.json): run corpus build")
+    require_dataset(folder)
     found: set[str] = set()
     for kind in ("text", "instruct"):
         for path in parquet_files(folder, kind):

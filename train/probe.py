@@ -80,13 +80,16 @@ class ConceptTable:
         return seen
 
 
-def read_concept_table(folder: Path) -> ConceptTable:
-    path = folder / PROBE_TABLE
-    if not path.is_file():
+def require_probe_table(folder: Path) -> None:
+    if not (folder / PROBE_TABLE).is_file():
         raise InputError(
             folder, None, f"no {PROBE_TABLE} here: the probe needs a `corpus build --source hetop`"
         )
-    rows = pq.read_table(path).to_pylist()
+
+
+def read_concept_table(folder: Path) -> ConceptTable:
+    require_probe_table(folder)
+    rows = pq.read_table(folder / PROBE_TABLE).to_pylist()
     table = ConceptTable({}, {}, {}, defaultdict(list), defaultdict(list), {}, {}, set())
     for row in rows:
         concept, lang = row["concept_id"], row["lang"]

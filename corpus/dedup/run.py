@@ -33,7 +33,7 @@ from corpus.dedup.minhash import (
     near_duplicate,
     without,
 )
-from corpus.dedup.shards import prepare_work, shards
+from corpus.dedup.shards import shards
 from corpus.dedup.shingles import fingerprint
 from corpus.dedup.store import SetStore
 from corpus.manifest import (
@@ -46,7 +46,7 @@ from corpus.manifest import (
     write_manifest,
 )
 from corpus.records import KINDS, SCHEMAS
-from corpus.writer import PartWriter, atomic_output, copy_rows, number_parts
+from corpus.writer import PartWriter, atomic_output, copy_rows, number_parts, reuse_work
 
 CLUSTERS = Path("dedup") / "clusters.parquet"
 CLUSTER_SCHEMA = pa.schema(
@@ -233,7 +233,7 @@ def dedup(
         manifests.append(read_manifest(folder))
     summary: dict[str, Any] = {"options": _describe(options), "kinds": {}}
     work = out.resolve().parent / f".{out.resolve().name}.dedup"
-    prepare_work(work, {"inputs": [dataset_fingerprint(m) for m in manifests], "version": 1})
+    reuse_work(work, {"inputs": [dataset_fingerprint(m) for m in manifests], "version": 1})
     with atomic_output(out) as tmp:
         cluster_rows: list[dict[str, Any]] = []
         counts = {}

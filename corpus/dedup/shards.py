@@ -10,10 +10,8 @@ number of workers gives the same records in the same order, hence the same clust
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -24,8 +22,6 @@ import pyarrow.parquet as pq
 
 from corpus.dedup.shingles import fingerprint
 from corpus.stats import parquet_files
-
-SPEC = "spec.json"
 
 
 def content(kind: str, row: dict[str, Any]) -> str:
@@ -73,16 +69,6 @@ def fingerprint_part(path: Path, kind: str, out: Path) -> None:
 
 def _shard_name(kind: str, folder: int, part: Path) -> str:
     return f"{kind}-{folder:03d}-{part.stem}.npz"
-
-
-def prepare_work(work: Path, spec: dict[str, Any]) -> None:
-    """Reuse the shards of an interrupted run of the same dedup, else start afresh."""
-    text = json.dumps(spec, sort_keys=True)
-    marker = work / SPEC
-    if marker.exists() and marker.read_text() != text:
-        shutil.rmtree(work)
-    work.mkdir(parents=True, exist_ok=True)
-    marker.write_text(text)
 
 
 def shards(
