@@ -222,7 +222,7 @@ def main() -> None:
         docs = labelled_set(Path(tmp), args.per_language, args.seed)
     records = Records()
     for i, (source, lang, text, _, _) in enumerate(docs):
-        records.add(0, "", i, {"id": f"{i:07d}", "source": source, "lang": lang}, text)
+        records.add(0, {"id": f"{i:07d}", "source": source, "lang": lang}, text)
     languages = Counter(d[1] for d in docs if d[3] != "original")
     print(f"{len(docs):,} texts, near copies per language: {dict(sorted(languages.items()))}")
     options = DedupOptions(

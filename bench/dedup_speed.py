@@ -45,13 +45,15 @@ def documents(n: int | None, seed: int = 0) -> list[tuple]:
     return docs
 
 
-def ours(docs) -> set[int]:
+def ours(docs):
     from corpus.dedup.run import DedupOptions, Records, dedup_kind
 
     records = Records()
     for i, (source, lang, text, _, _) in enumerate(docs):
-        records.add(0, "", i, {"id": f"{i:08d}", "source": source, "lang": lang}, text)
-    return {i for c in dedup_kind(records, DedupOptions()) for i in c.dropped}
+        records.add(0, {"id": f"{i:08d}", "source": source, "lang": lang}, text)
+    dropped = dedup_kind(records, DedupOptions()).dropped
+    records.close()
+    return dropped
 
 
 def current_rss_mb() -> float:
@@ -68,7 +70,8 @@ def child(tool: str, n: int | None) -> None:
     start = time.perf_counter()
     removed = (ours if tool == "ours" else dedup_quality.datatrove)(docs)
     seconds = time.perf_counter() - start
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before scoring
+    removed = {int(i) for i in removed}
     precision, recall, f1 = dedup_quality.removal_scores(docs, removed)[("all", "all")]
     scores = {"precision": precision, "recall": recall, "f1": f1, "removed": len(removed)}
     result = {"docs": len(docs), "seconds": seconds, "rss_mb": rss, "grew_mb": rss - before}

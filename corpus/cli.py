@@ -416,6 +416,20 @@ def dedup(
             min=0,
         ),
     ] = 1,
+    executor: Annotated[
+        str | None,
+        typer.Option(
+            help="Fingerprint on a datatrove executor: local, slurm or ray (resumable); the "
+            "clusters are then made on this machine."
+        ),
+    ] = None,
+    tasks: Annotated[
+        int | None, typer.Option(help="Shards (datatrove tasks); default: --workers.", min=1)
+    ] = None,
+    slurm: Annotated[
+        str | None,
+        typer.Option(help="Slurm options: partition=…,time=…[,cpus_per_task=…,mem_per_cpu_gb=…]."),
+    ] = None,
 ) -> None:
     """Remove exact and near-duplicate records across built folders; clusters are kept."""
     from rich.console import Console
@@ -425,6 +439,7 @@ def dedup(
     from corpus.dedup.run import DedupOptions
     from corpus.dedup.run import dedup as run_dedup
     from corpus.errors import OptionError
+    from corpus.executors import ExecutorOptions
 
     console = Console(stderr=True)
     try:
@@ -441,16 +456,21 @@ def dedup(
                 distinct_identifiers=distinct_identifiers,
             ),
         )
+        processes = workers or os.cpu_count() or 1
+        sharding = None
+        if executor is not None:
+            sharding = ExecutorOptions(
+                executor, tasks or processes, processes, _slurm_options(slurm)
+            )
         with console.status("deduplicating") as status:
             manifest = run_dedup(
-                list(inputs),
-                out,
-                options,
-                lambda m: status.update(m),
-                workers or os.cpu_count() or 1,
+                list(inputs), out, options, lambda m: status.update(m), processes, sharding
             )
     except CorpusError as exc:
         _fail(exc)
+        return
+    if manifest is None:
+        typer.echo("Slurm jobs submitted or still running: run the same command again to finish")
         return
     for kind, summary in manifest["dedup"].items():
         dropped = sum(row["records"] for row in summary["dropped"])

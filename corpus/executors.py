@@ -1,10 +1,11 @@
-"""Sharded builds on datatrove's executors (local processes, Slurm, Ray), resumable.
+"""Sharded work on datatrove's executors (local processes, Slurm, Ray), resumable.
 
-datatrove runs one `RankTask` per rank; each builds its own share of the records (sources
-split their work into contiguous blocks, so the concatenated shards are the records of one
-worker, in the same order) into a work folder beside OUT. datatrove marks finished ranks
-complete in the work folder's logs: running the same command again skips them. When every
-rank is complete, `finish` numbers the parts and writes manifest and card.
+A build: datatrove runs one `RankTask` per rank; each builds its own share of the records
+(sources split their work into contiguous blocks, so the concatenated shards are the records
+of one worker, in the same order) into a work folder beside OUT. datatrove marks finished
+ranks complete in the work folder's logs: running the same command again skips them. When
+every rank is complete, `finish` numbers the parts and writes manifest and card. Dedup's
+fingerprint stage runs on the same executors (`dedup/shards.py`).
 """
 
 from __future__ import annotations
@@ -132,8 +133,10 @@ def stderr_into(path: Path) -> Iterator[None]:
             os.close(saved)
 
 
-def make_executor(task: RankTask, executor: ExecutorOptions):
-    logs = str(task.work / LOGS)
+def make_executor(task: Any, work: Path, executor: ExecutorOptions, job_name: str):
+    """A datatrove executor running `task` (a picklable step taking data, rank, world_size)
+    on `executor.tasks` ranks, its logs and completion marks in `work`."""
+    logs = str(work / LOGS)
     if executor.kind == "local":
         from datatrove.executor import LocalPipelineExecutor
 
@@ -158,7 +161,7 @@ def make_executor(task: RankTask, executor: ExecutorOptions):
             tasks=executor.tasks,
             logging_dir=logs,
             skip_completed=True,
-            job_name=f"corpus-{task.source_name}",
+            job_name=job_name,
             venv_path=slurm.pop("venv_path", sys.prefix + "/bin/activate"),
             **slurm,
         )
@@ -180,27 +183,32 @@ def make_executor(task: RankTask, executor: ExecutorOptions):
 SUBMITTED = "slurm-submitted"
 
 
-def run_ranks(task: RankTask, executor: ExecutorOptions) -> bool:
-    """Run (or submit) the ranks not yet complete; True when every rank is complete.
+def run_on_executor(task: Any, work: Path, executor: ExecutorOptions, job_name: str) -> bool:
+    """Run (or submit) the ranks of `task` not yet complete; True when every rank is complete.
 
     Slurm jobs are submitted once: a later call only checks them, so running the command
     again while they run never submits them twice."""
-    prepare_work(task, executor)
-    runner = make_executor(task, executor)
-    submitted = task.work / SUBMITTED
+    runner = make_executor(task, work, executor, job_name)
+    submitted = work / SUBMITTED
     if executor.kind == "slurm" and submitted.exists():
         return not runner.get_incomplete_ranks()
     try:
-        with stderr_into(task.work / "executor.log"):
+        with stderr_into(work / "executor.log"):
             runner.run()
     except (OSError, subprocess.CalledProcessError) as exc:  # no sbatch, a refused submission
         raise CorpusError(
-            f"{executor.kind} executor failed: {exc} (see {task.work / 'executor.log'})"
+            f"{executor.kind} executor failed: {exc} (see {work / 'executor.log'})"
         ) from None
     if executor.kind == "slurm":
         submitted.touch()
         return not runner.get_incomplete_ranks()
     return True
+
+
+def run_ranks(task: RankTask, executor: ExecutorOptions) -> bool:
+    """A sharded build: its work folder reused when the build is the same, then its ranks."""
+    prepare_work(task, executor)
+    return run_on_executor(task, task.work, executor, f"corpus-{task.source_name}")
 
 
 def merged_report(work: Path, tasks: int) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import unicodedata
 
+import numpy as np
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
@@ -146,37 +147,40 @@ def test_identifiers_tell_siblings_from_copies():
     assert identifiers("no digits here").size == 0
 
 
-def test_workers_give_the_same_clusters(literature, tmp_path):
+def test_workers_and_executor_give_the_same_clusters(literature, tmp_path):
     edited = _files_build(
         tmp_path,
         "edited",
         [{"text": r["text"].replace(". ", ".\n"), "lang": "en"} for r in _abstracts(literature, 5)],
     )
     outputs = []
-    for workers in ("1", "2"):
-        out = tmp_path / f"w{workers}"
-        result = run_cli("dedup", literature, edited, "--out", out, "--workers", workers)
+    runs = {"w1": ["--workers", "1"], "w2": ["--workers", "2"]}
+    runs["local"] = ["--executor", "local", "--tasks", "3", "--workers", "2"]
+    for name, options in runs.items():
+        out = tmp_path / name
+        result = run_cli("dedup", literature, edited, "--out", out, *options)
         assert result.returncode == 0, result.stderr
         outputs.append(out)
-        assert not (tmp_path / f".w{workers}.dedup").exists()  # the work folder is removed
-    one, two = (pq.read_table(o / "dedup" / "clusters.parquet") for o in outputs)
-    assert one.equals(two) and one.num_rows >= 5
+        assert not (tmp_path / f".{name}.dedup").exists()  # the work folder is removed
+    one, *others = (pq.read_table(o / "dedup" / "clusters.parquet") for o in outputs)
+    assert one.num_rows >= 5 and all(one.equals(other) for other in others)
     kept = [pq.read_table(o / "data" / "text").column("id").to_pylist() for o in outputs]
-    assert kept[0] == kept[1]
+    assert kept[0] == kept[1] == kept[2]
 
 
 def test_an_interrupted_dedup_reuses_its_fingerprints(literature, tmp_path, monkeypatch):
     from corpus.dedup import shards
-    from corpus.dedup.run import DedupOptions, dedup
-    from corpus.manifest import dataset_fingerprint, read_manifest
+    from corpus.dedup.run import DedupOptions, dedup, work_spec
+    from corpus.manifest import read_manifest
     from corpus.writer import reuse_work
 
     out = tmp_path / "out"
     work = tmp_path / ".out.dedup"
     # what an interrupted run left: the spec and the text shards
-    reuse_work(work, {"inputs": [dataset_fingerprint(read_manifest(literature))], "version": 1})
+    reuse_work(work, work_spec([read_manifest(literature)]))
     made = list(shards.shards([literature], "text", work))
     assert made
+    expected = sum(len(np.load(piece)["id"]) for *_, piece, _ in made)
 
     def refuse(path, kind, target):
         assert kind != "text", f"{path} fingerprinted again"
@@ -185,5 +189,59 @@ def test_an_interrupted_dedup_reuses_its_fingerprints(literature, tmp_path, monk
     real = shards.fingerprint_part
     monkeypatch.setattr(shards, "fingerprint_part", refuse)
     manifest = dedup([literature], out, DedupOptions())
-    assert manifest["counts"]["text"] == sum(len(s["id"]) for _, _, s in made)
+    assert manifest["counts"]["text"] == expected
     assert not work.exists()
+
+
+def test_executor_fingerprints_resume_and_give_the_same_clusters(literature, tmp_path, monkeypatch):
+    from datatrove.executor import LocalPipelineExecutor
+
+    from corpus.dedup import shards
+    from corpus.dedup.run import DedupOptions, dedup, work_folder, work_spec
+    from corpus.executors import LOGS, ExecutorOptions
+    from corpus.manifest import read_manifest
+    from corpus.writer import reuse_work
+
+    edited = _files_build(
+        tmp_path,
+        "edited",
+        [{"text": r["text"].replace(". ", ".\n"), "lang": "en"} for r in _abstracts(literature, 5)],
+    )
+    inputs = [literature, edited]
+    plain = dedup(inputs, tmp_path / "plain", DedupOptions())
+    out = tmp_path / "sharded"
+    work = work_folder(out)
+    reuse_work(work, work_spec([read_manifest(folder) for folder in inputs]))
+    task = shards.FingerprintTask([folder.resolve() for folder in inputs], work)
+    # an interrupted run: rank 0 of 2 finished
+    LocalPipelineExecutor(
+        pipeline=[task], tasks=2, workers=1, local_tasks=1, logging_dir=str(work / LOGS)
+    ).run()
+    finished = {p.name for p in work.glob("*.done")}
+    assert finished
+
+    def refuse(path, kind, done):
+        assert done.name not in finished, f"{path} fingerprinted again"
+        made.append(done.name)
+        return real(path, kind, done)
+
+    made: list[str] = []
+    real = shards.fingerprint_part
+    monkeypatch.setattr(shards, "fingerprint_part", refuse)
+    manifest = dedup(inputs, out, DedupOptions(), executor=ExecutorOptions("local", 2, 1))
+    assert made  # rank 1 ran this time
+    assert manifest["counts"] == plain["counts"] and manifest["dedup"] == plain["dedup"]
+    for name in ("dedup/clusters.parquet", "data/text"):
+        assert pq.read_table(out / name).equals(pq.read_table(tmp_path / "plain" / name))
+    assert not work.exists()
+
+
+def test_dedup_on_slurm_needs_its_options_and_sbatch(literature, tmp_path):
+    base = ["dedup", literature, "--out", tmp_path / "out", "--executor", "slurm"]
+    result = run_cli(*base)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: --executor slurm needs --slurm partition=…,time=…"
+    result = run_cli(*base, "--slurm", "partition=cpu,time=01:00:00")
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("error: slurm executor failed:")
+    assert not (tmp_path / "out").exists() and not (tmp_path / ".out.dedup").exists()

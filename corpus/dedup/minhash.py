@@ -9,7 +9,7 @@ Plain Jaccard cannot tell an edited copy of an abstract from two ontology concep
 from one template (their parent and sibling labels shared): both reach 0.5-0.9. The second
 test does: an edited copy keeps the original's own words; two sibling concepts differ exactly
 by theirs. A third test rejects pairs whose identifiers (codes, numbers) differ both ways.
-Union-find makes clusters.
+Clusters are made in clusters.py.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from corpus.dedup.store import SetStore
+from corpus.dedup.store import Buckets, SetStore
 
 MERSENNE = np.uint64((1 << 61) - 1)
 EMPTY = np.iinfo(np.uint64).max
@@ -50,7 +50,8 @@ def parameters(options: MinHashOptions) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-PASS_VALUES = 1 << 23  # shingles counted per pass over the store (about 64 MB of uint64)
+PASS_VALUES = 1 << 21  # values in a bucket, sorted at once (16 MB of uint64)
+CHUNK_VALUES = 1 << 20  # values read from a store at once (8 MB)
 
 
 @dataclass(frozen=True)
@@ -63,24 +64,27 @@ class DocumentFrequency:
     rare_df: int
 
     @classmethod
-    def of(cls, store: SetStore, index: np.ndarray, rare_df: int) -> DocumentFrequency:
-        """Counted in passes over ranges of the hash space, so memory holds one range's
-        shingles at a time, however large the store."""
-        offsets = store.offsets
-        total = int((offsets[index + 1] - offsets[index]).sum())
-        passes = max(1, -(-total // PASS_VALUES))
-        values, counts = [], []
-        for part in range(passes):
-            picked = []
-            for chunk in store.chunks(index, 1 << 20):
-                flat = gather(store, chunk)
-                if passes > 1:
-                    flat = flat[flat % np.uint64(passes) == np.uint64(part)]
-                picked.append(flat)
-            found, found_counts = np.unique(np.concatenate(picked), return_counts=True)
-            keep = found_counts > rare_df
-            values.append(found[keep])
-            counts.append(found_counts[keep])
+    def of(cls, store: SetStore, alive: np.ndarray, rare_df: int) -> DocumentFrequency:
+        """Each chunk of the store counted, the counts split by hash range into bucket files,
+        each bucket summed on its own: memory holds a chunk or a bucket, however large the
+        store."""
+        buckets = Buckets(Buckets.needed(store.total, PASS_VALUES), 2, store.folder)
+        try:
+            for start, stop in store.ranges(CHUNK_VALUES):
+                flat, sizes = store.read(start, stop)
+                found, counts = np.unique(
+                    flat[np.repeat(alive[start:stop], sizes)], return_counts=True
+                )
+                buckets.add(np.column_stack([found, counts.astype(np.uint64)]))
+            values, counts = [], []
+            for rows in buckets:
+                found, inverse = np.unique(rows[:, 0], return_inverse=True)
+                summed = np.bincount(inverse, rows[:, 1].astype(np.float64)).astype(np.int64)
+                keep = summed > rare_df
+                values.append(found[keep])
+                counts.append(summed[keep])
+        finally:
+            buckets.close()
         merged = np.concatenate(values)
         order = np.argsort(merged, kind="stable")
         return cls(merged[order], np.concatenate(counts)[order], rare_df)
@@ -96,15 +100,6 @@ class DocumentFrequency:
         if not self.values.size:
             return shingles
         return shingles[~contains(self.values, shingles)]
-
-
-def gather(store: SetStore, indexes: np.ndarray) -> np.ndarray:
-    """The sets of `indexes`, end to end."""
-    values, offsets = store.values(), store.offsets
-    if indexes.size and np.all(np.diff(indexes) == 1):  # a contiguous run: one slice
-        return np.asarray(values[offsets[indexes[0]] : offsets[indexes[-1] + 1]])
-    parts = [values[offsets[i] : offsets[i + 1]] for i in indexes]
-    return np.concatenate(parts) if parts else np.empty(0, np.uint64)
 
 
 def agreement(a: np.ndarray, b: np.ndarray, df: DocumentFrequency) -> float:
@@ -151,64 +146,86 @@ def without(values: np.ndarray, common: np.ndarray) -> np.ndarray:
 
 
 def band_keys(
-    store: SetStore, index: np.ndarray, common: np.ndarray, options: MinHashOptions
-) -> np.ndarray:
-    """(documents, bands) uint64: one key per LSH band, the xor-fold of the band's rows of the
-    MinHash signature (rows mixed by position). The signature itself (permutations x 8 bytes
-    per document) lives only for a chunk of documents at a time. A document left with fewer
-    than `min_shingles` shingles gets EMPTY keys: it matches nothing (two short template
-    answers sharing one of their two own shingles are not near duplicates)."""
+    flat: np.ndarray, sizes: np.ndarray, common: np.ndarray, options: MinHashOptions
+) -> tuple[np.ndarray, np.ndarray]:
+    """(positions, keys): for the documents of a chunk left with at least `min_shingles`
+    shingles once the common ones are out, one key per LSH band, the xor-fold of the band's
+    rows of the MinHash signature (rows mixed by position). Shingles are hashed CHUNK at a
+    time, whatever the documents' lengths. A document left with fewer shingles matches
+    nothing (two short template answers sharing one of their two own shingles are not near
+    duplicates)."""
+    if common.size and flat.size:
+        keep = ~contains(common, flat)
+        owner = np.repeat(np.arange(len(sizes)), sizes)
+        flat, sizes = flat[keep], np.bincount(owner[keep], minlength=len(sizes))
+    enough = sizes >= max(1, options.min_shingles)
+    live = np.flatnonzero(enough)
+    if not live.size:
+        return live, np.empty((0, options.bands), np.uint64)
+    owner = np.repeat(np.arange(len(sizes)), sizes)
+    picked = enough[owner]
+    flat, owner = flat[picked], (np.cumsum(enough) - 1)[owner[picked]]
     a, b = parameters(options)
-    rows = options.rows
-    weights = np.tile(np.arange(1, rows + 1, dtype=np.uint64), options.bands)
-    keys = np.full((len(index), options.bands), EMPTY, dtype=np.uint64)
-    done = 0
-    for chunk in store.chunks(index, CHUNK):
-        flat = gather(store, chunk)
-        offsets = store.offsets
-        sizes = offsets[chunk + 1] - offsets[chunk]
-        if common.size:
-            keep = ~contains(common, flat)
-            owner = np.repeat(np.arange(len(chunk)), sizes)
-            flat, sizes = flat[keep], np.bincount(owner[keep], minlength=len(chunk))
-        live = sizes >= max(1, options.min_shingles)
-        if live.any():
-            owner = np.repeat(np.arange(len(chunk)), sizes)
-            flat = flat[live[owner]]
-            starts = np.r_[0, np.cumsum(sizes[live])[:-1]]
-            # (a * x + b) mod p in uint64: x reduced mod p first, products wrap as datatrove's
-            with np.errstate(over="ignore"):
-                hashed = (np.outer(flat % MERSENNE, a) + b) % MERSENNE
-                signature = np.minimum.reduceat(hashed, starts, axis=0) * weights
-            bands = np.arange(0, options.permutations, rows)
-            keys[done + np.flatnonzero(live)] = np.bitwise_xor.reduceat(signature, bands, axis=1)
-        done += len(chunk)
-    return keys
+    signature = np.full((live.size, options.permutations), EMPTY, np.uint64)
+    for start in range(0, flat.size, CHUNK):
+        part, owners = flat[start : start + CHUNK], owner[start : start + CHUNK]
+        firsts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+        # (a * x + b) mod p in uint64: x reduced mod p first, products wrap as datatrove's
+        with np.errstate(over="ignore"):
+            hashed = (np.outer(part % MERSENNE, a) + b) % MERSENNE
+        documents = owners[firsts]
+        signature[documents] = np.minimum(
+            signature[documents], np.minimum.reduceat(hashed, firsts, axis=0)
+        )
+    weights = np.tile(np.arange(1, options.rows + 1, dtype=np.uint64), options.bands)
+    with np.errstate(over="ignore"):
+        signature *= weights
+    bands = np.arange(0, options.permutations, options.rows)
+    return live, np.bitwise_xor.reduceat(signature, bands, axis=1)
 
 
 CHUNK = 1 << 15  # shingles hashed at once: CHUNK x permutations uint64 values (32 MB at 128)
+BAND_SALT = np.uint64(0x9E3779B97F4A7C15)  # keeps equal keys of different bands apart
 
 
-def candidate_pairs(keys: np.ndarray) -> np.ndarray:
-    """(i, j) pairs, i < j, sharing at least one band key; documents without shingles never
-    pair. In each band's bucket every member is paired with the bucket's first: enough for
-    union-find, linear in the bucket's size, and vectorized (no Python loop over buckets)."""
-    live = np.flatnonzero(keys[:, 0] != EMPTY) if keys.size else np.empty(0, np.int64)
-    pairs = []
-    for band in range(keys.shape[1]):
-        key = keys[live, band]
-        order = np.argsort(key, kind="stable")
-        sorted_keys = key[order]
-        starts = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
-        group = np.cumsum(starts) - 1
-        first = order[np.flatnonzero(starts)][group]
-        follower = ~starts
-        if follower.any():
-            pairs.append(np.column_stack([live[first[follower]], live[order[follower]]]))
-    if not pairs:
-        return np.empty((0, 2), dtype=np.int64)
-    found = np.unique(np.sort(np.concatenate(pairs), axis=1), axis=0)
-    return found[found[:, 0] != found[:, 1]]
+def candidate_pairs(
+    store: SetStore, alive: np.ndarray, common: np.ndarray, options: MinHashOptions
+) -> np.ndarray:
+    """(i, j) record numbers, i < j, sharing at least one band key. Band keys (tagged with
+    their band) go to bucket files by key range as the store is read; each bucket is then
+    sorted alone, and in each run of equal keys every member is paired with the first (the
+    smallest record number): enough for union-find, linear in the run's length, vectorized.
+    Memory holds a chunk, a bucket and the pairs found."""
+    if len(store) >= 1 << 32:
+        raise ValueError("more than 2^32 records in one dedup")
+    live_records = int(alive.sum())
+    buckets = Buckets(
+        Buckets.needed(live_records * options.bands * 2, PASS_VALUES), 2, store.folder
+    )
+    salts = BAND_SALT * np.arange(options.bands, dtype=np.uint64)
+    found = []
+    try:
+        for start, stop in store.ranges(CHUNK_VALUES):
+            flat, sizes = store.read(start, stop)
+            mask = alive[start:stop]
+            flat, sizes = flat[np.repeat(mask, sizes)], np.where(mask, sizes, 0)
+            positions, keys = band_keys(flat, sizes, common, options)
+            numbers = (start + positions).astype(np.uint64)
+            with np.errstate(over="ignore"):
+                tagged = (keys + salts).ravel()
+            buckets.add(np.column_stack([tagged, np.repeat(numbers, options.bands)]))
+        for rows in buckets:
+            if not len(rows):
+                continue
+            rows = rows[np.lexsort((rows[:, 1], rows[:, 0]))]
+            starts = np.r_[True, rows[1:, 0] != rows[:-1, 0]]
+            first = rows[np.flatnonzero(starts), 1][np.cumsum(starts) - 1]
+            follower = ~starts & (rows[:, 1] != first)
+            found.append(np.unique((first[follower] << np.uint64(32)) | rows[follower, 1]))
+    finally:
+        buckets.close()
+    pairs = np.unique(np.concatenate(found)) if found else np.empty(0, np.uint64)
+    return np.column_stack([pairs >> np.uint64(32), pairs & np.uint64(0xFFFFFFFF)]).astype(np.int64)
 
 
 def near_duplicate(
@@ -234,21 +251,3 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     shared = np.intersect1d(a, b, assume_unique=True).size
     union = a.size + b.size - shared
     return shared / union if union else 0.0
-
-
-class UnionFind:
-    def __init__(self, n: int) -> None:
-        self.parent = np.arange(n)
-
-    def find(self, x: int) -> int:
-        root = x
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[x] != root:
-            self.parent[x], x = root, self.parent[x]
-        return int(root)
-
-    def union(self, x: int, y: int) -> None:
-        rx, ry = self.find(x), self.find(y)
-        if rx != ry:
-            self.parent[max(rx, ry)] = min(rx, ry)

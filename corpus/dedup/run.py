@@ -11,7 +11,7 @@ dropped ids, estimated similarity), and the manifest counts drops by source and 
 from __future__ import annotations
 
 import shutil
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,19 +23,19 @@ import pyarrow.parquet as pq
 
 from corpus import __version__
 from corpus.card import write_card
+from corpus.dedup.clusters import Clusters, exact_clusters, pair_clusters
 from corpus.dedup.minhash import (
     DocumentFrequency,
     MinHashOptions,
-    UnionFind,
-    band_keys,
     candidate_pairs,
     jaccard,
     near_duplicate,
     without,
 )
-from corpus.dedup.shards import shards
-from corpus.dedup.shingles import fingerprint
-from corpus.dedup.store import SetStore
+from corpus.dedup.records import Records
+from corpus.dedup.shards import FingerprintTask, shards
+from corpus.errors import CorpusError
+from corpus.executors import ExecutorOptions, run_on_executor
 from corpus.manifest import (
     dataset_fingerprint,
     derived_from,
@@ -68,50 +68,6 @@ class DedupOptions:
     minhash: MinHashOptions = field(default_factory=MinHashOptions)
 
 
-@dataclass
-class Records:
-    """What dedup holds per record: where it is and who it is, never its text; its shingles
-    and identifiers are spilled to temporary files."""
-
-    folder: list[int] = field(default_factory=list)
-    file: list[str] = field(default_factory=list)
-    row: list[int] = field(default_factory=list)
-    id: list[str] = field(default_factory=list)
-    source: list[str] = field(default_factory=list)
-    lang: list[str] = field(default_factory=list)
-    exact: list[bytes] = field(default_factory=list)
-    shingles: SetStore = field(default_factory=SetStore)  # on disk, memory-mapped
-    identifiers: SetStore = field(default_factory=SetStore)
-
-    def add(self, folder: int, file: str, row: int, record: dict[str, Any], text: str) -> None:
-        """One record (benchmarks and tests feed texts this way)."""
-        self.folder.append(folder)
-        self.file.append(file)
-        self.row.append(row)
-        self.id.append(record["id"])
-        self.source.append(record["source"])
-        self.lang.append(record["lang"])
-        exact, shingles, identifiers = fingerprint(text, record["lang"])
-        self.exact.append(exact)
-        self.shingles.append(shingles)
-        self.identifiers.append(identifiers)
-
-    def add_shard(self, folder: int, file: str, shard: dict[str, np.ndarray]) -> None:
-        """Every record of one fingerprinted parquet part, in its order."""
-        count = len(shard["id"])
-        self.folder.extend([folder] * count)
-        self.file.extend([file] * count)
-        self.row.extend(range(count))
-        self.id.extend(shard["id"].tolist())
-        self.source.extend(shard["source"].tolist())
-        self.lang.extend(shard["lang"].tolist())
-        self.exact.extend(row.tobytes() for row in shard["exact"])
-        for store, name in ((self.shingles, "shingles"), (self.identifiers, "identifiers")):
-            ends = np.cumsum(shard[f"{name}_sizes"])
-            for start, end in zip(np.r_[0, ends[:-1]], ends, strict=True):
-                store.append(shard[name][start:end])
-
-
 def read_records(
     inputs: list[Path],
     kind: str,
@@ -119,103 +75,98 @@ def read_records(
     workers: int = 1,
     progress: Callable[[str], None] | None = None,
 ) -> Records:
-    records = Records()
-    for folder, file, shard in shards(inputs, kind, work, workers, progress):
-        records.add_shard(folder, file, shard)
+    records = Records(work)
+    for folder, file, piece, first_row in shards(inputs, kind, work, workers, progress):
+        records.add_piece(folder, file, piece, first_row)
     return records
 
 
-@dataclass
-class Cluster:
-    match: str  # exact or near
-    kept: int
-    dropped: list[int]
-    similarity: float
+PAIRS_AT_ONCE = 1 << 14  # candidate pairs whose sets are read together
 
 
-def _keeper(members: list[int], records: Records) -> int:
-    return min(members, key=lambda i: (records.folder[i], records.id[i]))
+def verified_pairs(
+    records: Records,
+    pairs: np.ndarray,
+    common: np.ndarray,
+    df: DocumentFrequency,
+    options: MinHashOptions,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate pairs that pass the tests, with their Jaccard. The sets of a batch of
+    pairs are read together: memory holds one batch's."""
+    kept, scores = [], []
+    for batch in range(0, len(pairs), PAIRS_AT_ONCE):
+        some = pairs[batch : batch + PAIRS_AT_ONCE]
+        members = np.unique(some)
+        shingles = records.shingles.sets(members)
+        identifiers = records.identifiers.sets(members)
+        rest = {number: without(values, common) for number, values in shingles.items()}
+        for a, b in some.tolist():
+            score = jaccard(rest[a], rest[b])
+            if score >= options.threshold and near_duplicate(
+                shingles[a], shingles[b], identifiers[a], identifiers[b], score, df, options
+            ):
+                kept.append((a, b))
+                scores.append(score)
+    return np.array(kept, dtype=np.int64).reshape(-1, 2), np.array(scores)
 
 
-def exact_clusters(records: Records) -> list[Cluster]:
-    groups: dict[bytes, list[int]] = defaultdict(list)
-    for i, key in enumerate(records.exact):
-        groups[key].append(i)
-    clusters = []
-    for members in groups.values():
-        if len(members) > 1:
-            kept = _keeper(members, records)
-            clusters.append(Cluster("exact", kept, sorted(set(members) - {kept}), 1.0))
-    return clusters
-
-
-def near_clusters(records: Records, alive: np.ndarray, options: MinHashOptions) -> list[Cluster]:
-    """MinHash LSH among the records still alive (exact copies already removed). Memory holds
-    per record a band key per band; shingle sets are read from the store when needed."""
-    index = np.flatnonzero(alive)
+def near_clusters(records: Records, alive: np.ndarray, options: MinHashOptions) -> Clusters:
+    """MinHash LSH among the records still alive (exact copies already removed); every stage
+    reads the stores in chunks."""
     store = records.shingles
-    df = DocumentFrequency.of(store, index, options.rare_df)
-    common = df.common(options, len(index))
-    pairs = candidate_pairs(band_keys(store, index, common, options))
-    kept_pairs, scores = [], []
-    values, offsets = store.values(), store.offsets
-    id_values, id_offsets = records.identifiers.values(), records.identifiers.offsets
-    for a, b in pairs.tolist():  # positions in `index`
-        x, y = index[a], index[b]
-        first, second = values[offsets[x] : offsets[x + 1]], values[offsets[y] : offsets[y + 1]]
-        score = jaccard(without(first, common), without(second, common))
-        if score >= options.threshold and near_duplicate(
-            first,
-            second,
-            id_values[id_offsets[x] : id_offsets[x + 1]],
-            id_values[id_offsets[y] : id_offsets[y + 1]],
-            score,
-            df,
-            options,
-        ):
-            kept_pairs.append((a, b))
-            scores.append(score)
-    union = UnionFind(len(index))
-    for a, b in kept_pairs:
-        union.union(a, b)
-    members: dict[int, list[int]] = defaultdict(list)
-    best: dict[int, float] = defaultdict(float)
-    for (a, _), score in zip(kept_pairs, scores, strict=True):
-        root = union.find(a)
-        best[root] = max(best[root], score)
-    for position in range(len(index)):
-        members[union.find(position)].append(int(index[position]))
-    clusters = []
-    for root, group in members.items():
-        if len(group) > 1:
-            kept = _keeper(group, records)
-            clusters.append(Cluster("near", kept, sorted(set(group) - {kept}), best[root]))
-    return clusters
+    df = DocumentFrequency.of(store, alive, options.rare_df)
+    common = df.common(options, int(alive.sum()))
+    pairs = candidate_pairs(store, alive, common, options)
+    return pair_clusters(records, *verified_pairs(records, pairs, common, df, options))
 
 
-def dedup_kind(records: Records, options: DedupOptions) -> list[Cluster]:
-    clusters = exact_clusters(records) if options.exact else []
-    alive = np.ones(len(records.id), dtype=bool)
-    for cluster in clusters:
-        alive[cluster.dropped] = False
+def dedup_kind(records: Records, options: DedupOptions) -> Clusters:
+    records.ready()
+    clusters = exact_clusters(records) if options.exact else Clusters.empty()
+    alive = np.ones(len(records), dtype=bool)
+    alive[clusters.dropped] = False
     if options.near and alive.sum() > 1:
-        clusters += near_clusters(records, alive, options.minhash)
-    return sorted(clusters, key=lambda c: (c.match, records.id[c.kept]))
+        clusters = clusters + near_clusters(records, alive, options.minhash)
+    return clusters.ordered(records)
 
 
-def _write_kept(inputs: list[Path], kind: str, records: Records, dropped: set[int], root: Path):
+def _write_kept(inputs: list[Path], kind: str, records: Records, clusters: Clusters, root: Path):
+    keep = np.ones(len(records), dtype=bool)
+    keep[clusters.dropped] = False
     writer = PartWriter(root / "data" / kind, SCHEMAS[kind])
-    by_file: dict[tuple[int, str], list[int]] = defaultdict(list)
-    for i in range(len(records.id)):
-        if i not in dropped:
-            by_file[(records.folder[i], records.file[i])].append(records.row[i])
     try:
-        for (folder, name), rows in sorted(by_file.items()):
-            path = inputs[folder] / "data" / kind / name
-            copy_rows(pq.ParquetFile(path), np.asarray(rows), writer)
+        for folder, name, rows in records.files(keep):
+            copy_rows(pq.ParquetFile(inputs[folder] / "data" / kind / name), rows, writer)
     finally:
         writer.close()
     return writer.rows
+
+
+def _cluster_table(kind: str, records: Records, clusters: Clusters) -> pa.Table:
+    def ids(numbers: np.ndarray) -> pa.Array:
+        return pa.array(np.char.decode(records.column("id", numbers), "utf-8"), pa.string())
+
+    offsets = pa.array(np.r_[0, clusters.ends].astype(np.int32))
+    return pa.Table.from_arrays(
+        [
+            pa.array([kind] * len(clusters), pa.string()),
+            pa.array(np.arange(len(clusters)), pa.int64()),
+            pa.array(clusters.match.astype(str), pa.string()),
+            ids(clusters.kept),
+            pa.ListArray.from_arrays(offsets, ids(clusters.dropped)),
+            pa.array(clusters.similarity, pa.float64()),
+        ],
+        schema=CLUSTER_SCHEMA,
+    )
+
+
+def work_folder(out: Path) -> Path:
+    return out.resolve().parent / f".{out.resolve().name}.dedup"
+
+
+def work_spec(manifests: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the fingerprints in a work folder depend on: the inputs (and their format)."""
+    return {"inputs": [dataset_fingerprint(m) for m in manifests], "version": 2}
 
 
 def dedup(
@@ -224,43 +175,48 @@ def dedup(
     options: DedupOptions,
     progress: Callable[[str], None] | None = None,
     workers: int = 1,
-) -> dict[str, Any]:
-    """Deduplicate dataset folders into `out`; returns the manifest. Fingerprints go to
-    `.OUT.dedup/` beside it (kept if interrupted, to resume; removed when done)."""
+    executor: ExecutorOptions | None = None,
+) -> dict[str, Any] | None:
+    """Deduplicate dataset folders into `out`; returns the manifest, or None while Slurm jobs
+    still fingerprint. Fingerprints go to `.OUT.dedup/` beside it (kept if interrupted, to
+    resume; removed when done); with `executor`, datatrove's ranks make them."""
     manifests = []
     for folder in inputs:
         require_dataset(folder)
         manifests.append(read_manifest(folder))
     summary: dict[str, Any] = {"options": _describe(options), "kinds": {}}
-    work = out.resolve().parent / f".{out.resolve().name}.dedup"
-    reuse_work(work, {"inputs": [dataset_fingerprint(m) for m in manifests], "version": 1})
+    work = work_folder(out)
+    reuse_work(work, work_spec(manifests))
+    if executor is not None:
+        if progress:
+            progress(f"fingerprinting on {executor.tasks} {executor.kind} task(s)")
+        task = FingerprintTask([folder.resolve() for folder in inputs], work)
+        try:
+            if not run_on_executor(task, work, executor, "corpus-dedup"):
+                return None
+        except CorpusError:
+            if not any(work.glob("*.done")):  # nothing to resume from
+                shutil.rmtree(work, ignore_errors=True)
+            raise
     with atomic_output(out) as tmp:
-        cluster_rows: list[dict[str, Any]] = []
+        tables: list[pa.Table] = []
         counts = {}
         for kind in KINDS:
             if progress:
                 progress(f"reading {kind}")
             records = read_records(inputs, kind, work, workers, progress)
-            if progress:
-                progress(f"deduplicating {len(records.id):,} {kind} records")
-            clusters = dedup_kind(records, options)
-            dropped = {i for c in clusters for i in c.dropped}
-            counts[kind] = _write_kept(inputs, kind, records, dropped, tmp)
-            summary["kinds"][kind] = _kind_summary(records, clusters)
-            for number, cluster in enumerate(clusters):
-                cluster_rows.append(
-                    {
-                        "kind": kind,
-                        "cluster": number,
-                        "match": cluster.match,
-                        "kept_id": records.id[cluster.kept],
-                        "dropped_ids": [records.id[i] for i in cluster.dropped],
-                        "similarity": cluster.similarity,
-                    }
-                )
+            try:
+                if progress:
+                    progress(f"deduplicating {len(records):,} {kind} records")
+                clusters = dedup_kind(records, options)
+                counts[kind] = _write_kept(inputs, kind, records, clusters, tmp)
+                summary["kinds"][kind] = _kind_summary(records, clusters)
+                tables.append(_cluster_table(kind, records, clusters))
+            finally:
+                records.close()
         number_parts(tmp)
         (tmp / CLUSTERS).parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(pa.Table.from_pylist(cluster_rows, CLUSTER_SCHEMA), tmp / CLUSTERS)
+        pq.write_table(pa.concat_tables(tables), tmp / CLUSTERS)
         manifest = _manifest(inputs, manifests, out, counts, summary)
         manifest["stats"] = write_card(tmp, manifest)
         write_manifest(tmp, manifest)
@@ -268,14 +224,14 @@ def dedup(
     return manifest
 
 
-def _kind_summary(records: Records, clusters: list[Cluster]) -> dict[str, Any]:
-    dropped: Counter[tuple[str, str, str]] = Counter()
-    for cluster in clusters:
-        for i in cluster.dropped:
-            dropped[(cluster.match, records.source[i], records.lang[i])] += 1
+def _kind_summary(records: Records, clusters: Clusters) -> dict[str, Any]:
+    matches = np.repeat(clusters.match, clusters.sizes())
+    sources = records.column("source", clusters.dropped)
+    langs = records.column("lang", clusters.dropped)
+    dropped = Counter(zip(matches.tolist(), sources.tolist(), langs.tolist(), strict=True))
     return {
-        "records": len(records.id),
-        "clusters": {m: sum(c.match == m for c in clusters) for m in ("exact", "near")},
+        "records": len(records),
+        "clusters": {m: int((clusters.match == m).sum()) for m in ("exact", "near")},
         "dropped": [
             {"match": m, "source": s, "lang": lang, "records": n}
             for (m, s, lang), n in sorted(dropped.items())
@@ -315,9 +271,9 @@ def _manifest(inputs, manifests, out: Path, counts, summary) -> dict[str, Any]:
         },
         "limitations": [
             "Kept record per cluster: earliest input folder, then smallest id.",
-            "Per record, memory holds its id, place and one key per LSH band (a few hundred "
-            "bytes); shingle sets are spilled to temporary files: one machine, tens of millions "
-            "of records, not billions.",
+            "Fingerprints, band keys and exact hashes are spilled to files and read in "
+            "bounded chunks; memory holds a byte per record and the ids of records in a "
+            "cluster: one machine, hundreds of millions of records, not billions.",
         ],
         "versions": {**package_versions(), "corpus": __version__},
         "built_at": now_utc(),
