@@ -245,3 +245,24 @@ def test_dedup_on_slurm_needs_its_options_and_sbatch(literature, tmp_path):
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert result.stderr.startswith("error: slurm executor failed:")
     assert not (tmp_path / "out").exists() and not (tmp_path / ".out.dedup").exists()
+
+
+def test_components_label_each_node_with_the_smallest_of_its_cluster():
+    from corpus.dedup.clusters import components
+
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        count = int(rng.integers(2, 50))
+        edges = rng.integers(0, count, size=(int(rng.integers(1, 60)), 2))
+        neighbours: dict[int, set[int]] = {i: set() for i in range(count)}
+        for a, b in edges.tolist():
+            neighbours[a].add(b)
+            neighbours[b].add(a)
+        expected = np.empty(count, dtype=np.int64)
+        for start in range(count):  # breadth-first: the component of `start`
+            seen, frontier = {start}, [start]
+            while frontier:
+                frontier = [n for node in frontier for n in neighbours[node] - seen]
+                seen.update(frontier)
+            expected[start] = min(seen)
+        assert components(count, edges).tolist() == expected.tolist()

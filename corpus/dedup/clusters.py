@@ -128,22 +128,21 @@ def exact_clusters(records: Records) -> Clusters:
     )
 
 
-class UnionFind:
-    def __init__(self, n: int) -> None:
-        self.parent = np.arange(n)
-
-    def find(self, x: int) -> int:
-        root = x
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[x] != root:
-            self.parent[x], x = root, self.parent[x]
-        return int(root)
-
-    def union(self, x: int, y: int) -> None:
-        rx, ry = self.find(x), self.find(y)
-        if rx != ry:
-            self.parent[max(rx, ry)] = min(rx, ry)
+def components(count: int, edges: np.ndarray) -> np.ndarray:
+    """Connected components of a graph on 0..count-1: each node's label is the smallest node of
+    its component. Labels spread along edges by minimum, then jump to their label's label
+    until settled; vectorized, a few passes over the edges for clusters of any shape."""
+    label = np.arange(count)
+    while True:
+        low = np.minimum(label[edges[:, 0]], label[edges[:, 1]])
+        spread = label.copy()
+        np.minimum.at(spread, edges[:, 0], low)
+        np.minimum.at(spread, edges[:, 1], low)
+        while not np.array_equal(jumped := spread[spread], spread):
+            spread = jumped
+        if np.array_equal(spread, label):
+            return label
+        label = spread
 
 
 def pair_clusters(records: Records, pairs: np.ndarray, scores: np.ndarray) -> Clusters:
@@ -153,11 +152,7 @@ def pair_clusters(records: Records, pairs: np.ndarray, scores: np.ndarray) -> Cl
         return Clusters.empty()
     members, local = np.unique(pairs, return_inverse=True)
     local = local.reshape(pairs.shape)
-    union = UnionFind(len(members))
-    for a, b in local.tolist():
-        union.union(a, b)
-    roots = np.array([union.find(i) for i in range(len(members))])
-    _, groups = np.unique(roots, return_inverse=True)
+    _, groups = np.unique(components(len(members), local), return_inverse=True)
     best = np.zeros(groups.max() + 1)
     np.maximum.at(best, groups[local[:, 0]], scores)
     return from_groups(records, members, groups, best, "near")

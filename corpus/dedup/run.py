@@ -11,7 +11,6 @@ dropped ids, estimated similarity), and the manifest counts drops by source and 
 from __future__ import annotations
 
 import shutil
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -81,7 +80,7 @@ def read_records(
     return records
 
 
-PAIRS_AT_ONCE = 1 << 14  # candidate pairs whose sets are read together
+PAIRS_AT_ONCE = 1 << 13  # candidate pairs whose sets are read together
 
 
 def verified_pairs(
@@ -93,21 +92,20 @@ def verified_pairs(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The candidate pairs that pass the tests, with their Jaccard. The sets of a batch of
     pairs are read together: memory holds one batch's."""
-    kept, scores = [], []
+    scores, passed = np.zeros(len(pairs)), np.zeros(len(pairs), dtype=bool)
     for batch in range(0, len(pairs), PAIRS_AT_ONCE):
         some = pairs[batch : batch + PAIRS_AT_ONCE]
         members = np.unique(some)
         shingles = records.shingles.sets(members)
         identifiers = records.identifiers.sets(members)
         rest = {number: without(values, common) for number, values in shingles.items()}
-        for a, b in some.tolist():
+        for at, (a, b) in enumerate(some.tolist(), start=batch):
             score = jaccard(rest[a], rest[b])
             if score >= options.threshold and near_duplicate(
                 shingles[a], shingles[b], identifiers[a], identifiers[b], score, df, options
             ):
-                kept.append((a, b))
-                scores.append(score)
-    return np.array(kept, dtype=np.int64).reshape(-1, 2), np.array(scores)
+                scores[at], passed[at] = score, True
+    return pairs[passed], scores[passed]
 
 
 def near_clusters(records: Records, alive: np.ndarray, options: MinHashOptions) -> Clusters:
@@ -225,10 +223,13 @@ def dedup(
 
 
 def _kind_summary(records: Records, clusters: Clusters) -> dict[str, Any]:
-    matches = np.repeat(clusters.match, clusters.sizes())
-    sources = records.column("source", clusters.dropped)
-    langs = records.column("lang", clusters.dropped)
-    dropped = Counter(zip(matches.tolist(), sources.tolist(), langs.tolist(), strict=True))
+    columns = [
+        np.repeat(clusters.match, clusters.sizes()),
+        records.column("source", clusters.dropped),
+        records.column("lang", clusters.dropped),
+    ]
+    keys, counts = np.unique(np.rec.fromarrays(columns), return_counts=True)
+    dropped = {tuple(map(str, key)): int(n) for key, n in zip(keys, counts, strict=True)}
     return {
         "records": len(records),
         "clusters": {m: int((clusters.match == m).sum()) for m in ("exact", "near")},
