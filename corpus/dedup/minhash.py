@@ -50,7 +50,7 @@ def parameters(options: MinHashOptions) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-PASS_VALUES = 1 << 21  # values in a bucket, sorted at once (16 MB of uint64)
+PASS_VALUES = 1 << 20  # values in a bucket, sorted at once (8 MB of uint64)
 CHUNK_VALUES = 1 << 20  # values read from a store at once (8 MB)
 
 
@@ -184,7 +184,7 @@ def band_keys(
     return live, np.bitwise_xor.reduceat(signature, bands, axis=1)
 
 
-CHUNK = 1 << 15  # shingles hashed at once: CHUNK x permutations uint64 values (32 MB at 128)
+CHUNK = 1 << 13  # shingles hashed at once: CHUNK x permutations uint64 values (8 MB at 128)
 BAND_SALT = np.uint64(0x9E3779B97F4A7C15)  # keeps equal keys of different bands apart
 
 
@@ -203,7 +203,7 @@ def candidate_pairs(
         Buckets.needed(live_records * options.bands * 2, PASS_VALUES), 2, store.folder
     )
     salts = BAND_SALT * np.arange(options.bands, dtype=np.uint64)
-    found = []
+    found = np.empty(0, np.uint64)
     try:
         for start, stop in store.ranges(CHUNK_VALUES):
             flat, sizes = store.read(start, stop)
@@ -221,11 +221,11 @@ def candidate_pairs(
             starts = np.r_[True, rows[1:, 0] != rows[:-1, 0]]
             first = rows[np.flatnonzero(starts), 1][np.cumsum(starts) - 1]
             follower = ~starts & (rows[:, 1] != first)
-            found.append(np.unique((first[follower] << np.uint64(32)) | rows[follower, 1]))
+            # the same pair turns up in many bands: merged as they come, held once
+            found = np.union1d(found, (first[follower] << np.uint64(32)) | rows[follower, 1])
     finally:
         buckets.close()
-    pairs = np.unique(np.concatenate(found)) if found else np.empty(0, np.uint64)
-    return np.column_stack([pairs >> np.uint64(32), pairs & np.uint64(0xFFFFFFFF)]).astype(np.int64)
+    return np.column_stack([found >> np.uint64(32), found & np.uint64(0xFFFFFFFF)]).astype(np.int64)
 
 
 def near_duplicate(

@@ -71,7 +71,9 @@ def fingerprint_part(path: Path, kind: str, done: Path) -> None:
         np.savez(partial, **_piece(kind, rows))
         os.replace(partial, piece)
         pieces.append([piece.name, first_row])
-    done.write_text(json.dumps(pieces))
+    listing = done.with_suffix(".partial")
+    listing.write_text(json.dumps(pieces))
+    os.replace(listing, done)
 
 
 def _done_name(kind: str, folder: int, part: Path) -> str:

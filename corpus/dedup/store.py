@@ -15,16 +15,17 @@ from pathlib import Path
 
 import numpy as np
 
-BUFFER = 1 << 20  # values buffered before a write (8 MB)
+BUFFER = 1 << 18  # values buffered before a write (2 MB)
 WORD = 8  # bytes per value
 
 
 class ValueFile:
     """A growing file of uint64 values: appended in order, read by range."""
 
-    def __init__(self, folder: Path | None = None) -> None:
+    def __init__(self, folder: Path | None = None, buffer: int = BUFFER) -> None:
         # unnamed (unlinked at once): the space goes back however the process ends
         self._file = tempfile.TemporaryFile(prefix="corpus-dedup-", dir=folder)  # noqa: SIM115
+        self._buffer = buffer
         self._pending: list[np.ndarray] = []
         self._pending_size = 0
         self.size = 0
@@ -34,7 +35,7 @@ class ValueFile:
         self._pending.append(values)
         self._pending_size += values.size
         self.size += values.size
-        if self._pending_size >= BUFFER:
+        if self._pending_size >= self._buffer:
             self.flush()
 
     def flush(self) -> None:
@@ -157,7 +158,8 @@ class Buckets:
     def __init__(self, count: int, width: int, folder: Path | None = None) -> None:
         self.count = count
         self.width = width
-        self._files = [ValueFile(folder) for _ in range(count)]
+        # written as they come: a buffer per bucket would hold count x BUFFER values
+        self._files = [ValueFile(folder, buffer=0) for _ in range(count)]
 
     @staticmethod
     def needed(values: int, budget: int) -> int:
