@@ -14,6 +14,7 @@ Clusters are made in clusters.py.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -190,42 +191,48 @@ BAND_SALT = np.uint64(0x9E3779B97F4A7C15)  # keeps equal keys of different bands
 
 def candidate_pairs(
     store: SetStore, alive: np.ndarray, common: np.ndarray, options: MinHashOptions
-) -> np.ndarray:
-    """(i, j) record numbers, i < j, sharing at least one band key. Band keys (tagged with
-    their band) go to bucket files by key range as the store is read; each bucket is then
-    sorted alone, and in each run of equal keys every member is paired with the first (the
-    smallest record number): enough for union-find, linear in the run's length, vectorized.
-    Memory holds a chunk, a bucket and the pairs found."""
+) -> Iterator[np.ndarray]:
+    """Batches of (i, j) record numbers, i < j, sharing at least one band key; each pair once,
+    each batch sorted. Band keys (tagged with their band) go to bucket files by key range as
+    the store is read; each bucket is sorted alone, and in each run of equal keys every member
+    is paired with the first (the smallest record number): enough for union-find, linear in
+    the run's length, vectorized. The pairs go to bucket files of their own by pair value, so
+    that the same pair from several bands meets itself in one bucket: memory holds a chunk
+    or a bucket, never every candidate."""
     if len(store) >= 1 << 32:
         raise ValueError("more than 2^32 records in one dedup")
-    live_records = int(alive.sum())
-    buckets = Buckets(
-        Buckets.needed(live_records * options.bands * 2, PASS_VALUES), 2, store.folder
-    )
+    count = Buckets.needed(int(alive.sum()) * options.bands * 2, PASS_VALUES)
+    keys, pairs = Buckets(count, 2, store.folder), Buckets(count, 1, store.folder)
     salts = BAND_SALT * np.arange(options.bands, dtype=np.uint64)
-    found = np.empty(0, np.uint64)
     try:
         for start, stop in store.ranges(CHUNK_VALUES):
             flat, sizes = store.read(start, stop)
             mask = alive[start:stop]
             flat, sizes = flat[np.repeat(mask, sizes)], np.where(mask, sizes, 0)
-            positions, keys = band_keys(flat, sizes, common, options)
+            positions, band = band_keys(flat, sizes, common, options)
             numbers = (start + positions).astype(np.uint64)
             with np.errstate(over="ignore"):
-                tagged = (keys + salts).ravel()
-            buckets.add(np.column_stack([tagged, np.repeat(numbers, options.bands)]))
-        for rows in buckets:
+                tagged = (band + salts).ravel()
+            keys.add(np.column_stack([tagged, np.repeat(numbers, options.bands)]))
+        for rows in keys:
             if not len(rows):
                 continue
             rows = rows[np.lexsort((rows[:, 1], rows[:, 0]))]
             starts = np.r_[True, rows[1:, 0] != rows[:-1, 0]]
             first = rows[np.flatnonzero(starts), 1][np.cumsum(starts) - 1]
             follower = ~starts & (rows[:, 1] != first)
-            # the same pair turns up in many bands: merged as they come, held once
-            found = np.union1d(found, (first[follower] << np.uint64(32)) | rows[follower, 1])
+            found = np.unique((first[follower] << np.uint64(32)) | rows[follower, 1])
+            pairs.add(found.reshape(-1, 1))
+        keys.close()
+        for rows in pairs:
+            found = np.unique(rows[:, 0])
+            if found.size:
+                yield np.column_stack(
+                    [found >> np.uint64(32), found & np.uint64(0xFFFFFFFF)]
+                ).astype(np.int64)
     finally:
-        buckets.close()
-    return np.column_stack([found >> np.uint64(32), found & np.uint64(0xFFFFFFFF)]).astype(np.int64)
+        keys.close()
+        pairs.close()
 
 
 def near_duplicate(

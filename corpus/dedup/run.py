@@ -11,7 +11,7 @@ dropped ids, estimated similarity), and the manifest counts drops by source and 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,27 +85,36 @@ PAIRS_AT_ONCE = 1 << 13  # candidate pairs whose sets are read together
 
 def verified_pairs(
     records: Records,
-    pairs: np.ndarray,
+    batches: Iterable[np.ndarray],
     common: np.ndarray,
     df: DocumentFrequency,
     options: MinHashOptions,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The candidate pairs that pass the tests, with their Jaccard. The sets of a batch of
-    pairs are read together: memory holds one batch's."""
+    pairs are read together: memory holds one batch's, and the pairs that passed."""
+    kept, kept_scores = [np.empty((0, 2), np.int64)], [np.empty(0)]
+    for pairs in batches:
+        for batch in range(0, len(pairs), PAIRS_AT_ONCE):
+            some = pairs[batch : batch + PAIRS_AT_ONCE]
+            scores, passed = _verify(records, some, common, df, options)
+            kept.append(some[passed])
+            kept_scores.append(scores[passed])
+    return np.concatenate(kept), np.concatenate(kept_scores)
+
+
+def _verify(records: Records, pairs: np.ndarray, common, df, options) -> tuple[np.ndarray, ...]:
     scores, passed = np.zeros(len(pairs)), np.zeros(len(pairs), dtype=bool)
-    for batch in range(0, len(pairs), PAIRS_AT_ONCE):
-        some = pairs[batch : batch + PAIRS_AT_ONCE]
-        members = np.unique(some)
-        shingles = records.shingles.sets(members)
-        identifiers = records.identifiers.sets(members)
-        rest = {number: without(values, common) for number, values in shingles.items()}
-        for at, (a, b) in enumerate(some.tolist(), start=batch):
-            score = jaccard(rest[a], rest[b])
-            if score >= options.threshold and near_duplicate(
-                shingles[a], shingles[b], identifiers[a], identifiers[b], score, df, options
-            ):
-                scores[at], passed[at] = score, True
-    return pairs[passed], scores[passed]
+    members = np.unique(pairs)
+    shingles = records.shingles.sets(members)
+    identifiers = records.identifiers.sets(members)
+    rest = {number: without(values, common) for number, values in shingles.items()}
+    for at, (a, b) in enumerate(pairs.tolist()):
+        score = jaccard(rest[a], rest[b])
+        if score >= options.threshold and near_duplicate(
+            shingles[a], shingles[b], identifiers[a], identifiers[b], score, df, options
+        ):
+            scores[at], passed[at] = score, True
+    return scores, passed
 
 
 def near_clusters(records: Records, alive: np.ndarray, options: MinHashOptions) -> Clusters:
