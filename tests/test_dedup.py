@@ -266,3 +266,32 @@ def test_components_label_each_node_with_the_smallest_of_its_cluster():
                 seen.update(frontier)
             expected[start] = min(seen)
         assert components(count, edges).tolist() == expected.tolist()
+
+
+def test_stores_read_back_what_was_written(tmp_path, monkeypatch):
+    from corpus.dedup import store
+
+    monkeypatch.setattr(store, "BUFFER", 7)  # sets looked up across many blocks
+    rng = np.random.default_rng(1)
+    sets = [
+        rng.integers(0, 1 << 62, size=int(rng.integers(0, 9)), dtype=np.uint64) for _ in range(50)
+    ]
+    saved = store.SetStore(tmp_path)
+    for start in range(0, 50, 6):
+        part = sets[start : start + 6]
+        saved.extend(np.concatenate(part), np.array([s.size for s in part]))
+    values, sizes = saved.read(10, 20)
+    assert sizes.tolist() == [s.size for s in sets[10:20]]
+    assert values.tolist() == np.concatenate(sets[10:20]).tolist()
+    wanted = np.array([0, 3, 17, 49])
+    assert {k: v.tolist() for k, v in saved.sets(wanted).items()} == {
+        i: sets[i].tolist() for i in wanted.tolist()
+    }
+    buckets = store.Buckets(3, 2, tmp_path)
+    rows = rng.integers(0, 1000, size=(100, 2)).astype(np.uint64)
+    buckets.add(rows[:60])
+    buckets.add(rows[60:])
+    read = list(buckets)
+    assert sum(len(b) for b in read) == 100
+    assert all((b[:, 0] % 3 == number).all() for number, b in enumerate(read))
+    assert sorted(map(tuple, np.concatenate(read).tolist())) == sorted(map(tuple, rows.tolist()))

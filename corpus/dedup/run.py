@@ -102,7 +102,14 @@ def verified_pairs(
     return np.concatenate(kept), np.concatenate(kept_scores)
 
 
-def _verify(records: Records, pairs: np.ndarray, common, df, options) -> tuple[np.ndarray, ...]:
+def _verify(
+    records: Records,
+    pairs: np.ndarray,
+    common: np.ndarray,
+    df: DocumentFrequency,
+    options: MinHashOptions,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scores of one batch of pairs, and which passed."""
     scores, passed = np.zeros(len(pairs)), np.zeros(len(pairs), dtype=bool)
     members = np.unique(pairs)
     shingles = records.shingles.sets(members)

@@ -75,9 +75,6 @@ class SetStore:
         self._ends.append(self._values.size + np.cumsum(sizes, dtype=np.int64))
         self._values.append(values)
 
-    def append(self, values: np.ndarray) -> None:
-        self.extend(values, np.array([values.size]))
-
     def offsets(self, start: int, stop: int) -> np.ndarray:
         """Where sets start..stop-1 begin, plus where the last one ends (stop - start + 1)."""
         ends = self._ends.read(max(start - 1, 0), stop).astype(np.int64)
@@ -92,9 +89,6 @@ class SetStore:
     def total(self) -> int:
         """Values held, all sets together."""
         return self._values.size
-
-    def __getitem__(self, index: int) -> np.ndarray:
-        return self.read(index, index + 1)[0]
 
     def sets(self, numbers: np.ndarray) -> dict[int, np.ndarray]:
         """The sets of some records (sorted distinct numbers), by number: where each ends is
