@@ -33,6 +33,15 @@ def main(
     )
 
 
+TasksOption = Annotated[
+    int | None, typer.Option(help="Shards (datatrove tasks); default: --workers.", min=1)
+]
+SlurmOption = Annotated[
+    str | None,
+    typer.Option(help="Slurm options: partition=…,time=…[,cpus_per_task=…,mem_per_cpu_gb=…]."),
+]
+
+
 def _slurm_options(spec: str | None) -> dict[str, object]:
     """`partition=gpu,time=2:00:00,cpus_per_task=4` -> keyword arguments of the executor."""
     from corpus.sources.base import parse_columns
@@ -141,13 +150,8 @@ def build(
         str | None,
         typer.Option(help="Shard on a datatrove executor: local, slurm or ray (resumable)."),
     ] = None,
-    tasks: Annotated[
-        int | None, typer.Option(help="Shards (datatrove tasks); default: --workers.", min=1)
-    ] = None,
-    slurm: Annotated[
-        str | None,
-        typer.Option(help="Slurm options: partition=…,time=…[,cpus_per_task=…,mem_per_cpu_gb=…]."),
-    ] = None,
+    tasks: TasksOption = None,
+    slurm: SlurmOption = None,
     license: Annotated[
         str | None,
         typer.Option("--license", help="License of the inputs, when they do not state it."),
@@ -423,13 +427,8 @@ def dedup(
             "clusters are then made on this machine."
         ),
     ] = None,
-    tasks: Annotated[
-        int | None, typer.Option(help="Shards (datatrove tasks); default: --workers.", min=1)
-    ] = None,
-    slurm: Annotated[
-        str | None,
-        typer.Option(help="Slurm options: partition=…,time=…[,cpus_per_task=…,mem_per_cpu_gb=…]."),
-    ] = None,
+    tasks: TasksOption = None,
+    slurm: SlurmOption = None,
 ) -> None:
     """Remove exact and near-duplicate records across built folders; clusters are kept."""
     from rich.console import Console

@@ -33,6 +33,17 @@ def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedP
     )
 
 
+def check_slurm_refused(*command: str | Path) -> None:
+    """`command` with `--executor slurm`: without --slurm options, then without sbatch on this
+    machine, it fails with one `error: …` line and exit 2."""
+    result = run_cli(*command)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: --executor slurm needs --slurm partition=…,time=…"
+    result = run_cli(*command, "--slurm", "partition=cpu,time=01:00:00")
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("error: slurm executor failed:")
+
+
 @pytest.fixture
 def cli():
     return run_cli

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpus.dedup.shingles import normalize, shingles
-from tests.conftest import DATA, run_cli
+from tests.conftest import DATA, check_slurm_refused, run_cli
 
 MEDLINE = DATA / "literature" / "medline16n0902_sample.xml.gz"
 KOREAN = [
@@ -237,13 +237,7 @@ def test_executor_fingerprints_resume_and_give_the_same_clusters(literature, tmp
 
 
 def test_dedup_on_slurm_needs_its_options_and_sbatch(literature, tmp_path):
-    base = ["dedup", literature, "--out", tmp_path / "out", "--executor", "slurm"]
-    result = run_cli(*base)
-    assert result.returncode == 2
-    assert result.stderr.strip() == "error: --executor slurm needs --slurm partition=…,time=…"
-    result = run_cli(*base, "--slurm", "partition=cpu,time=01:00:00")
-    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
-    assert result.stderr.startswith("error: slurm executor failed:")
+    check_slurm_refused("dedup", literature, "--out", tmp_path / "out", "--executor", "slurm")
     assert not (tmp_path / "out").exists() and not (tmp_path / ".out.dedup").exists()
 
 

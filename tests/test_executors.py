@@ -9,7 +9,7 @@ from datatrove.executor import LocalPipelineExecutor
 from corpus.build import build
 from corpus.executors import LOGS, OUTPUT, ExecutorOptions, RankTask, prepare_work, work_folder
 from corpus.filters import FilterOptions
-from tests.conftest import ONTOLOGY, run_cli
+from tests.conftest import ONTOLOGY, check_slurm_refused, run_cli
 
 INPUTS = [InputFile(ONTOLOGY / "kcd_ko_en.tsv", "kcd_ko_en.tsv")]
 
@@ -77,10 +77,5 @@ def test_slurm_needs_its_options_and_sbatch(tmp_path):
         "--out",
         tmp_path / "out",
     ]
-    result = run_cli(*base)
-    assert result.returncode == 2
-    assert result.stderr.strip() == "error: --executor slurm needs --slurm partition=…,time=…"
-    result = run_cli(*base, "--slurm", "partition=cpu,time=01:00:00")
-    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
-    assert result.stderr.startswith("error: slurm executor failed:")
+    check_slurm_refused(*base)
     assert not (tmp_path / "out").exists() and not (tmp_path / ".out.work").exists()

@@ -69,7 +69,7 @@ class DocumentFrequency:
         """Each chunk of the store counted, the counts split by hash range into bucket files,
         each bucket summed on its own: memory holds a chunk or a bucket, however large the
         store."""
-        buckets = Buckets(Buckets.needed(store.total, PASS_VALUES), 2, store.folder)
+        buckets = Buckets(Buckets.needed(store.total * 2, PASS_VALUES), 2, store.folder)
         try:
             for start, stop in store.ranges(CHUNK_VALUES):
                 flat, sizes = store.read(start, stop)
