@@ -2,7 +2,8 @@
 
 A cluster keeps the record of the earliest input folder, then the smallest id: deterministic
 and documented in the card. Exact clusters come from sorting the exact hashes bucket by
-bucket (memory holds one bucket); near clusters from union-find over the verified pairs.
+bucket (memory holds one bucket); near clusters are the connected components of the
+verified pairs.
 Memory grows with the records that are in a cluster, not with the records read.
 """
 
@@ -43,8 +44,7 @@ class Clusters:
         return len(self.kept)
 
     def __iter__(self) -> Iterator[Cluster]:
-        starts = np.r_[0, self.ends[:-1]] if len(self) else self.ends
-        for i, start in enumerate(starts.tolist()):
+        for i, start in enumerate((self.ends - self.sizes()).tolist()):
             dropped = self.dropped[start : self.ends[i]].tolist()
             yield Cluster(str(self.match[i]), int(self.kept[i]), dropped, float(self.similarity[i]))
 
@@ -97,7 +97,7 @@ def exact_clusters(records: Records) -> Clusters:
     """Records of one exact hash. (hash, record number) rows go to bucket files by hash range;
     each bucket is sorted on its own."""
     total = len(records.exact)
-    buckets = Buckets(Buckets.needed(total * 3, PASS_VALUES), 3, records.shingles.folder)
+    buckets = Buckets(Buckets.needed(total * 3, PASS_VALUES), 3, records.work)
     numbers, groups = [], []
     count = 0
     try:
@@ -115,10 +115,12 @@ def exact_clusters(records: Records) -> Clusters:
             label = np.cumsum(starts) - 1
             size = np.bincount(label)
             shared = size[label] > 1
-            kept_labels = np.unique(label[shared])
+            if not shared.any():
+                continue
+            _, group = np.unique(label[shared], return_inverse=True)
             numbers.append(rows[shared, 2].astype(np.int64))
-            groups.append(count + np.searchsorted(kept_labels, label[shared]))
-            count += len(kept_labels)
+            groups.append(count + group)
+            count += int(group.max()) + 1
     finally:
         buckets.close()
     if not count:

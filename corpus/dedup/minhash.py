@@ -195,7 +195,7 @@ def candidate_pairs(
     """Batches of (i, j) record numbers, i < j, sharing at least one band key; each pair once,
     each batch sorted. Band keys (tagged with their band) go to bucket files by key range as
     the store is read; each bucket is sorted alone, and in each run of equal keys every member
-    is paired with the first (the smallest record number): enough for union-find, linear in
+    is paired with the first (the smallest record number): enough for the components, linear in
     the run's length, vectorized. The pairs go to bucket files of their own by pair value, so
     that the same pair from several bands meets itself in one bucket: memory holds a chunk
     or a bucket, never every candidate."""

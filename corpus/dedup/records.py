@@ -55,6 +55,8 @@ def piece_arrays(
 
 
 class Records:
+    """The records of one kind, numbered in reading order; see the module's docstring."""
+
     def __init__(self, work: Path | None = None) -> None:
         self._temporary = None
         if work is None:
