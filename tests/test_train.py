@@ -51,10 +51,18 @@ def notes(tmp_path_factory):
     return out
 
 
-def _model(tiny):
+def _model(tiny, attention: str = "sdpa"):
     from transformers import AutoModelForCausalLM
 
-    return AutoModelForCausalLM.from_pretrained(tiny, attn_implementation="sdpa").eval()
+    if attention == "sdpa_varlen":
+        from corpus.train.attention import register
+
+        register()
+    return AutoModelForCausalLM.from_pretrained(tiny, attn_implementation=attention).eval()
+
+
+# transformers' SDPA with its block-diagonal mask, and ours: SDPA once per packed example
+ATTENTIONS = pytest.mark.parametrize("attention", ["sdpa", "sdpa_varlen"])
 
 
 def _one_by_one(model, examples) -> float:
@@ -69,10 +77,11 @@ def _one_by_one(model, examples) -> float:
     return total / count
 
 
+@ATTENTIONS
 @torch.no_grad()
-def test_packed_clm_batch_has_the_loss_of_its_documents_one_by_one(tiny, tokenizer):
+def test_packed_clm_batch_has_the_loss_of_its_documents_one_by_one(tiny, tokenizer, attention):
     examples = [encode_text(tokenizer, r["section_text"]) for r in mts_rows()[:12]]
-    model = _model(tiny)
+    model = _model(tiny, attention)
     packed = model(**packing.flat_batch(examples), use_cache=False).loss.item()
     assert abs(packed - _one_by_one(model, examples)) < 1e-4
     # several bins, one row each, the short rows filled with a pad sequence of their own
@@ -87,8 +96,9 @@ def test_packed_clm_batch_has_the_loss_of_its_documents_one_by_one(tiny, tokeniz
     assert abs(model(**batch, use_cache=False).loss.item() - packed) > 1e-4
 
 
+@ATTENTIONS
 @torch.no_grad()
-def test_packed_sft_batch_has_the_loss_of_its_conversations_one_by_one(tiny, tokenizer):
+def test_packed_sft_batch_has_the_loss_of_its_conversations_one_by_one(tiny, tokenizer, attention):
     conversations = [
         [
             {"role": "system", "content": "You are a clinical assistant."},
@@ -98,9 +108,30 @@ def test_packed_sft_batch_has_the_loss_of_its_conversations_one_by_one(tiny, tok
         for r in mts_rows()[:10]
     ]
     examples = [encode_chat(tokenizer, c) for c in conversations]
-    model = _model(tiny)
+    model = _model(tiny, attention)
     packed = model(**packing.flat_batch(examples), use_cache=False).loss.item()
     assert abs(packed - _one_by_one(model, examples)) < 1e-4
+
+
+def test_varlen_attention_matches_sdpa_in_gradients_and_with_padding_or_cache(tiny, tokenizer):
+    """The per-example attention the trainer uses on CPU: same gradients as transformers' SDPA
+    on a packed batch; padded batches and generation fall back to SDPA and agree with it."""
+    examples = [encode_text(tokenizer, r["section_text"]) for r in mts_rows()[:6]]
+    bins = packing.pack(examples, max(len(e) for e in examples))
+    grads = []
+    for attention in ("sdpa", "sdpa_varlen"):
+        model = _model(tiny, attention)
+        model(**packing.packed_batch(bins, tokenizer.pad_token_id), use_cache=False).loss.backward()
+        grads.append(torch.cat([p.grad.flatten() for p in model.parameters()]))
+    assert grads[0].abs().max() > 0
+    assert torch.allclose(grads[0], grads[1], atol=1e-5)
+    sdpa, varlen = _model(tiny, "sdpa"), _model(tiny, "sdpa_varlen")
+    with torch.no_grad():
+        padded = packing.padded_batch(examples, tokenizer.pad_token_id)
+        assert torch.allclose(sdpa(**padded).logits, varlen(**padded).logits, atol=1e-5)
+        prompt = torch.tensor([examples[0].input_ids[:20]])
+        generate = {"max_new_tokens": 8, "do_sample": False}
+        assert torch.equal(sdpa.generate(prompt, **generate), varlen.generate(prompt, **generate))
 
 
 def test_labels_are_the_assistant_tokens_exactly(tokenizer):

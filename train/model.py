@@ -95,11 +95,14 @@ def load_model(source: ModelSource, method: str, device: torch.device, checkpoin
 
 
 def attention(device: torch.device) -> str:
-    """flash-attention's varlen kernels on GPU when installed; SDPA otherwise. Both honour the
-    restarting position ids of a packed batch."""
+    """flash-attention's varlen kernels on GPU when installed; otherwise SDPA called once per
+    packed example (train/attention.py). Both honour the restarting position ids of a packed
+    batch without building a block-diagonal mask."""
     if device.type == "cuda" and importlib.util.find_spec("flash_attn") is not None:
         return "flash_attention_2"
-    return "sdpa"
+    from corpus.train.attention import register
+
+    return register()
 
 
 @dataclass(frozen=True)

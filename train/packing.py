@@ -1,10 +1,10 @@
 """Packing examples into fixed-capacity bins, and padding-free (flattened) batches.
 
 A batch holds one row per bin, its examples laid end to end, with `position_ids` restarting
-at every example. transformers (>= 4.53, masking_utils) turns restarting position ids into a
-block-diagonal causal mask when no attention mask is given, for SDPA and eager attention;
-flash-attention's varlen kernels read the same position ids. So no token attends across an
-example boundary and no slot is spent on padding. The padded collator is kept for comparison
+at every example. The trainer's attention (train/attention.py on CPU, flash-attention's varlen
+kernels on GPU) runs each example alone from those position ids; transformers' own SDPA and
+eager paths (>= 4.53, masking_utils) turn them into a block-diagonal causal mask. Either way no
+token attends across an example boundary and no slot is spent on padding. The padded collator is kept for comparison
 (bench/packing.py).
 """
 
