@@ -284,6 +284,31 @@ def test_bad_training_input(tiny, notes, tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+def test_report_to_tensorboard_logs_the_loss_curve_into_the_run(tiny, notes, tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    out = tmp_path / "tb"
+    out.mkdir()
+    (out / "stale").write_text("a previous run")
+    args = ("--model", tiny, "--out", out, "--max-length", "256", "--max-steps", "3")
+    result = run_cli("train", notes, *args, "--report-to", "tensorboard")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((out / "report.json").read_text())
+    events = EventAccumulator(str(next((out / "logs").rglob("events.out.tfevents.*")).parent))
+    events.Reload()
+    logged = events.Scalars("loss")
+    assert [e.step for e in logged] == [p["step"] for p in report["loss"]] == [1, 2, 3]
+    assert [e.value for e in logged] == pytest.approx([p["loss"] for p in report["loss"]])
+    assert not (out / "stale").exists()
+    assert not list(tmp_path.glob(".corpus-logs-*"))  # nothing left beside the run
+    if importlib.util.find_spec("wandb") is None:
+        missing = run_cli("train", notes, *args, "--report-to", "wandb")
+        assert missing.returncode == 2
+        assert (
+            missing.stderr.strip() == "error: --report-to wandb: not installed (pip install wandb)"
+        )
+
+
 def test_accelerate_launch_with_the_fsdp_config(tiny, notes, tmp_path):
     """One process here (accelerate then runs without sharding): the config and the
     `-m corpus.train` entry work; FSDP's sharding itself needs several GPUs."""

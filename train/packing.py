@@ -4,8 +4,8 @@ A batch holds one row per bin, its examples laid end to end, with `position_ids`
 at every example. The trainer's attention (train/attention.py on CPU, flash-attention's varlen
 kernels on GPU) runs each example alone from those position ids; transformers' own SDPA and
 eager paths (>= 4.53, masking_utils) turn them into a block-diagonal causal mask. Either way no
-token attends across an example boundary and no slot is spent on padding. The padded collator is kept for comparison
-(bench/packing.py).
+token attends across an example boundary and no slot is spent on padding. The padded collator
+is kept for comparison (bench/packing.py).
 """
 
 from __future__ import annotations

@@ -7,9 +7,11 @@ precision, trackers, FSDP through `accelerate launch`) is accelerate's and trans
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import random
 import resource
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -70,6 +72,10 @@ class TrainOptions:
                 raise OptionError(f"{name} {value!r}: expected one of {', '.join(allowed)}")
         if self.max_length < 8:
             raise OptionError(f"--max-length {self.max_length}: too short to train on")
+        if self.report_to != "none" and importlib.util.find_spec(self.report_to) is None:
+            raise OptionError(
+                f"--report-to {self.report_to}: not installed (pip install {self.report_to})"
+            )
 
     def describe(self) -> dict[str, Any]:
         values = asdict(self)
@@ -140,20 +146,36 @@ def train(
     atomically."""
     from accelerate import Accelerator
     from accelerate.utils import set_seed
-    from transformers import get_scheduler
 
     options.check()
     set_seed(options.seed)
+    logs = tracker_folder(out)
+    accelerator = Accelerator(
+        gradient_accumulation_steps=options.grad_accum,
+        log_with=None if options.report_to == "none" else options.report_to,
+        project_dir=str(logs),
+    )
+    try:
+        return _train(options, out, progress, accelerator, logs)
+    finally:
+        shutil.rmtree(logs, ignore_errors=True)
+
+
+def tracker_folder(out: Path) -> Path:
+    """Where tensorboard/wandb write while training: beside OUT, moved into OUT/logs when the
+    run is saved (OUT itself is replaced atomically at the end)."""
+    out = out.resolve()
+    return out.parent / f".corpus-logs-{out.name}"
+
+
+def _train(options: TrainOptions, out: Path, progress, accelerator, logs: Path) -> TrainResult:
+    from transformers import get_scheduler
+
     source = resolve_model(options.model)
     tokenizer = load_tokenizer(source)
     fitted, records = encode(options, tokenizer)
     if not fitted.kept:
         raise OptionError(f"no example fits --max-length {options.max_length}")
-    accelerator = Accelerator(
-        gradient_accumulation_steps=options.grad_accum,
-        log_with=None if options.report_to == "none" else options.report_to,
-        project_dir=str(out),
-    )
     device = accelerator.device
     model = load_model(source, options.method, device, options.checkpointing)
     model = with_adapter(model, options.method, options.lora, options.resume_adapter)
@@ -171,7 +193,9 @@ def train(
     )
     model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
     if options.report_to != "none":
-        accelerator.init_trackers("corpus-train", config=options.describe())
+        if accelerator.is_main_process:
+            shutil.rmtree(logs, ignore_errors=True)  # an interrupted run's
+        accelerator.init_trackers("corpus-train", config=_flat(options.describe()))
     model.train()
     rng = random.Random(options.seed)
     losses: list[dict[str, float]] = []
@@ -205,7 +229,8 @@ def train(
                 window.clear()
                 losses.append({"step": step, "loss": mean, "lr": scheduler.get_last_lr()[0]})
                 if options.report_to != "none":
-                    accelerator.log({"loss": mean}, step=step)
+                    lr = scheduler.get_last_lr()[0]
+                    accelerator.log({"loss": mean, "lr": lr, "tokens": tokens}, step=step)
                 if progress:
                     progress(step, total, mean)
                 if step >= total:
@@ -238,7 +263,7 @@ def train(
     state = accelerator.get_state_dict(model)  # collective under FSDP: every rank calls it
     model = accelerator.unwrap_model(model)
     if accelerator.is_main_process:
-        save(model, state, tokenizer, options, report, out)
+        save(model, state, tokenizer, options, report, out, logs)
     accelerator.wait_for_everyone()
     return TrainResult(report, model)
 
@@ -252,8 +277,21 @@ def _optimizer(model, options: TrainOptions):
     return torch.optim.AdamW(parameters, lr=options.lr)
 
 
-def save(model, state, tokenizer, options: TrainOptions, report: dict[str, Any], out: Path) -> None:
+def _flat(config: dict[str, Any]) -> dict[str, Any]:
+    """Tracker hyperparameters must be scalars: nested options flattened, None as text."""
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}_{k}": v for k, v in _flat(value).items()})
+        else:
+            flat[key] = "none" if value is None else value
+    return flat
+
+
+def save(model, state, tokenizer, options, report: dict[str, Any], out: Path, logs: Path) -> None:
     with atomic_output(out) as tmp:
+        if logs.is_dir():
+            shutil.move(logs, tmp / "logs")
         model.save_pretrained(tmp, state_dict=state)
         tokenizer.save_pretrained(tmp)
         (tmp / "train_config.json").write_text(json.dumps(options.describe(), indent=1))
