@@ -129,7 +129,7 @@ def test_varlen_attention_matches_sdpa_in_gradients_and_with_padding_or_cache(ti
     with torch.no_grad():
         padded = packing.padded_batch(examples, tokenizer.pad_token_id)
         assert torch.allclose(sdpa(**padded).logits, varlen(**padded).logits, atol=1e-5)
-        prompt = torch.tensor([examples[0].input_ids[:20]])
+        prompt = torch.from_numpy(examples[0].input_ids[:20]).long()[None]
         generate = {"max_new_tokens": 8, "do_sample": False}
         assert torch.equal(sdpa.generate(prompt, **generate), varlen.generate(prompt, **generate))
 

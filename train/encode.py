@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 IGNORE = -100
 THINK_OPEN = re.compile(r"<think>\s*$")
 REASONING = ("think", "separate", "drop")
@@ -30,18 +32,28 @@ DEFAULT_CHAT_TEMPLATE = (
 
 @dataclass
 class Example:
-    """One document or conversation: ids and per-token targets (IGNORE where not trained)."""
+    """One document or conversation: ids and per-token targets (IGNORE where not trained), as
+    int32 arrays: about 10 bytes a token with their headers, where two lists of Python ints
+    took about 40 (measured on MTS-Dialog)."""
 
-    input_ids: list[int]
-    labels: list[int]
+    input_ids: np.ndarray
+    labels: np.ndarray
 
     def __len__(self) -> int:
         return len(self.input_ids)
 
+    def piece(self, start: int, stop: int) -> Example:
+        """Tokens [start, stop) as an example of their own: its first token is not a target
+        (nothing before it in the piece predicts it)."""
+        labels = self.labels[start:stop].copy()
+        labels[:1] = IGNORE
+        return Example(self.input_ids[start:stop], labels)
+
 
 def encode_text(tokenizer, text: str) -> Example:
     ids = tokenizer(text, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
-    return Example(ids, [IGNORE, *ids[1:]])
+    array = np.array(ids, dtype=np.int32)
+    return Example(array, array).piece(0, len(array))
 
 
 def with_reasoning(
@@ -72,11 +84,13 @@ def encode_chat(tokenizer, messages: list[dict[str, str]]) -> Example:
     )
     spans = _assistant_spans(text, messages)
     encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-    labels = [
-        token if any(s <= start and end <= e for s, e in spans) and end > start else IGNORE
-        for token, (start, end) in zip(encoded["input_ids"], encoded["offset_mapping"], strict=True)
-    ]
-    return Example(list(encoded["input_ids"]), labels)
+    ids = np.array(encoded["input_ids"], dtype=np.int32)
+    offsets = np.array(encoded["offset_mapping"], dtype=np.int64).reshape(-1, 2)
+    start, end = offsets[:, 0], offsets[:, 1]
+    inside = np.zeros(len(ids), dtype=bool)
+    for s, e in spans:
+        inside |= (s <= start) & (end <= e)
+    return Example(ids, np.where(inside & (end > start), ids, IGNORE).astype(np.int32))
 
 
 def _assistant_spans(text: str, messages: list[dict[str, str]]) -> list[tuple[int, int]]:

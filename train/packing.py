@@ -14,6 +14,7 @@ import bisect
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from corpus.train.encode import IGNORE, Example
 
@@ -38,9 +39,7 @@ def fit_clm(examples: Iterable[Example], max_length: int) -> Fitted:
             continue
         out.split += 1
         for start in range(0, len(example), max_length):
-            ids = example.input_ids[start : start + max_length]
-            labels = example.labels[start : start + max_length]
-            out.kept.append(Example(ids, [IGNORE, *labels[1:]]))
+            out.kept.append(example.piece(start, start + max_length))
     return out
 
 
@@ -56,7 +55,7 @@ def fit_sft(examples: Iterable[Example], max_length: int, truncate: bool = False
                 continue
             out.truncated += 1
             example = Example(example.input_ids[:max_length], example.labels[:max_length])
-        if all(label == IGNORE for label in example.labels):
+        if (example.labels == IGNORE).all():
             out.dropped += 1
             continue
         out.kept.append(example)
@@ -98,18 +97,24 @@ def stream(examples: list[Example], capacity: int) -> list[list[Example]]:
     bins: list[list[Example]] = [[]]
     free = capacity
     for example in examples:
-        ids, labels = example.input_ids, example.labels
-        while ids:
+        start = 0
+        while start < len(example):
             if free == 0:
                 bins.append([])
                 free = capacity
-            head = Example(ids[:free], labels[:free])
-            bins[-1].append(head)
-            free -= len(head)
-            ids, labels = ids[len(head) :], labels[len(head) :]
-            if labels:
-                labels = [IGNORE, *labels[1:]]
+            taken = min(free, len(example) - start)
+            whole = taken == len(example)
+            bins[-1].append(example if whole else _part(example, start, start + taken))
+            free -= taken
+            start += taken
     return [b for b in bins if b]
+
+
+def _part(example: Example, start: int, stop: int) -> Example:
+    """A document's head keeps its labels; a later part does not predict its first token."""
+    if start:
+        return example.piece(start, stop)
+    return Example(example.input_ids[start:stop], example.labels[start:stop])
 
 
 def efficiency(bins: list[list[Example]], capacity: int) -> float:
@@ -128,36 +133,38 @@ def packed_batch(bins: list[list[Example]], pad_id: int) -> dict[str, torch.Tens
     no targets), so no attention mask is needed and attention stays within a bin: SDPA's
     cost is rows x length^2, not (all tokens)^2 as one flat row would be."""
     width = max(sum(len(e) for e in b) for b in bins)
-    ids, labels, positions = [], [], []
-    for members in bins:
-        row_ids: list[int] = []
-        row_labels: list[int] = []
-        row_positions: list[int] = []
+    ids = np.full((len(bins), width), pad_id, dtype=np.int64)
+    labels = np.full((len(bins), width), IGNORE, dtype=np.int64)
+    positions = np.empty((len(bins), width), dtype=np.int64)
+    for row, members in enumerate(bins):
+        at = 0
         for example in members:
-            row_ids += example.input_ids
-            row_labels += example.labels
-            row_positions += range(len(example))
-        fill = width - len(row_ids)
-        ids.append(row_ids + [pad_id] * fill)
-        labels.append(row_labels + [IGNORE] * fill)
-        positions.append(row_positions + list(range(fill)))
+            ids[row, at : at + len(example)] = example.input_ids
+            labels[row, at : at + len(example)] = example.labels
+            positions[row, at : at + len(example)] = np.arange(len(example))
+            at += len(example)
+        positions[row, at:] = np.arange(width - at)
     return {
-        "input_ids": torch.tensor(ids),
-        "labels": torch.tensor(labels),
-        "position_ids": torch.tensor(positions),
+        "input_ids": torch.from_numpy(ids),
+        "labels": torch.from_numpy(labels),
+        "position_ids": torch.from_numpy(positions),
     }
 
 
 def padded_batch(examples: list[Example], pad_id: int) -> dict[str, torch.Tensor]:
     """The classic layout: one row per example, right-padded to the longest, with a mask."""
     width = max(len(e) for e in examples)
-    rows = [e.input_ids + [pad_id] * (width - len(e)) for e in examples]
-    labels = [e.labels + [IGNORE] * (width - len(e)) for e in examples]
-    mask = [[1] * len(e) + [0] * (width - len(e)) for e in examples]
+    ids = np.full((len(examples), width), pad_id, dtype=np.int64)
+    labels = np.full((len(examples), width), IGNORE, dtype=np.int64)
+    mask = np.zeros((len(examples), width), dtype=np.int64)
+    for row, example in enumerate(examples):
+        ids[row, : len(example)] = example.input_ids
+        labels[row, : len(example)] = example.labels
+        mask[row, : len(example)] = 1
     return {
-        "input_ids": torch.tensor(rows),
-        "labels": torch.tensor(labels),
-        "attention_mask": torch.tensor(mask),
+        "input_ids": torch.from_numpy(ids),
+        "labels": torch.from_numpy(labels),
+        "attention_mask": torch.from_numpy(mask),
     }
 
 
