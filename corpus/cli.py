@@ -11,7 +11,10 @@ from typing import Annotated
 
 import typer
 
+from corpus.allocators import return_freed_memory
 from corpus.errors import CorpusError
+
+return_freed_memory()  # before polars or pyarrow load
 
 app = typer.Typer(
     add_completion=False,

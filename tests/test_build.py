@@ -1,11 +1,15 @@
 """End to end through the CLI: dataset folder, load_dataset round trip, card, determinism."""
 
 import json
+import os
+import subprocess
+import sys
 
 import datasets
 import pyarrow.parquet as pq
 import yaml
 
+from corpus.allocators import SETTINGS
 from corpus.records import INSTRUCT_SCHEMA, TEXT_SCHEMA
 from tests.conftest import ONTOLOGY, run_cli
 
@@ -194,3 +198,18 @@ def test_language_without_templates_appears_in_translation_pairs_and_card(tmp_pa
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["languages_without_templates"] == ["ja"]
     assert "Languages without prose templates" in (out / "README.md").read_text()
+
+
+def test_the_command_sets_allocators_that_return_freed_memory_unless_the_user_did():
+    """Set before polars and pyarrow load (the CLI's first import), the user's value kept."""
+    probe = (
+        "import corpus.cli, os, sys, pyarrow; "
+        "print(os.environ['_RJEM_MALLOC_CONF']); print(pyarrow.default_memory_pool().backend_name)"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS}
+    default = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+    assert default.stdout.split() == [SETTINGS["_RJEM_MALLOC_CONF"], "system"], default.stderr
+    env["_RJEM_MALLOC_CONF"] = "narenas:2"
+    env["ARROW_DEFAULT_MEMORY_POOL"] = "jemalloc"
+    user = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+    assert user.stdout.split() == ["narenas:2", "jemalloc"], user.stderr
