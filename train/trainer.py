@@ -162,8 +162,8 @@ def train(
 
 
 def tracker_folder(out: Path) -> Path:
-    """Where tensorboard/wandb write while training: beside OUT, moved into OUT/logs when the
-    run is saved (OUT itself is replaced atomically at the end)."""
+    """accelerate's logging folder (tensorboard writes there while training): beside OUT,
+    moved into OUT/logs when the run is saved (OUT itself is replaced atomically at the end)."""
     out = out.resolve()
     return out.parent / f".corpus-logs-{out.name}"
 
