@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from corpus.train import packing
@@ -153,6 +154,24 @@ def test_varlen_attention_matches_sdpa_in_gradients_and_with_padding_or_cache(ti
         prompt = torch.from_numpy(examples[0].input_ids[:20]).long()[None]
         generate = {"max_new_tokens": 8, "do_sample": False}
         assert torch.equal(sdpa.generate(prompt, **generate), varlen.generate(prompt, **generate))
+
+
+def test_token_store_gives_back_the_examples_as_views_of_files_on_disk(tokenizer, tmp_path):
+    from corpus.train.token_store import TokenStore
+
+    examples = [encode_text(tokenizer, r["section_text"]) for r in mts_rows()[:30]]
+    store = TokenStore(tmp_path)
+    for example in examples:
+        store.add(example)
+    stored = store.examples()
+    assert len(stored) == len(store) == 30
+    for original, back in zip(examples, stored, strict=True):
+        assert np.array_equal(original.input_ids, back.input_ids)
+        assert np.array_equal(original.labels, back.labels)
+        assert not back.input_ids.flags.owndata and not back.input_ids.flags.writeable  # a map
+    tokens = sum(len(e) for e in examples)
+    assert (tmp_path / "ids.bin").stat().st_size == (tmp_path / "labels.bin").stat().st_size
+    assert (tmp_path / "ids.bin").stat().st_size == 4 * tokens
 
 
 def test_labels_are_the_assistant_tokens_exactly(tokenizer):
@@ -321,7 +340,7 @@ def test_report_to_tensorboard_logs_the_loss_curve_into_the_run(tiny, notes, tmp
     assert [e.step for e in logged] == [p["step"] for p in report["loss"]] == [1, 2, 3]
     assert [e.value for e in logged] == pytest.approx([p["loss"] for p in report["loss"]])
     assert not (out / "stale").exists()
-    assert not list(tmp_path.glob(".corpus-logs-*"))  # nothing left beside the run
+    assert not list(tmp_path.glob(".corpus-*"))  # no logs or token files left beside the run
     if importlib.util.find_spec("wandb") is None:
         missing = run_cli("train", notes, *args, "--report-to", "wandb")
         assert missing.returncode == 2

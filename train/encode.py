@@ -33,8 +33,9 @@ DEFAULT_CHAT_TEMPLATE = (
 @dataclass
 class Example:
     """One document or conversation: ids and per-token targets (IGNORE where not trained), as
-    int32 arrays: about 10 bytes a token with their headers, where two lists of Python ints
-    took about 40 (measured on MTS-Dialog)."""
+    int32 arrays; while training, views into the token store's files (train/token_store.py).
+    On MTS-Dialog, 1,500 documents in CLM bins held 39.7 bytes a token as lists of Python
+    ints, 12.3 as arrays in memory, 3.4 as views (tracemalloc)."""
 
     input_ids: np.ndarray
     labels: np.ndarray

@@ -12,6 +12,7 @@ import json
 import random
 import resource
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -29,6 +30,7 @@ from corpus.train.model import (
     resolve_model,
     with_adapter,
 )
+from corpus.train.token_store import TokenStore
 
 from corpus.errors import OptionError
 from corpus.writer import atomic_output
@@ -84,23 +86,24 @@ class TrainOptions:
         return values
 
 
-def encode(options: TrainOptions, tokenizer) -> tuple[packing.Fitted, int]:
-    """Examples fitted to --max-length, and how many records were read."""
+def encode(options: TrainOptions, tokenizer, store: TokenStore) -> tuple[packing.Fitted, int]:
+    """Examples fitted to --max-length (their tokens in `store`, on disk), and how many
+    records were read."""
     files = data.dataset_files(options.dataset, options.mode)
     if options.mode == "clm":
-        examples = [encode_text(tokenizer, text) for text in data.read_texts(files)]
-        return packing.fit_clm(examples, options.max_length), len(examples)
+        for text in data.read_texts(files):
+            store.add(encode_text(tokenizer, text))
+        return packing.fit_clm(store.examples(), options.max_length), len(store)
     overhead = template_overhead(tokenizer)
     if options.max_length <= overhead:
         raise OptionError(
             f"--max-length {options.max_length} leaves no room: the chat template alone takes "
             f"{overhead} tokens"
         )
-    examples = [
-        encode_chat(tokenizer, add_reasoning(messages, reasoning, options.reasoning))
-        for messages, reasoning in data.read_conversations(files)
-    ]
-    return packing.fit_sft(examples, options.max_length, options.truncate), len(examples)
+    for messages, reasoning in data.read_conversations(files):
+        store.add(encode_chat(tokenizer, add_reasoning(messages, reasoning, options.reasoning)))
+    fitted = packing.fit_sft(store.examples(), options.max_length, options.truncate)
+    return fitted, len(store)
 
 
 def bins_of(options: TrainOptions, fitted: packing.Fitted) -> list[list[packing.Example]]:
@@ -155,8 +158,13 @@ def train(
         log_with=None if options.report_to == "none" else options.report_to,
         project_dir=str(logs),
     )
+    logs.parent.mkdir(parents=True, exist_ok=True)
+    # encoded tokens go beside OUT (the disk the user chose), not into memory
+    tokens = tempfile.TemporaryDirectory(prefix=f".corpus-tokens-{out.name}-", dir=logs.parent)
     try:
-        return _train(options, out, progress, accelerator, logs)
+        with tokens as folder:
+            store = TokenStore(Path(folder))
+            return _train(options, out, progress, accelerator, logs, store)
     finally:
         shutil.rmtree(logs, ignore_errors=True)
 
@@ -168,12 +176,14 @@ def tracker_folder(out: Path) -> Path:
     return out.parent / f".corpus-logs-{out.name}"
 
 
-def _train(options: TrainOptions, out: Path, progress, accelerator, logs: Path) -> TrainResult:
+def _train(
+    options: TrainOptions, out: Path, progress, accelerator, logs: Path, store: TokenStore
+) -> TrainResult:
     from transformers import get_scheduler
 
     source = resolve_model(options.model)
     tokenizer = load_tokenizer(source)
-    fitted, records = encode(options, tokenizer)
+    fitted, records = encode(options, tokenizer, store)
     if not fitted.kept:
         raise OptionError(f"no example fits --max-length {options.max_length}")
     device = accelerator.device
