@@ -2,7 +2,7 @@
 
 polars and pyarrow each bring a jemalloc that keeps freed pages for seconds before returning
 them, so a build's card stage (polars) stacked on what its write stage (pyarrow) had freed:
-a 200 MB MEDLINE build peaked at 321-340 MB, and 263-292 MB with these settings, at the same
+a 200 MB MEDLINE build peaked at 321-340 MB, and 263-283 MB with these settings, at the same
 speed (bench/lissa_ingest.py). They must be set before either library loads, hence at the
 command's start; a variable already set by the user wins.
 """
