@@ -1,6 +1,6 @@
 """Encoded examples kept on disk, as nanoGPT keeps its train.bin: token ids and labels are
 appended to two int32 files and read back as memory maps, so what memory holds for an example
-is a view (about 200 bytes), not its tokens (8 bytes each), and the page cache does the rest.
+is a view (a few hundred bytes), not its tokens (8 bytes each); the page cache does the rest.
 """
 
 from __future__ import annotations
