@@ -159,12 +159,12 @@ def train(
         project_dir=str(logs),
     )
     logs.parent.mkdir(parents=True, exist_ok=True)
-    # encoded tokens go beside OUT (the disk the user chose), not into memory
-    tokens = tempfile.TemporaryDirectory(prefix=f".corpus-tokens-{out.name}-", dir=logs.parent)
     try:
-        with tokens as folder:
-            store = TokenStore(Path(folder))
-            return _train(options, out, progress, accelerator, logs, store)
+        # encoded tokens go beside OUT (the disk the user chose), not into memory
+        with tempfile.TemporaryDirectory(
+            prefix=f".corpus-tokens-{out.name}-", dir=logs.parent
+        ) as folder:
+            return _train(options, out, progress, accelerator, logs, TokenStore(Path(folder)))
     finally:
         shutil.rmtree(logs, ignore_errors=True)
 
@@ -237,9 +237,9 @@ def _train(
                 step += 1
                 mean = sum(window) / len(window)
                 window.clear()
-                losses.append({"step": step, "loss": mean, "lr": scheduler.get_last_lr()[0]})
+                lr = scheduler.get_last_lr()[0]
+                losses.append({"step": step, "loss": mean, "lr": lr})
                 if options.report_to != "none":
-                    lr = scheduler.get_last_lr()[0]
                     accelerator.log({"loss": mean, "lr": lr, "tokens": tokens}, step=step)
                 if progress:
                     progress(step, total, mean)
