@@ -162,12 +162,13 @@ class Citation:
 
 
 def _text(element: etree._Element | None) -> str:
-    return " ".join("".join(element.itertext()).split()) if element is not None else ""
-
-
-def _leaf(element: etree._Element | None) -> str:
-    """Text of an element without markup inside (names, codes): far cheaper than itertext."""
-    return " ".join(element.text.split()) if element is not None and element.text else ""
+    """All text inside, whitespace collapsed; a leaf (most fields) is read without a walk."""
+    if element is None:
+        return ""
+    if len(element) == 0:
+        text = element.text
+        return " ".join(text.split()) if text else ""
+    return " ".join("".join(element.itertext()).split())
 
 
 def _abstract(element: etree._Element | None) -> str:
@@ -175,12 +176,36 @@ def _abstract(element: etree._Element | None) -> str:
     if element is None:
         return ""
     parts = []
-    for section in element.iterfind("AbstractText"):
+    for section in element.iterchildren("AbstractText"):
         body = _text(section)
         label = section.get("Label")
         if body:
             parts.append(f"{label.strip().upper()}: {body}" if label else body)
     return "\n".join(parts)
+
+
+def _mesh(headings: etree._Element | None) -> list[dict[str, object]]:
+    """MeSH headings: descriptor, qualifiers, major topic (on the descriptor or a qualifier).
+    Each heading's children are walked once: a find per field cost more than the rest."""
+    found: list[dict[str, object]] = []
+    for heading in headings.iterchildren("MeshHeading") if headings is not None else ():
+        descriptor, qualifiers = None, []
+        for child in heading.iterchildren("DescriptorName", "QualifierName"):
+            if child.tag == "DescriptorName":
+                descriptor = child
+            else:
+                qualifiers.append(child)
+        if descriptor is None:
+            continue
+        found.append(
+            {
+                "descriptor": _text(descriptor),
+                "major": descriptor.get("MajorTopicYN") == "Y"
+                or any(q.get("MajorTopicYN") == "Y" for q in qualifiers),
+                "qualifiers": [_text(q) for q in qualifiers],
+            }
+        )
+    return found
 
 
 def english_title(title: str) -> str:
@@ -194,44 +219,48 @@ def english_title(title: str) -> str:
     return stripped
 
 
+def _child(element: etree._Element | None, tag: str) -> etree._Element | None:
+    """First child with this tag: lxml's `find` goes through its Python ElementPath, this
+    stays in C (half the cost, and a citation needs about twenty of them)."""
+    return None if element is None else next(element.iterchildren(tag), None)
+
+
+def _grandchildren(element: etree._Element, tag: str, child_tag: str) -> list[etree._Element]:
+    """`element/tag/child_tag`, every `tag` (e.g. one KeywordList per owner) in order."""
+    return [x for group in element.iterchildren(tag) for x in group.iterchildren(child_tag)]
+
+
 def parse_citation(element: etree._Element) -> Citation:
-    article = element.find("Article")
-    citation = Citation(pmid=(element.findtext("PMID") or "").strip(), line=element.sourceline or 0)
+    pmid = _child(element, "PMID")
+    citation = Citation(
+        pmid=(pmid.text or "").strip() if pmid is not None else "", line=element.sourceline or 0
+    )
+    article = _child(element, "Article")
     if article is None:
         return citation
-    citation.title = english_title(_text(article.find("ArticleTitle")))
-    citation.abstract = _abstract(article.find("Abstract"))
-    citation.languages = [(x.text or "").strip().lower() for x in article.iterfind("Language")]
-    citation.vernacular_title = _text(article.find("VernacularTitle"))
-    for other in element.iterfind("OtherAbstract"):
+    citation.title = english_title(_text(_child(article, "ArticleTitle")))
+    citation.abstract = _abstract(_child(article, "Abstract"))
+    citation.languages = [(x.text or "").strip().lower() for x in article.iterchildren("Language")]
+    citation.vernacular_title = _text(_child(article, "VernacularTitle"))
+    for other in element.iterchildren("OtherAbstract"):
         code = (other.get("Language") or "").lower()
         body = _abstract(other)
         if body and code in LANGUAGES:
             citation.other_abstracts.append((LANGUAGES[code], body))
-    for heading in element.iterfind("MeshHeadingList/MeshHeading"):
-        descriptor = heading.find("DescriptorName")
-        if descriptor is None:
-            continue
-        qualifiers = heading.findall("QualifierName")
-        citation.mesh.append(
-            {
-                "descriptor": _leaf(descriptor),
-                "major": descriptor.get("MajorTopicYN") == "Y"
-                or any(q.get("MajorTopicYN") == "Y" for q in qualifiers),
-                "qualifiers": [_leaf(q) for q in qualifiers],
-            }
+    citation.mesh = _mesh(_child(element, "MeshHeadingList"))
+    keywords = map(_text, _grandchildren(element, "KeywordList", "Keyword"))
+    citation.keywords = [k for k in keywords if k]
+    journal = _child(article, "Journal")
+    citation.journal = _text(_child(journal, "Title"))
+    date = _child(_child(journal, "JournalIssue"), "PubDate")
+    if date is not None:
+        year, medline_date = _child(date, "Year"), _child(date, "MedlineDate")
+        text = (year.text if year is not None else None) or (
+            (medline_date.text or "")[:4] if medline_date is not None else ""
         )
-    citation.keywords = [k for k in map(_text, element.iterfind("KeywordList/Keyword")) if k]
-    journal = article.find("Journal")
-    if journal is not None:
-        citation.journal = _leaf(journal.find("Title"))
-        date = journal.find("JournalIssue/PubDate")
-        if date is not None:
-            year = date.findtext("Year") or (date.findtext("MedlineDate") or "")[:4]
-            citation.year = year.strip()
-    citation.publication_types = [
-        _leaf(p) for p in article.iterfind("PublicationTypeList/PublicationType")
-    ]
+        citation.year = text.strip()
+    types = _grandchildren(article, "PublicationTypeList", "PublicationType")
+    citation.publication_types = [_text(p) for p in types]
     return citation
 
 
