@@ -9,7 +9,7 @@
    one per CPU: the file split within by citation). Prints citations/s and the ratio.
    Target: >= 0.5x.
 2. Memory: a >= --big-mb MB MEDLINE file made the same way, built by `corpus build --source
-   lissa` in a child process; prints its peak RSS. Target: flat, under 300 MB.
+   lissa` in a child process; prints its own peak RSS (VmHWM). Target: flat, under 300 MB.
 """
 
 from __future__ import annotations
@@ -35,6 +35,19 @@ from corpus.writer import DatasetWriter
 SAMPLE = Path(__file__).resolve().parents[2] / "shared/data/literature/medline16n0902_sample.xml.gz"
 _CITATION = re.compile(rb"<MedlineCitation .*?</MedlineCitation>", re.S)
 _PMID = re.compile(rb"<PMID( [^>]*)?>\d+</PMID>")
+
+
+# `corpus` in a child that reports its own peak RSS (VmHWM) when it exits. rusage cannot
+# tell it: on Linux a child's ru_maxrss keeps the RSS it had before exec, i.e. this process's.
+OWN_PEAK = """
+import atexit, runpy, sys
+def peak():
+    with open("/proc/self/status") as status:
+        sys.stderr.write(next(line for line in status if line.startswith("VmHWM:")))
+atexit.register(peak)
+sys.argv[0] = "corpus"
+runpy.run_module("corpus", run_name="__main__")
+"""
 
 
 def make_medline(path: Path, copies: int | None = None, min_bytes: int | None = None) -> int:
@@ -128,13 +141,14 @@ def main() -> None:
         citations = make_medline(big, min_bytes=args.big_mb * 1_000_000)
         print(f"memory: {citations:,} citations, {big.stat().st_size / 1e6:.0f} MB")
         start = time.perf_counter()
-        command = [sys.executable, "-m", "corpus", "build", "--source", "lissa", "--workers", "1"]
+        command = [sys.executable, "-c", OWN_PEAK, "build", "--source", "lissa", "--workers", "1"]
         command += ["--input", str(big), "--out", str(Path(tmp) / "big-out")]
-        child = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-        _, status, usage = os.wait4(child.pid, 0)  # this child's own peak, not earlier ones'
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"the big build failed: {' '.join(command)}")
-        peak = usage.ru_maxrss / 1024
+        child = subprocess.run(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+        if child.returncode != 0:
+            raise SystemExit(f"the big build failed: {child.stderr}")
+        peak = int(child.stderr.split("VmHWM:")[-1].split()[0]) / 1024
         seconds = time.perf_counter() - start
         print(f"  corpus build --source lissa: {seconds:.1f} s, peak RSS {peak:,.0f} MB")
 
