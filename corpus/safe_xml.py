@@ -17,6 +17,7 @@ from lxml import etree
 
 from corpus.errors import InputError
 from corpus.textio import open_binary
+from corpus.xml_ranges import RangeReader, newlines_before, xml_layout
 
 PROLOG_LIMIT = 1 << 20
 _ENTITY = re.compile(rb"<!ENTITY\s+(%\s+)?([^\s>]+)\s+(SYSTEM|PUBLIC|\"[^\"]*\"|'[^']*')", re.S)
@@ -73,17 +74,25 @@ def check_prolog(path: Path) -> None:
         raise InputError(path, 1, "unreadable <!ENTITY declaration in DOCTYPE: refused")
 
 
-def iter_records(path: Path, tags: str | tuple[str, ...]) -> Iterator[etree._Element]:
+def iter_records(
+    path: Path, tags: str | tuple[str, ...], start: int = 0, stop: int | None = None
+) -> Iterator[etree._Element]:
     """Stream the record elements of a (possibly gzipped) XML file, safely.
 
     Each record is yielded whole, then cleared and dropped from the tree (the element that
     sits directly under the root: `PubmedArticle` around `MedlineCitation`, say), so memory
-    stays flat whatever the file size. Errors name the file and line.
+    stays flat whatever the file size. Errors name the file and line. `start`/`stop` read
+    one byte range of an uncompressed file, cut where records start (`corpus.xml_ranges`).
     """
     check_prolog(path)
-    with open_binary(path) as handle:
+    whole = start == 0 and stop is None
+    layout = None if whole else xml_layout(path)
+    if not whole and layout is None:
+        raise InputError(path, None, "this file cannot be read in byte ranges")
+    with open_binary(path) if whole else open(path, "rb") as handle:
+        stream = handle if layout is None else RangeReader(handle, layout, start, stop)
         events = etree.iterparse(
-            handle,
+            stream,
             events=("end",),
             tag=tags,
             resolve_entities=False,
@@ -103,6 +112,9 @@ def iter_records(path: Path, tags: str | tuple[str, ...]) -> Iterator[etree._Ele
                 while root is not None and record.getprevious() is not None:
                     del root[0]
         except etree.XMLSyntaxError as exc:
-            raise InputError(path, exc.lineno, f"invalid XML: {exc.msg}") from None
+            line = exc.lineno
+            if layout is not None and start > 0 and line:  # the range's line -> the file's
+                line += newlines_before(path, start) - layout.header.count(b"\n")
+            raise InputError(path, line, f"invalid XML: {exc.msg}") from None
         except (EOFError, OSError, zlib.error) as exc:
             raise InputError(path, None, f"truncated or corrupt gzip data ({exc})") from None

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import ClassVar
 
 from corpus.errors import CorpusError, OptionError
-from corpus.pipeline import PipelineStep, shard_bounds
+from corpus.pipeline import PipelineStep
+from corpus.textio import size_of
 
 
 @dataclass(frozen=True)
@@ -113,13 +114,58 @@ class Source(PipelineStep):
         return []
 
 
+@dataclass(frozen=True)
+class Piece:
+    """A rank's share of one input: the whole file, or bytes [start, stop) of it cut where
+    records start (stop None: to the end)."""
+
+    item: InputFile
+    start: int = 0
+    stop: int | None = None
+
+
 class FileSource(Source):
-    """A source whose unit of work is the input file: each rank reads a contiguous block of
-    the files, so the ranks' records, concatenated, are those of one worker in order."""
+    """A source whose unit of work is a byte range of its inputs: each rank reads a contiguous
+    share of the inputs' bytes, cut where a file or (where the source can read a range of a
+    file) a record starts, so the ranks' records, concatenated, are those of one worker."""
 
     def work_items(self) -> int:
         return 1 if self.options.limit is not None else len(self.inputs)  # --limit: one worker
 
+    def record_start(self, path: Path, offset: int) -> int | None:
+        """Byte offset of the first record at or after `offset` where the source can read
+        `path` from there; None (the default) where the file is read whole."""
+        return None
+
+    def pieces_for(self, rank: int, world_size: int) -> list[Piece]:
+        """This rank's pieces: bytes [total·rank/N, total·(rank+1)/N) of the inputs taken
+        one after the other, each end moved forward to where a record or a file starts."""
+        if world_size == 1 or self.options.limit is not None:  # --limit counts from the start
+            return [Piece(item) for item in self.inputs] if rank == 0 else []
+        sizes = [size_of(item.path) for item in self.inputs]
+        total = sum(sizes)
+        first = self._position(sizes, total * rank // world_size)
+        last = self._position(sizes, total * (rank + 1) // world_size)
+        pieces = []
+        for index in range(first[0], min(last[0], len(sizes) - 1) + 1):
+            start = first[1] if index == first[0] else 0
+            stop = last[1] if index == last[0] else None
+            if stop is None or stop > start:
+                pieces.append(Piece(self.inputs[index], start, stop))
+        return pieces
+
     def inputs_for(self, rank: int, world_size: int) -> list[InputFile]:
-        start, stop = shard_bounds(len(self.inputs), rank, world_size)
-        return self.inputs[start:stop]
+        """This rank's inputs, for a source that reads whole files only."""
+        return [piece.item for piece in self.pieces_for(rank, world_size)]
+
+    def _position(self, sizes: list[int], offset: int) -> tuple[int, int]:
+        """A byte offset into the inputs taken together -> (input, offset in it) where the
+        next record starts (the next input's start where this one cannot be entered)."""
+        for index, size in enumerate(sizes):
+            if offset < size:
+                if offset == 0:
+                    return index, 0
+                local = self.record_start(self.inputs[index].path, offset)
+                return (index, local) if local is not None else (index + 1, 0)
+            offset -= size
+        return len(sizes), 0

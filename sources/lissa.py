@@ -21,6 +21,7 @@ from corpus.langid import UNKNOWN
 from corpus.phrasing import pick
 from corpus.records import InstructRecord, Record, TextRecord, user_assistant
 from corpus.safe_xml import iter_records
+from corpus.xml_ranges import next_record, xml_layout
 
 SOURCE = "lissa"
 LICENSE = "NLM-PubMed"  # NLM terms; abstracts may be copyrighted by their publishers
@@ -139,7 +140,6 @@ class Citation:
     """What one MEDLINE citation says, before any record is made."""
 
     pmid: str
-    line: int
     title: str = ""
     abstract: str = ""
     languages: list[str] = field(default_factory=list)
@@ -232,9 +232,7 @@ def _grandchildren(element: etree._Element, tag: str, child_tag: str) -> list[et
 
 def parse_citation(element: etree._Element) -> Citation:
     pmid = _child(element, "PMID")
-    citation = Citation(
-        pmid=(pmid.text or "").strip() if pmid is not None else "", line=element.sourceline or 0
-    )
+    citation = Citation(pmid=(pmid.text or "").strip() if pmid is not None else "")
     article = _child(element, "Article")
     if article is None:
         return citation
@@ -264,9 +262,10 @@ def parse_citation(element: etree._Element) -> Citation:
     return citation
 
 
-def iter_citations(path: Path) -> Iterator[Citation]:
-    """Stream the citations of a MEDLINE/PubMed file, either layout."""
-    for element in iter_records(path, "MedlineCitation"):
+def iter_citations(path: Path, start: int = 0, stop: int | None = None) -> Iterator[Citation]:
+    """Stream the citations of a MEDLINE/PubMed file (or of a byte range of it), either
+    layout."""
+    for element in iter_records(path, "MedlineCitation", start, stop):
         yield parse_citation(element)
 
 
@@ -294,12 +293,17 @@ class LissaSource(FileSource):
         "Abstracts may be copyrighted by their publishers: check before redistributing.",
     )
 
+    def record_start(self, path: Path, offset: int) -> int | None:
+        """Big uncompressed files are shared by workers, cut where a citation starts."""
+        layout = xml_layout(path)
+        return None if layout is None else next_record(path, layout, offset)
+
     def run(self, data=None, rank: int = 0, world_size: int = 1) -> Iterator[Record]:
-        """This rank's contiguous block of input files (so any number of workers gives the
-        records of one, in the same order); --limit runs on one worker."""
+        """This rank's contiguous share of the inputs' citations (so any number of workers
+        gives the records of one, in the same order); --limit runs on one worker."""
         done = 0
-        for item in self.inputs_for(rank, world_size):
-            for citation in iter_citations(item.path):
+        for piece in self.pieces_for(rank, world_size):
+            for citation in iter_citations(piece.item.path, piece.start, piece.stop):
                 if self.options.limit is not None and done >= self.options.limit:
                     return
                 self.stat_update("citations")

@@ -2,12 +2,15 @@
 
 import gzip
 import json
+from itertools import pairwise
 
 import pyarrow.parquet as pq
 import pytest
+from corpus.sources import InputFile, SourceOptions, get_source
 from corpus.sources.lissa import LANGUAGES, english_title, iter_citations
 from lxml import etree
 
+from corpus.errors import InputError
 from tests.conftest import DATA, build_cli, run_cli
 
 LITERATURE = DATA / "literature"
@@ -183,3 +186,56 @@ def test_an_error_in_a_worker_reaches_the_user_unchanged(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: {bad}:3: invalid XML"), result.stderr
     assert not (tmp_path / "out").exists() and not (tmp_path / ".out.work").exists()
+
+
+def pubmed_set(path, copies):
+    """A PubmedArticleSet (with its DOCTYPE) of `copies` articles, each with its own PMID."""
+    data = (LITERATURE / "pubmed-29768149.xml").read_bytes()
+    start, end = data.index(b"\t<PubmedArticle>"), data.rindex(b"</PubmedArticleSet>")
+    article = data[start:end]
+    bodies = [article.replace(b">29768149<", f">{9000 + i}<".encode()) for i in range(copies)]
+    path.write_bytes(data[:start] + b"".join(bodies) + data[end:])
+    return path
+
+
+@pytest.mark.parametrize("layout", ["PubmedArticleSet", "MedlineCitationSet"])
+def test_a_big_file_is_shared_by_ranks_cut_where_citations_start(tmp_path, layout):
+    path = (
+        pubmed_set(tmp_path / "set.xml", 40)
+        if layout == "PubmedArticleSet"
+        else LITERATURE / "medsamp2006_sample.xml"
+    )
+    source = get_source("lissa")([InputFile(path, path.name)], SourceOptions())
+    whole = [c.pmid for c in iter_citations(path)]
+    for world_size in (2, 3, 7):
+        pieces = [source.pieces_for(rank, world_size) for rank in range(world_size)]
+        assert all(len(p) == 1 for p in pieces)  # every rank reads a range of the one file
+        assert pieces[0][0].start == 0 and pieces[-1][0].stop is None
+        for before, after in pairwise(pieces):
+            assert before[0].stop == after[0].start  # contiguous, nothing read twice
+        ranged = [c.pmid for p in pieces for c in iter_citations(path, p[0].start, p[0].stop)]
+        assert ranged == whole and len(set(whole)) == len(whole)
+
+
+def test_workers_split_one_file_and_give_the_same_records(tmp_path):
+    path = pubmed_set(tmp_path / "set.xml", 40)
+    one = build_cli("lissa", tmp_path / "one", [path])
+    two = build_cli("lissa", tmp_path / "two", [path], "--workers", "2")
+    for kind in ("text", "instruct"):
+        assert pq.read_table(two / "data" / kind).equals(pq.read_table(one / "data" / kind))
+    assert pq.read_table(one / "data" / "text").num_rows == 40
+
+
+def test_an_error_in_a_later_range_names_the_files_line(tmp_path):
+    data = (LITERATURE / "medsamp2006_sample.xml").read_bytes()
+    cut = data.rindex(b"</MedlineCitation>")  # the last citation loses its end tag
+    bad = tmp_path / "bad.xml"
+    bad.write_bytes(data[:cut] + data[cut + len(b"</MedlineCitation>") :])
+    with pytest.raises(etree.XMLSyntaxError) as whole:
+        etree.parse(str(bad))
+    source = get_source("lissa")([InputFile(bad, bad.name)], SourceOptions())
+    last = source.pieces_for(2, 3)[0]
+    assert last.start > 0
+    with pytest.raises(InputError) as ranged:
+        list(iter_citations(bad, last.start, last.stop))
+    assert ranged.value.line == whole.value.lineno

@@ -1,0 +1,124 @@
+"""Byte ranges of one big XML file that parse on their own, so workers can share the file.
+
+A record file is a root element around many sibling records (`MedlineCitationSet` around
+`MedlineCitation`s, `PubmedArticleSet` around `PubmedArticle`s). A range that starts where a
+record starts and stops where another starts parses on its own once the file's header (prolog,
+DOCTYPE, root start tag) is put before it and the root's end tag after it. Ranges are cut only
+at a record start tag that directly follows another tag's `>`; such a tag inside a comment or
+CDATA section would make the ranges unbalanced, which the parser reports as an error rather
+than reading wrong records. Gzip files cannot be entered in the middle: they are read whole.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from corpus.textio import is_gzip
+
+HEAD_LIMIT = 1 << 20  # the header and the first record's start must lie in the first MiB
+BLOCK = 1 << 20
+CONTEXT = 64  # bytes looked at before a record start tag (and overlap between blocks)
+_SKIPPED = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]*\[.*?\]\s*>|[^>]*>))", re.S)
+_START_TAG = re.compile(rb"\s*<([A-Za-z_][\w.:-]*)[^>]*?(/?)>", re.S)
+_BEFORE_TAG = re.compile(rb">\s*\Z")  # a record start must follow a tag's end, not text
+
+
+@dataclass(frozen=True)
+class XmlLayout:
+    """What a byte range of the file needs around it: the header before the first record
+    (ending where it starts) and the root's end tag; `record` is the tag ranges start at."""
+
+    header: bytes
+    root: str
+    record: str
+
+    @property
+    def footer(self) -> bytes:
+        return f"</{self.root}>\n".encode()
+
+
+def xml_layout(path: Path) -> XmlLayout | None:
+    """The layout of an uncompressed XML record file; None where the file must be read whole
+    (gzip, no child element of the root within the first MiB, an empty root)."""
+    if is_gzip(path):
+        return None
+    with open(path, "rb") as handle:
+        head = handle.read(HEAD_LIMIT)
+    position = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    while match := _SKIPPED.match(head, position):
+        position = match.end()
+    root = _START_TAG.match(head, position)
+    if root is None or root.group(2):  # no root, or an empty <root/>
+        return None
+    position = root.end()
+    while match := _SKIPPED.match(head, position):
+        position = match.end()
+    child = _START_TAG.match(head, position)
+    if child is None:
+        return None
+    start = child.start(1) - 1  # the child's "<"
+    return XmlLayout(head[:start], root.group(1).decode(), child.group(1).decode())
+
+
+def next_record(path: Path, layout: XmlLayout, offset: int) -> int | None:
+    """Byte offset of the first record that starts at or after `offset` (never inside the
+    header); None when no record starts there or later."""
+    offset = max(offset, len(layout.header))
+    pattern = re.compile(rb"<" + re.escape(layout.record.encode()) + rb"[\s/>]")
+    with open(path, "rb") as handle:
+        block_start = max(0, offset - CONTEXT)
+        handle.seek(block_start)
+        buffer = handle.read(BLOCK)
+        while buffer:
+            for match in pattern.finditer(buffer):
+                at, before = block_start + match.start(), max(0, match.start() - CONTEXT)
+                if at >= offset and _BEFORE_TAG.search(buffer, before, match.start()):
+                    return at
+            more = handle.read(BLOCK)
+            if not more:
+                return None
+            keep = buffer[-CONTEXT:]  # a start tag cut by the block's end is seen whole next
+            block_start += len(buffer) - len(keep)
+            buffer = keep + more
+    return None
+
+
+def newlines_before(path: Path, offset: int) -> int:
+    """Lines that end before `offset`: where a range's line numbers start in the file."""
+    count = 0
+    with open(path, "rb") as handle:
+        while offset > 0 and (block := handle.read(min(BLOCK, offset))):
+            count += block.count(b"\n")
+            offset -= len(block)
+    return count
+
+
+class RangeReader:
+    """A file-like `read` over header + file[start:stop] + footer: one range as a document."""
+
+    def __init__(self, handle: BinaryIO, layout: XmlLayout, start: int, stop: int | None) -> None:
+        self.handle = handle
+        self.prefix = layout.header if start > 0 else b""
+        self.suffix = layout.footer if stop is not None else b""
+        self.left = None if stop is None else stop - start
+        handle.seek(start)
+
+    def read(self, size: int = -1) -> bytes:
+        if self.prefix:
+            chunk, self.prefix = self.prefix, b""
+            return chunk
+        if self.left is None or self.left > 0:
+            want = size if size >= 0 else -1
+            if self.left is not None:
+                want = self.left if want < 0 else min(want, self.left)
+            chunk = self.handle.read(want)
+            if chunk:
+                if self.left is not None:
+                    self.left -= len(chunk)
+                return chunk
+            self.left = 0
+        chunk, self.suffix = self.suffix, b""
+        return chunk
