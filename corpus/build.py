@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -71,11 +72,14 @@ def build(
         raise OptionError(f"--phi {filters.phi!r}: expected one of {', '.join(PHI_MODES)}")
     if executor is None and workers > 1:
         executor = ExecutorOptions("local", tasks=workers, workers=workers)
+    digests = InputDigests(inputs)
     if executor is None:
-        return _build_here(source_name, inputs, out, options, progress, filters, langid)
+        return _build_here(source_name, inputs, out, options, progress, filters, langid, digests)
     task = RankTask(source_name, inputs, options, filters, langid, work_folder(out))
+    if executor.kind == "local":  # this process waits for its workers: load the card's modules
+        threading.Thread(target=_import_card_modules, daemon=True).start()
     try:
-        if not run_ranks(task, executor):
+        if not run_ranks(task, executor, digests.get()):
             return None
     except CorpusError:  # bad input: nothing to resume, leave nothing behind
         shutil.rmtree(task.work, ignore_errors=True)
@@ -83,13 +87,15 @@ def build(
     report = merged_report(task.work, executor.tasks)
     root = task.work / OUTPUT
     number_parts(root)
-    manifest = _finish(root, source_name, inputs, out, options, filters, langid, report)
+    manifest = _finish(root, source_name, inputs, out, options, filters, langid, report, digests)
     replace_folder(root, out)
     shutil.rmtree(task.work, ignore_errors=True)
     return BuildResult(out, manifest["counts"], manifest)
 
 
-def _build_here(source_name, inputs, out, options, progress, filters, langid) -> BuildResult:
+def _build_here(
+    source_name, inputs, out, options, progress, filters, langid, digests
+) -> BuildResult:
     source = get_source(source_name)(inputs, options)
     with atomic_output(out) as tmp:
         source.prepare()
@@ -99,18 +105,55 @@ def _build_here(source_name, inputs, out, options, progress, filters, langid) ->
         source.write_sidecars(tmp)
         number_parts(tmp)
         report = {
+            "stats": steps[-1].accumulator,
             "source": dict(sorted(source.stats.items())),
             "steps": {s.name: dict(sorted(s.stats.items())) for s in steps if s is not source},
             "inputs": source.input_summary(),
             "licenses": [asdict(x) for x in source.licenses()],
             "untemplated": source.unsupported_languages(),
         }
-        manifest = _finish(tmp, source_name, inputs, out, options, filters, langid, report)
+        manifest = _finish(tmp, source_name, inputs, out, options, filters, langid, report, digests)
     return BuildResult(out, manifest["counts"], manifest)
 
 
-def _finish(root, source_name, inputs, out, options, filters, langid, report) -> dict[str, Any]:
+class InputDigests:
+    """sha256 of every input, hashed on a second thread while the build runs (hashlib lets go
+    of the GIL): the manifest needs them, nothing else waits for them."""
+
+    def __init__(self, inputs: list[InputFile]) -> None:
+        self.values: dict[str, str] = {}
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._hash, args=(inputs,), daemon=True)
+        self.thread.start()
+
+    def _hash(self, inputs: list[InputFile]) -> None:
+        try:
+            for item in inputs:
+                self.values[str(item.path)] = sha256_of(item.path)
+        except BaseException as exc:  # raised where the digests are read
+            self.error = exc
+
+    def get(self) -> dict[str, str]:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.values
+
+
+def _import_card_modules() -> None:
+    """matplotlib and polars take ~0.5 s to import: done while the workers run."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot
+    import polars  # noqa: F401
+
+
+def _finish(
+    root, source_name, inputs, out, options, filters, langid, report, digests
+) -> dict[str, Any]:
     """Manifest and card of a finished build in `root`."""
+    hashes = digests.get()
     source_cls = get_source(source_name)
     summary = report["inputs"]
     steps = {source_name: report["source"], **report["steps"]}
@@ -120,7 +163,7 @@ def _finish(root, source_name, inputs, out, options, filters, langid, report) ->
         "inputs": [
             {
                 "path": item.display,
-                "sha256": sha256_of(item.path),
+                "sha256": hashes[str(item.path)],
                 "size": size_of(item.path),
                 "format": summary.get(item.display, {}).get("format", ""),
                 "counts": {k: v for k, v in summary.get(item.display, {}).items() if k != "format"},
@@ -136,6 +179,6 @@ def _finish(root, source_name, inputs, out, options, filters, langid, report) ->
         "versions": {**package_versions(), "corpus": __version__},
         "built_at": now_utc(),
     }
-    manifest["stats"] = write_card(root, manifest)
+    manifest["stats"] = write_card(root, manifest, report["stats"].result())
     write_manifest(root, manifest)
     return manifest

@@ -338,9 +338,12 @@ def render_card(root: Path, manifest: dict[str, Any], stats: dict[str, Any]) -> 
     return "\n".join(out)
 
 
-def write_card(root: Path, manifest: dict[str, Any]) -> dict[str, Any]:
-    """Compute stats from the data, write plots and README.md; return the stats."""
-    stats = compute_stats(root)
+def write_card(
+    root: Path, manifest: dict[str, Any], stats: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Write plots and README.md from the stats (computed from the data unless the build
+    gathered them while writing it); return the stats."""
+    stats = compute_stats(root) if stats is None else stats
     manifest["plots"] = write_plots(root, stats, manifest.get("mixture"))
     (root / CARD).write_text(render_card(root, manifest, stats), encoding="utf-8")
     return stats

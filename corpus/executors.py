@@ -25,7 +25,7 @@ from corpus.errors import CorpusError, OptionError
 from corpus.filters import Filter, FilterOptions, make_filters
 from corpus.pipeline import PipelineStep, run_pipeline
 from corpus.sources import InputFile, SourceOptions, get_source
-from corpus.textio import sha256_of
+from corpus.stats import StatsAccumulator
 from corpus.writer import DatasetWriter, reuse_work
 
 EXECUTORS = ("local", "slurm", "ray")
@@ -77,6 +77,7 @@ class RankTask:
         if rank == 0:
             source.write_sidecars(root)
         report = {
+            "stats": steps[-1].accumulator.to_json(),
             "prepared": dict(prepared),
             "steps": {s.name: dict(s.stats) for s in steps if s is not source},
             "source": dict(Counter(source.stats) - prepared),
@@ -104,11 +105,11 @@ def work_folder(out: Path) -> Path:
     return out.resolve().parent / f".{out.resolve().name}.work"
 
 
-def prepare_work(task: RankTask, executor: ExecutorOptions) -> None:
+def prepare_work(task: RankTask, executor: ExecutorOptions, digests: dict[str, str]) -> None:
     """Reuse the work folder of an interrupted run of the same build, else start afresh."""
     spec = {
         "source": task.source_name,
-        "inputs": [[str(i.path), sha256_of(i.path)] for i in task.inputs],
+        "inputs": [[str(i.path), digests[str(i.path)]] for i in task.inputs],
         "options": task.options.describe(),
         "filters": task.filters.describe(),
         "langid": task.langid,
@@ -205,23 +206,27 @@ def run_on_executor(task: Any, work: Path, executor: ExecutorOptions, job_name: 
     return True
 
 
-def run_ranks(task: RankTask, executor: ExecutorOptions) -> bool:
-    """A sharded build: its work folder reused when the build is the same, then its ranks."""
-    prepare_work(task, executor)
+def run_ranks(task: RankTask, executor: ExecutorOptions, digests: dict[str, str]) -> bool:
+    """A sharded build: its work folder reused when the build is the same (`digests`: sha256
+    of each input), then its ranks."""
+    prepare_work(task, executor, digests)
     return run_on_executor(task, task.work, executor, f"corpus-{task.source_name}")
 
 
 def merged_report(work: Path, tasks: int) -> dict[str, Any]:
-    """Counts of every rank summed (the source's prepare counts taken once), inputs merged."""
+    """Counts and stats of every rank summed (the source's prepare counts taken once), inputs
+    merged."""
     reports = [json.loads((work / STATS / f"rank-{r:05d}.json").read_text()) for r in range(tasks)]
     if not reports:
         raise CorpusError("no rank reports")
     source_counts = Counter(reports[0]["prepared"])
+    stats = StatsAccumulator()
     steps: dict[str, Counter[str]] = {}
     inputs: dict[str, Any] = {}
     licenses: dict[str, dict] = {}
     untemplated: set[str] = set()
     for report in reports:
+        stats.merge(StatsAccumulator.from_json(report["stats"]))
         source_counts.update(report["source"])
         for name, counts in report["steps"].items():
             steps.setdefault(name, Counter()).update(counts)
@@ -229,6 +234,7 @@ def merged_report(work: Path, tasks: int) -> dict[str, Any]:
         licenses.update({x["scope"]: x for x in report["licenses"]})
         untemplated.update(report["untemplated"])
     return {
+        "stats": stats,
         "source": dict(sorted(source_counts.items())),
         "steps": {name: dict(sorted(c.items())) for name, c in steps.items()},
         "inputs": inputs,

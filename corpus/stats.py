@@ -5,11 +5,14 @@ Build and `corpus card` both call this, so a regenerated card always matches the
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
 
 from corpus.records import KINDS
 from corpus.tokens import ESTIMATOR, TOKEN_PATTERN
@@ -30,61 +33,160 @@ def content_expr(kind: str) -> pl.Expr:
     return pl.concat_str([messages, pl.col("reasoning").fill_null("")], separator="\n")
 
 
-def _frame(root: Path, kind: str) -> pl.LazyFrame | None:
-    files = parquet_files(root, kind)
-    if not files:
-        return None
-    frame = pl.scan_parquet(files)
-    group = pl.col("task") if kind == "instruct" else pl.lit("")
-    return frame.select(
-        "dataset",
-        "lang",
-        "source",
-        group.alias("task"),
-        content_expr(kind).str.count_matches(TOKEN_PATTERN).alias("tokens"),
-        content_expr(kind).str.len_chars().alias("chars"),
+COMPOSITION_KEYS = ("source", "dataset", "lang", "records", "tokens", "chars")
+TASK_KEYS = ("task", "lang", "records", "tokens")
+
+
+class StatsAccumulator:
+    """Counts that add up batch by batch (records, tokens and chars by group; records by token
+    length), so stats need neither a second read of the data nor memory that grows with it:
+    the writer feeds it each row group as it is written, ranks merge theirs."""
+
+    def __init__(self) -> None:
+        self.groups: dict[str, dict[tuple[str, str, str], list[int]]] = {}
+        self.tasks: dict[str, dict[tuple[str, str], list[int]]] = {}
+        self.lengths: dict[str, Counter[int]] = {}
+
+    def add(self, kind: str, table: pa.Table) -> None:
+        """One batch of records (a row group the writer is writing)."""
+        self.add_counts(kind, counts_by_length(pl.from_arrow(table).lazy(), kind))
+
+    def add_counts(self, kind: str, counts: pl.DataFrame) -> None:
+        """Rows of `counts_by_length`: records and chars per group and token length."""
+        weighted = pl.col("tokens") * pl.col("records")
+        by_group = counts.group_by("source", "dataset", "lang").agg(
+            pl.col("records").sum(), weighted.sum().alias("tokens"), pl.col("chars").sum()
+        )
+        groups = self.groups.setdefault(kind, {})
+        for source, dataset, lang, *values in by_group.iter_rows():
+            _add(groups, (source, dataset, lang), values)
+        by_task = counts.group_by("task", "lang").agg(
+            pl.col("records").sum(), weighted.sum().alias("tokens")
+        )
+        tasks = self.tasks.setdefault(kind, {})
+        for task, lang, *values in by_task.iter_rows():
+            _add(tasks, (task, lang), values)
+        lengths = self.lengths.setdefault(kind, Counter())
+        for value, records in counts.group_by("tokens").agg(pl.col("records").sum()).iter_rows():
+            lengths[value] += records
+
+    def merge(self, other: StatsAccumulator) -> None:
+        for kind, groups in other.groups.items():
+            for key, values in groups.items():
+                _add(self.groups.setdefault(kind, {}), key, values)
+        for kind, tasks in other.tasks.items():
+            for key, values in tasks.items():
+                _add(self.tasks.setdefault(kind, {}), key, values)
+        for kind, lengths in other.lengths.items():
+            self.lengths.setdefault(kind, Counter()).update(lengths)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "groups": {k: [[*key, *v] for key, v in g.items()] for k, g in self.groups.items()},
+            "tasks": {k: [[*key, *v] for key, v in t.items()] for k, t in self.tasks.items()},
+            "lengths": {k: [[v, n] for v, n in c.items()] for k, c in self.lengths.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StatsAccumulator:
+        made = cls()
+        made.groups = {k: {tuple(r[:3]): r[3:] for r in rows} for k, rows in data["groups"].items()}
+        made.tasks = {k: {tuple(r[:2]): r[2:] for r in rows} for k, rows in data["tasks"].items()}
+        made.lengths = {k: Counter(dict(rows)) for k, rows in data["lengths"].items()}
+        return made
+
+    def result(self) -> dict[str, Any]:
+        """What the card shows: counts by kind × source × dataset × language, by task, and
+        token lengths (quantiles exact: taken from the count of records at each length)."""
+        stats: dict[str, Any] = {"token_estimator": ESTIMATOR, "kinds": {}}
+        for kind in KINDS:
+            lengths = self.lengths.get(kind)
+            if not lengths:
+                continue
+            composition = [
+                dict(zip(COMPOSITION_KEYS, (*key, *v), strict=True))
+                for key, v in sorted(self.groups[kind].items())
+            ]
+            by_task = [
+                dict(zip(TASK_KEYS, (*key, *v), strict=True))
+                for key, v in sorted(self.tasks[kind].items())
+            ]
+            values = sorted(lengths)
+            records = sum(lengths.values())
+            tokens = sum(v * n for v, n in lengths.items())
+            stats["kinds"][kind] = {
+                "records": records,
+                "tokens": tokens,
+                "chars": sum(row["chars"] for row in composition),
+                "composition": composition,
+                "by_task": by_task if kind == "instruct" else [],
+                "length_tokens": {
+                    "min": values[0],
+                    "p50": _nearest(values, lengths, records, 0.5),
+                    "p90": _nearest(values, lengths, records, 0.9),
+                    "p99": _nearest(values, lengths, records, 0.99),
+                    "max": values[-1],
+                    "mean": round(tokens / records, 1),
+                },
+                "histogram": {
+                    "edges": HISTOGRAM_EDGES,
+                    "counts": [
+                        sum(n for v, n in lengths.items() if lo <= v < hi)
+                        for lo, hi in pairwise(HISTOGRAM_EDGES)
+                    ],
+                },
+            }
+        return stats
+
+
+def _add(table: dict, key: tuple, values) -> None:
+    current = table.get(key)
+    if current is None:
+        table[key] = list(values)
+    else:
+        for i, value in enumerate(values):
+            current[i] += value
+
+
+def _nearest(values: list[int], counts: Counter[int], total: int, q: float) -> int:
+    """The value at sorted position q·(n−1) rounded half up: polars' 'nearest' quantile."""
+    position = math.floor(q * (total - 1) + 0.5)
+    seen = 0
+    for value in values:
+        seen += counts[value]
+        if seen > position:
+            return value
+    return values[-1]
+
+
+def counts_by_length(frame: pl.LazyFrame, kind: str, streaming: bool = False) -> pl.DataFrame:
+    """Records and chars per (source, dataset, language, task, token length): small whatever
+    the data's size, and every figure of the card adds up from it."""
+    task = pl.col("task") if kind == "instruct" else pl.lit("")
+    return (
+        frame.select(
+            "source",
+            "dataset",
+            "lang",
+            task.alias("task"),
+            content_expr(kind).str.count_matches(TOKEN_PATTERN).cast(pl.Int64).alias("tokens"),
+            content_expr(kind).str.len_chars().cast(pl.Int64).alias("chars"),
+        )
+        .group_by("source", "dataset", "lang", "task", "tokens")
+        .agg(pl.len().cast(pl.Int64).alias("records"), pl.col("chars").sum())
+        .collect(engine="streaming" if streaming else "auto")
     )
 
 
 def compute_stats(root: Path) -> dict[str, Any]:
-    """Counts by kind × dataset × language (records, tokens, chars), lengths, histograms."""
-    stats: dict[str, Any] = {"token_estimator": ESTIMATOR, "kinds": {}}
+    """Stats of a dataset folder, computed by polars' streaming engine (memory stays flat)."""
+    accumulator = StatsAccumulator()
     for kind in KINDS:
-        frame = _frame(root, kind)
-        if frame is None:
-            continue
-        data = frame.collect(engine="streaming")
-        composition = (
-            data.group_by("source", "dataset", "lang")
-            .agg(pl.len().alias("records"), pl.col("tokens").sum(), pl.col("chars").sum())
-            .sort("source", "dataset", "lang")
-        )
-        by_task = (
-            data.group_by("task", "lang")
-            .agg(pl.len().alias("records"), pl.col("tokens").sum())
-            .sort("task", "lang")
-        )
-        tokens = data["tokens"].cast(pl.Int64)
-        counts = [
-            int(((tokens >= lo) & (tokens < hi)).sum()) for lo, hi in pairwise(HISTOGRAM_EDGES)
-        ]
-        stats["kinds"][kind] = {
-            "records": data.height,
-            "tokens": int(tokens.sum()),
-            "chars": int(data["chars"].sum()),
-            "composition": composition.to_dicts(),
-            "by_task": by_task.to_dicts() if kind == "instruct" else [],
-            "length_tokens": {
-                "min": int(tokens.min()),
-                "p50": int(tokens.quantile(0.5, "nearest")),
-                "p90": int(tokens.quantile(0.9, "nearest")),
-                "p99": int(tokens.quantile(0.99, "nearest")),
-                "max": int(tokens.max()),
-                "mean": round(float(tokens.mean()), 1),
-            },
-            "histogram": {"edges": HISTOGRAM_EDGES, "counts": counts},
-        }
-    return stats
+        files = parquet_files(root, kind)
+        if files:
+            counts = counts_by_length(pl.scan_parquet(files), kind, streaming=True)
+            accumulator.add_counts(kind, counts)
+    return accumulator.result()
 
 
 def examples(root: Path, kind: str) -> list[dict]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import queue
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +18,7 @@ import pyarrow.parquet as pq
 
 from corpus.pipeline import PipelineStep
 from corpus.records import KINDS, MESSAGE_TYPE, SCHEMAS
+from corpus.stats import StatsAccumulator
 
 ROWS_PER_GROUP = 20_000
 BYTES_PER_GROUP = 4 << 20  # long abstracts: flush by size too, so memory stays flat
@@ -84,8 +87,15 @@ class PartWriter:
     """Streams rows of one kind into data/KIND/shard-RANK-NNNNN.parquet, a row group at a
     time (`number_parts` gives them their final names)."""
 
-    def __init__(self, folder: Path, schema: pa.Schema, rank: int = 0) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        schema: pa.Schema,
+        rank: int = 0,
+        on_table: Callable[[pa.Table], None] | None = None,
+    ) -> None:
         self.folder = folder
+        self.on_table = on_table  # sees each batch of rows as it is written (stats)
         self.rank = rank
         self.schema = schema
         self.buffer: list[tuple] = []
@@ -113,7 +123,10 @@ class PartWriter:
         ]
         self.buffer = []
         self.buffered_bytes = 0
-        self.write_table(pa.Table.from_arrays(columns, schema=self.schema))
+        table = pa.Table.from_arrays(columns, schema=self.schema)
+        if self.on_table is not None:
+            self.on_table(table)
+        self.write_table(table)
 
     def write_table(self, table: pa.Table) -> None:
         """Append rows that are already Arrow (a mix copies them from other datasets)."""
@@ -135,8 +148,41 @@ class PartWriter:
             self.writer = None
 
 
+class StatsFeeder:
+    """Hands each written batch to a StatsAccumulator on a second thread: polars counts tokens
+    without the GIL, so the card's stats overlap the build instead of re-reading it after."""
+
+    def __init__(self, accumulator: StatsAccumulator) -> None:
+        self.accumulator = accumulator
+        self.queue: queue.Queue[tuple[str, pa.Table] | None] = queue.Queue(maxsize=4)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._work, daemon=True)
+        self.thread.start()
+
+    def _work(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.accumulator.add(*item)
+                except BaseException as exc:  # raised by check(), in the writer's thread
+                    self.error = exc
+
+    def feeder(self, kind: str) -> Callable[[pa.Table], None]:
+        return lambda table: self.queue.put((kind, table))
+
+    def close(self) -> None:
+        """Wait for the batches handed over so far; never raises (see `check`)."""
+        self.queue.put(None)
+        self.thread.join()
+
+    def check(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+
 class DatasetWriter(PipelineStep):
-    """Last step of a build: writes every record it sees and passes nothing on."""
+    """Last step of a build: writes every record it sees and passes nothing on; the stats of
+    what it wrote are in `accumulator` once it has run."""
 
     name = "writer"
 
@@ -144,9 +190,14 @@ class DatasetWriter(PipelineStep):
         super().__init__()
         self.root = root
         self.progress = progress
+        self.accumulator = StatsAccumulator()
 
     def run(self, data, rank: int = 0, world_size: int = 1):
-        parts = {kind: PartWriter(self.root / "data" / kind, SCHEMAS[kind], rank) for kind in KINDS}
+        feeder = StatsFeeder(self.accumulator)
+        parts = {
+            kind: PartWriter(self.root / "data" / kind, SCHEMAS[kind], rank, feeder.feeder(kind))
+            for kind in KINDS
+        }
         unreported = 0
         try:
             for record in data:
@@ -162,6 +213,8 @@ class DatasetWriter(PipelineStep):
         finally:
             for part in parts.values():
                 part.close()
+            feeder.close()
+        feeder.check()
         for kind, part in parts.items():
             self.stats[f"records_{kind}"] = part.rows
         yield from ()

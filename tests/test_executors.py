@@ -1,5 +1,6 @@
 """Sharded builds on datatrove's LocalPipelineExecutor: same records, and resume after a stop."""
 
+import json
 import os
 
 import pyarrow.parquet as pq
@@ -9,6 +10,8 @@ from datatrove.executor import LocalPipelineExecutor
 from corpus.build import build
 from corpus.executors import LOGS, OUTPUT, ExecutorOptions, RankTask, prepare_work, work_folder
 from corpus.filters import FilterOptions
+from corpus.stats import compute_stats
+from corpus.textio import sha256_of
 from tests.conftest import ONTOLOGY, check_slurm_refused, run_cli
 
 INPUTS = [InputFile(ONTOLOGY / "kcd_ko_en.tsv", "kcd_ko_en.tsv")]
@@ -26,7 +29,7 @@ def test_interrupted_build_resumes_without_redoing_finished_shards(tmp_path):
     executor = ExecutorOptions("local", tasks=2, workers=1)
     filters = FilterOptions(phi="off")  # what build() resolves for hetop
     task = RankTask("hetop", INPUTS, SourceOptions(), filters, "fill", work_folder(out))
-    prepare_work(task, executor)
+    prepare_work(task, executor, {str(i.path): sha256_of(i.path) for i in INPUTS})
     # an interrupted run: only rank 0 finished
     LocalPipelineExecutor(
         pipeline=[task], tasks=2, workers=1, local_tasks=1, logging_dir=str(task.work / LOGS)
@@ -63,6 +66,9 @@ def test_cli_workers_through_datatrove(tmp_path):
         assert result.stderr == ""  # datatrove's logs go to the work folder, not the console
     same_records(one, two)
     assert not os.path.exists(work_folder(two))
+    # each rank gathered the stats of what it wrote; merged, they are those of the data
+    manifests = [json.loads((out / "manifest.json").read_text()) for out in (one, two)]
+    assert manifests[0]["stats"] == manifests[1]["stats"] == compute_stats(two)
 
 
 def test_slurm_needs_its_options_and_sbatch(tmp_path):
