@@ -1,4 +1,7 @@
+import json
+
 import polars as pl
+import pytest
 
 from corpus.records import InstructRecord, TextRecord, _meta_json, user_assistant
 from corpus.tokens import TOKEN_PATTERN, estimate_tokens
@@ -48,3 +51,9 @@ def test_ids_are_content_hashes():
 def test_meta_json_is_canonical():
     assert _meta_json({"b": "1", "a": "é"}) == '{"a":"é","b":"1"}'
     assert _meta_json({"n": 1, "a": ["x"]}) == '{"a":["x"],"n":1}'
+    nested = {"z": {"y": [1, 2.5, None, True]}, "a": 'quote " and\nnewline', "ko": "한국어"}
+    assert _meta_json(nested) == json.dumps(
+        nested, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        _meta_json({"a": {1, 2}})
