@@ -9,6 +9,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -83,9 +84,44 @@ def _messages_array(conversations: tuple[list[dict[str, str]], ...]) -> pa.Array
     )
 
 
+class Background:
+    """One worker thread that runs the calls handed to it, in order. Parquet encoding and
+    compression, and polars' token counts, let go of the GIL: on it they overlap the making
+    of the next records. A failed call is raised by the next `submit` or by `close`."""
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue[tuple[Callable[..., None], tuple] | None] = queue.Queue(4)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._work, daemon=True)
+        self.thread.start()
+
+    def _work(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is None:
+                call, args = item
+                try:
+                    call(*args)
+                except BaseException as exc:
+                    self.error = exc
+
+    def submit(self, call: Callable[..., None], *args: object) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put((call, args))
+
+    def close(self, check: bool = True) -> None:
+        """Wait for every call handed over; raise the first failure unless `check` is off
+        (when the writer is already failing for another reason)."""
+        self.queue.put(None)
+        self.thread.join()
+        if check and self.error is not None:
+            raise self.error
+
+
 class PartWriter:
     """Streams rows of one kind into data/KIND/shard-RANK-NNNNN.parquet, a row group at a
-    time (`number_parts` gives them their final names)."""
+    time (`number_parts` gives them their final names). With a `background`, row groups are
+    written (and shown to `on_table`) on its thread."""
 
     def __init__(
         self,
@@ -93,9 +129,11 @@ class PartWriter:
         schema: pa.Schema,
         rank: int = 0,
         on_table: Callable[[pa.Table], None] | None = None,
+        background: Background | None = None,
     ) -> None:
         self.folder = folder
         self.on_table = on_table  # sees each batch of rows as it is written (stats)
+        self.background = background
         self.rank = rank
         self.schema = schema
         self.buffer: list[tuple] = []
@@ -124,6 +162,12 @@ class PartWriter:
         self.buffer = []
         self.buffered_bytes = 0
         table = pa.Table.from_arrays(columns, schema=self.schema)
+        if self.background is None:
+            self._store(table)
+        else:
+            self.background.submit(self._store, table)
+
+    def _store(self, table: pa.Table) -> None:
         if self.on_table is not None:
             self.on_table(table)
         self.write_table(table)
@@ -132,7 +176,7 @@ class PartWriter:
         """Append rows that are already Arrow (a mix copies them from other datasets)."""
         for batch in table.to_batches(max_chunksize=ROWS_PER_GROUP):
             if self.writer is None or self.rows_in_part >= ROWS_PER_PART:
-                self.close()
+                self._close_file()
                 self.folder.mkdir(parents=True, exist_ok=True)
                 path = self.folder / f"shard-{self.rank:05d}-{self.part:05d}.parquet"
                 self.writer = pq.ParquetWriter(path, self.schema, compression="zstd")
@@ -142,42 +186,17 @@ class PartWriter:
             self.rows_in_part += batch.num_rows
             self.rows += batch.num_rows
 
-    def close(self) -> None:
+    def _close_file(self) -> None:
         if self.writer is not None:
             self.writer.close()
             self.writer = None
 
-
-class StatsFeeder:
-    """Hands each written batch to a StatsAccumulator on a second thread: polars counts tokens
-    without the GIL, so the card's stats overlap the build instead of re-reading it after."""
-
-    def __init__(self, accumulator: StatsAccumulator) -> None:
-        self.accumulator = accumulator
-        self.queue: queue.Queue[tuple[str, pa.Table] | None] = queue.Queue(maxsize=4)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._work, daemon=True)
-        self.thread.start()
-
-    def _work(self) -> None:
-        while (item := self.queue.get()) is not None:
-            if self.error is None:
-                try:
-                    self.accumulator.add(*item)
-                except BaseException as exc:  # raised by check(), in the writer's thread
-                    self.error = exc
-
-    def feeder(self, kind: str) -> Callable[[pa.Table], None]:
-        return lambda table: self.queue.put((kind, table))
-
     def close(self) -> None:
-        """Wait for the batches handed over so far; never raises (see `check`)."""
-        self.queue.put(None)
-        self.thread.join()
-
-    def check(self) -> None:
-        if self.error is not None:
-            raise self.error
+        """Close the open part (after the row groups handed to the background, if any)."""
+        if self.background is None:
+            self._close_file()
+        else:
+            self.background.submit(self._close_file)
 
 
 class DatasetWriter(PipelineStep):
@@ -193,12 +212,19 @@ class DatasetWriter(PipelineStep):
         self.accumulator = StatsAccumulator()
 
     def run(self, data, rank: int = 0, world_size: int = 1):
-        feeder = StatsFeeder(self.accumulator)
+        background = Background()
         parts = {
-            kind: PartWriter(self.root / "data" / kind, SCHEMAS[kind], rank, feeder.feeder(kind))
+            kind: PartWriter(
+                self.root / "data" / kind,
+                SCHEMAS[kind],
+                rank,
+                partial(self.accumulator.add, kind),
+                background,
+            )
             for kind in KINDS
         }
         unreported = 0
+        failed = True
         try:
             for record in data:
                 parts[record.kind].add(record.to_values(), record.size)
@@ -210,11 +236,12 @@ class DatasetWriter(PipelineStep):
                 self.progress(unreported)
             for part in parts.values():
                 part.flush()
+            failed = False
         finally:
             for part in parts.values():
-                part.close()
-            feeder.close()
-        feeder.check()
+                if background.error is None:
+                    part.close()
+            background.close(check=not failed)
         for kind, part in parts.items():
             self.stats[f"records_{kind}"] = part.rows
         yield from ()

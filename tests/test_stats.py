@@ -4,8 +4,11 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
+from corpus.pipeline import PipelineStep, run_pipeline
+from corpus.records import TextRecord
 from corpus.stats import StatsAccumulator, compute_stats
 from corpus.tokens import TOKEN_PATTERN
+from corpus.writer import DatasetWriter
 
 
 @pytest.mark.parametrize("kind", ["text", "instruct"])
@@ -42,3 +45,27 @@ def test_lengths_and_quantiles_match_polars(sample_build):
         lengths.update(values)
         expected = pl.Series(values).quantile(0.5, "nearest")
         assert accumulator.result()["kinds"]["text"]["length_tokens"]["p50"] == expected
+
+
+def test_a_failed_background_write_reaches_the_build(tmp_path):
+    """Row groups are written on a second thread: its failure must not be lost."""
+    records = [TextRecord(f"text {i}", "en", "test", "set", str(i), "CC0-1.0") for i in range(3)]
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "text").write_text("a file where the parquet folder should be")
+    with pytest.raises(OSError):
+        run_pipeline([ListSource(records), DatasetWriter(tmp_path)])
+    writer = DatasetWriter(tmp_path / "fine")
+    run_pipeline([ListSource(records), writer])
+    assert pq.read_table(tmp_path / "fine" / "data" / "text").num_rows == 3
+    assert writer.accumulator.result()["kinds"]["text"]["records"] == 3
+
+
+class ListSource(PipelineStep):
+    name = "list"
+
+    def __init__(self, records):
+        super().__init__()
+        self.records = records
+
+    def run(self, data=None, rank=0, world_size=1):
+        yield from self.records
