@@ -79,7 +79,7 @@ def build(
     if executor.kind == "local":  # this process waits for its workers: load the card's modules
         threading.Thread(target=_import_card_modules, daemon=True).start()
     try:
-        if not run_ranks(task, executor, digests.get()):
+        if not run_ranks(task, executor):
             return None
     except CorpusError:  # bad input: nothing to resume, leave nothing behind
         shutil.rmtree(task.work, ignore_errors=True)

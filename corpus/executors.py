@@ -105,11 +105,18 @@ def work_folder(out: Path) -> Path:
     return out.resolve().parent / f".{out.resolve().name}.work"
 
 
-def prepare_work(task: RankTask, executor: ExecutorOptions, digests: dict[str, str]) -> None:
+def input_identity(path: Path) -> list[object]:
+    """What tells an input apart from an edited one without reading it (as make and rsync
+    do): hashing a big input would hold the ranks back; the manifest's sha256 comes later."""
+    stat = path.stat()
+    return [str(path), stat.st_size, stat.st_mtime_ns]
+
+
+def prepare_work(task: RankTask, executor: ExecutorOptions) -> None:
     """Reuse the work folder of an interrupted run of the same build, else start afresh."""
     spec = {
         "source": task.source_name,
-        "inputs": [[str(i.path), digests[str(i.path)]] for i in task.inputs],
+        "inputs": [input_identity(i.path) for i in task.inputs],
         "options": task.options.describe(),
         "filters": task.filters.describe(),
         "langid": task.langid,
@@ -206,10 +213,9 @@ def run_on_executor(task: Any, work: Path, executor: ExecutorOptions, job_name: 
     return True
 
 
-def run_ranks(task: RankTask, executor: ExecutorOptions, digests: dict[str, str]) -> bool:
-    """A sharded build: its work folder reused when the build is the same (`digests`: sha256
-    of each input), then its ranks."""
-    prepare_work(task, executor, digests)
+def run_ranks(task: RankTask, executor: ExecutorOptions) -> bool:
+    """A sharded build: its work folder reused when the build is the same, then its ranks."""
+    prepare_work(task, executor)
     return run_on_executor(task, task.work, executor, f"corpus-{task.source_name}")
 
 

@@ -11,7 +11,6 @@ from corpus.build import build
 from corpus.executors import LOGS, OUTPUT, ExecutorOptions, RankTask, prepare_work, work_folder
 from corpus.filters import FilterOptions
 from corpus.stats import compute_stats
-from corpus.textio import sha256_of
 from tests.conftest import ONTOLOGY, check_slurm_refused, run_cli
 
 INPUTS = [InputFile(ONTOLOGY / "kcd_ko_en.tsv", "kcd_ko_en.tsv")]
@@ -29,7 +28,7 @@ def test_interrupted_build_resumes_without_redoing_finished_shards(tmp_path):
     executor = ExecutorOptions("local", tasks=2, workers=1)
     filters = FilterOptions(phi="off")  # what build() resolves for hetop
     task = RankTask("hetop", INPUTS, SourceOptions(), filters, "fill", work_folder(out))
-    prepare_work(task, executor, {str(i.path): sha256_of(i.path) for i in INPUTS})
+    prepare_work(task, executor)
     # an interrupted run: only rank 0 finished
     LocalPipelineExecutor(
         pipeline=[task], tasks=2, workers=1, local_tasks=1, logging_dir=str(task.work / LOGS)
@@ -46,6 +45,29 @@ def test_interrupted_build_resumes_without_redoing_finished_shards(tmp_path):
     assert result.counts == expected.counts
     assert result.manifest["steps"] == expected.manifest["steps"]
     assert not task.work.exists()
+
+
+def test_an_edited_input_starts_the_interrupted_build_afresh(tmp_path):
+    table = tmp_path / "kcd.tsv"
+    table.write_bytes((ONTOLOGY / "kcd_ko_en.tsv").read_bytes())
+    inputs = [InputFile(table, table.name)]
+    out, executor = tmp_path / "sharded", ExecutorOptions("local", tasks=2, workers=1)
+    task = RankTask(
+        "hetop", inputs, SourceOptions(), FilterOptions(phi="off"), "fill", work_folder(out)
+    )
+    prepare_work(task, executor)
+    LocalPipelineExecutor(  # interrupted: only rank 0 finished
+        pipeline=[task], tasks=2, workers=1, local_tasks=1, logging_dir=str(task.work / LOGS)
+    ).run()
+    edited = table.read_text(encoding="utf-8").replace("\t콜레라\t", "\t콜레라(개정)\t", 1)
+    table.write_text(edited, encoding="utf-8")  # rank 0's concepts change meanwhile
+    result = build("hetop", inputs, out, SourceOptions(), executor=executor)
+    fresh = build("hetop", inputs, tmp_path / "fresh", SourceOptions())
+    same_records(out, tmp_path / "fresh")
+    assert result.counts == fresh.counts
+    assert any(
+        "콜레라(개정)" in t for t in pq.read_table(out / "data" / "text")["text"].to_pylist()
+    )
 
 
 def test_cli_workers_through_datatrove(tmp_path):
