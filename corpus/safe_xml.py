@@ -16,8 +16,8 @@ from pathlib import Path
 from lxml import etree
 
 from corpus.errors import InputError
-from corpus.textio import open_binary
-from corpus.xml_ranges import RangeReader, newlines_before, xml_layout
+from corpus.textio import newlines_before, open_binary
+from corpus.xml_ranges import RangeReader, xml_layout
 
 PROLOG_LIMIT = 1 << 20
 _ENTITY = re.compile(rb"<!ENTITY\s+(%\s+)?([^\s>]+)\s+(SYSTEM|PUBLIC|\"[^\"]*\"|'[^']*')", re.S)

@@ -37,13 +37,24 @@ def open_binary(path: Path) -> Iterator[BinaryIO]:
         yield handle
 
 
-def read_lines(path: Path, keep_newlines: bool = False) -> Iterator[tuple[int, str]]:
+def read_lines(
+    path: Path, keep_newlines: bool = False, start: int = 0, stop: int | None = None
+) -> Iterator[tuple[int, str]]:
     """Yield (line number, text); a bad byte or a cut gzip names its line. Newlines are
-    stripped unless kept (csv needs them inside quoted multi-line fields)."""
-    lineno = 0
-    with open_binary(path) as handle:
+    stripped unless kept (csv needs them inside quoted multi-line fields). `start`/`stop`
+    read the lines that begin in that byte range of an uncompressed file, numbered as in
+    the whole file."""
+    ranged = start > 0 or stop is not None
+    lineno = newlines_before(path, start) if ranged else 0
+    position = start
+    with open(path, "rb") if ranged else open_binary(path) as handle:
+        handle.seek(start)
         try:
-            for lineno, raw in enumerate(handle, start=1):
+            for raw in handle:
+                if stop is not None and position >= stop:
+                    break
+                position += len(raw)
+                lineno += 1
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError as exc:
@@ -57,6 +68,26 @@ def read_lines(path: Path, keep_newlines: bool = False) -> Iterator[tuple[int, s
                 yield lineno, line if keep_newlines else line.rstrip("\r\n")
         except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
             raise InputError(path, lineno + 1, f"truncated or corrupt gzip data ({exc})") from None
+
+
+def next_line_start(path: Path, offset: int) -> int | None:
+    """Byte offset of the first line that begins at or after `offset`; None past the end."""
+    with open(path, "rb") as handle:
+        handle.seek(offset - 1 if offset > 0 else 0)
+        if offset > 0:
+            handle.readline()  # the rest of the line `offset` falls in (or just its newline)
+        found = handle.tell()
+        return found if handle.read(1) else None
+
+
+def newlines_before(path: Path, offset: int) -> int:
+    """Lines that end before `offset`: where a range's line numbers start in the file."""
+    count = 0
+    with open(path, "rb") as handle:
+        while offset > 0 and (block := handle.read(min(1 << 20, offset))):
+            count += block.count(b"\n")
+            offset -= len(block)
+    return count
 
 
 def read_head(path: Path, size: int = 4096) -> str:

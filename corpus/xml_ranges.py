@@ -86,16 +86,6 @@ def next_record(path: Path, layout: XmlLayout, offset: int) -> int | None:
     return None
 
 
-def newlines_before(path: Path, offset: int) -> int:
-    """Lines that end before `offset`: where a range's line numbers start in the file."""
-    count = 0
-    with open(path, "rb") as handle:
-        while offset > 0 and (block := handle.read(min(BLOCK, offset))):
-            count += block.count(b"\n")
-            offset -= len(block)
-    return count
-
-
 class RangeReader:
     """A file-like `read` over header + file[start:stop] + footer: one range as a document."""
 

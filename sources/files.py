@@ -14,15 +14,17 @@ from corpus.sources.base import FileSource, InputFile
 from corpus.errors import InputError, OptionError
 from corpus.langid import UNKNOWN
 from corpus.records import InstructRecord, Record, TextRecord, user_assistant
-from corpus.textio import TableReader, check_exists, read_lines
+from corpus.textio import TableReader, check_exists, is_gzip, next_line_start, read_lines
 
 SOURCE = "files"
 ROLES = ("text", "lang", "id", "messages", "prompt", "response", "reasoning", "task")
 PARQUET_BATCH = 10_000
 
 
-def _rows_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    for line, raw in read_lines(path):
+def _rows_jsonl(
+    path: Path, start: int = 0, stop: int | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    for line, raw in read_lines(path, start=start, stop=stop):
         if not raw.strip():
             continue
         try:
@@ -54,32 +56,74 @@ def _rows_table(path: Path, delimiter: str) -> Iterator[tuple[int, dict[str, Any
         yield table.line, row
 
 
-def _rows_parquet(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+def _parquet(path: Path) -> pq.ParquetFile:
     check_exists(path)
     try:
-        source = pq.ParquetFile(path)
+        return pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
         raise InputError(path, None, f"not a readable Parquet file: {exc}") from None
-    row = 0
-    for batch in source.iter_batches(batch_size=PARQUET_BATCH):
+
+
+def row_group_starts(path: Path) -> list[int]:
+    """Byte offset where each row group's first column chunk begins."""
+    meta = _parquet(path).metadata
+    starts = []
+    for group in range(meta.num_row_groups):
+        columns = [meta.row_group(group).column(i) for i in range(meta.num_columns)]
+        starts.append(
+            min(
+                c.dictionary_page_offset if c.has_dictionary_page else c.data_page_offset
+                for c in columns
+            )
+        )
+    return starts
+
+
+def _rows_parquet(
+    path: Path, start: int = 0, stop: int | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Rows of the row groups that begin in [start, stop), numbered as in the whole file."""
+    source = _parquet(path)
+    starts = row_group_starts(path)
+    groups = [g for g, at in enumerate(starts) if at >= start and (stop is None or at < stop)]
+    if not groups:
+        return
+    row = sum(source.metadata.row_group(g).num_rows for g in range(groups[0]))
+    for batch in source.iter_batches(batch_size=PARQUET_BATCH, row_groups=groups):
         for values in batch.to_pylist():
             row += 1
             yield row, values
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line or row number, row) from any supported file; the format comes from the name."""
+def record_start(path: Path, offset: int) -> int | None:
+    """Where the first row at or after byte `offset` begins, for formats read in byte ranges
+    (uncompressed JSONL: a line; Parquet: a row group); None for the others."""
+    name = path.name.lower()
+    if name.endswith((".jsonl", ".ndjson")) and not is_gzip(path):
+        return next_line_start(path, offset)
+    if name.endswith(".parquet"):
+        return next((at for at in row_group_starts(path) if at >= offset), None)
+    return None
+
+
+def read_rows(
+    path: Path, start: int = 0, stop: int | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line or row number, row) from any supported file; the format comes from the name.
+    JSONL and Parquet can be read in byte ranges cut by `record_start`."""
     name = path.name.lower().removesuffix(".gz")
     if name.endswith((".jsonl", ".ndjson")):
-        return _rows_jsonl(path)
+        return _rows_jsonl(path, start, stop)
+    if name.endswith(".parquet"):
+        return _rows_parquet(path, start, stop)
+    if start > 0 or stop is not None:
+        raise InputError(path, None, "this format cannot be read in byte ranges")
     if name.endswith(".json"):
         return _rows_json(path)
     if name.endswith(".csv"):
         return _rows_table(path, ",")
     if name.endswith(".tsv"):
         return _rows_table(path, "\t")
-    if name.endswith(".parquet"):
-        return _rows_parquet(path)
     raise InputError(path, None, "unknown format (expected .jsonl, .json, .csv, .tsv or .parquet)")
 
 
@@ -126,27 +170,35 @@ class FilesSource(FileSource):
                 "(--messages-column), or --prompt-column and --response-column"
             )
 
+    def record_start(self, path: Path, offset: int) -> int | None:
+        """Big JSONL and Parquet inputs are shared by workers (a line, a row group)."""
+        return record_start(path, offset)
+
     def run(self, data=None, rank: int = 0, world_size: int = 1) -> Iterator[Record]:
         self.prepare()
         done = 0
-        for item in self.inputs_for(rank, world_size):
-            checked = False
-            for line, row in read_rows(item.path):
-                if not checked:
-                    self._check_columns(item.path, row)
-                    checked = True
+        for piece in self.pieces_for(rank, world_size):
+            item = piece.item
+            first = piece.start == 0  # the file's first row: does the mapping fit the file?
+            for line, row in read_rows(item.path, piece.start, piece.stop):
+                self._check_columns(item.path, line, row, first)
+                first = False
                 if self.options.limit is not None and done >= self.options.limit:
                     return
                 yield from self._records(item, line, row)
                 done += 1
 
-    def _check_columns(self, path: Path, row: dict[str, Any]) -> None:
+    def _check_columns(self, path: Path, line: int, row: dict[str, Any], first: bool) -> None:
         missing = [c for c in self.options.columns.values() if c not in row]
-        if missing:
+        if missing and first:
             raise InputError(
                 path,
                 None,
                 f"unknown column(s) {', '.join(missing)}; available: {', '.join(row)}",
+            )
+        if missing:  # one row lacks what the others have
+            raise InputError(
+                path, line, f"no {', '.join(missing)} in this row; it has: {', '.join(row)}"
             )
 
     def _records(self, item: InputFile, line: int, row: dict[str, Any]) -> Iterator[Record]:

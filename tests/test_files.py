@@ -2,9 +2,12 @@
 
 import csv
 import json
+from itertools import pairwise
 
 import pyarrow.parquet as pq
 import pytest
+from corpus.sources import InputFile, SourceOptions, get_source
+from corpus.sources.files import read_rows
 
 from tests.conftest import DATA, run_cli
 
@@ -166,3 +169,72 @@ def test_languages_are_detected_when_the_file_has_none(tmp_path):
     assert langs == ["fr"] * 20 + ["en"] * 20
     steps = json.loads((out / "manifest.json").read_text())["steps"]["langid"]
     assert steps == {"detected_en": 20, "detected_fr": 20}
+
+
+def cot_jsonl(path, copies=1):
+    """The CoT sample as JSONL (`copies` times over: a file big enough to share)."""
+    rows = json.loads((CLINICAL / "huatuogpt_o1_demo_sample.json").read_text(encoding="utf-8"))
+    lines = [json.dumps(r, ensure_ascii=False) + "\n" for r in rows] * copies
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+def test_jsonl_and_parquet_are_shared_by_ranks_within_the_file(sample_build, tmp_path):
+    jsonl = cot_jsonl(tmp_path / "cot.jsonl")
+    table = pq.read_table(next((sample_build / "data" / "text").glob("*.parquet")))
+    parquet = tmp_path / "text.parquet"
+    pq.write_table(table, parquet, row_group_size=500)
+    for path in (jsonl, parquet):
+        source = get_source("files")([InputFile(path, path.name)], SourceOptions())
+        whole = list(read_rows(path))
+        for world_size in (2, 3, 5):
+            pieces = [source.pieces_for(rank, world_size) for rank in range(world_size)]
+            assert all(len(p) == 1 for p in pieces)  # each rank reads a range of the file
+            for before, after in pairwise(pieces):
+                assert before[0].stop == after[0].start > 0
+            ranged = [row for p in pieces for row in read_rows(path, p[0].start, p[0].stop)]
+            assert ranged == whole  # rows and their line / row numbers
+
+
+def test_workers_share_one_jsonl_and_give_the_same_records(tmp_path):
+    jsonl = cot_jsonl(tmp_path / "cot.jsonl", copies=3)
+    outs = []
+    for workers in ("1", "2"):
+        outs.append(tmp_path / f"w{workers}")
+        result = run_cli(
+            "build",
+            "--source",
+            "files",
+            "--input",
+            jsonl,
+            "--lang",
+            "en",
+            "--columns",
+            "prompt=Question,response=Response,reasoning=Complex_CoT",
+            "--workers",
+            workers,
+            "--out",
+            outs[-1],
+        )
+        assert result.returncode == 0, result.stderr
+    one, two = (pq.read_table(out / "data" / "instruct") for out in outs)
+    assert two.equals(one) and one.num_rows == 360
+    assert one["source_id"][-1].as_py() == "cot.jsonl:360"  # line numbers of the whole file
+
+
+def test_a_bad_line_in_a_later_range_and_a_row_without_a_column(tmp_path):
+    lines = cot_jsonl(tmp_path / "cot.jsonl", copies=2).read_text(encoding="utf-8").splitlines()
+    lines[200] = '{"Question": broken'
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "o"
+    args = ["--columns", "prompt=Question,response=Response", "--lang", "en", "--out", out]
+    result = run_cli("build", "--source", "files", "--input", bad, *args, "--workers", "2")
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {bad}:201: invalid JSON"), result.stderr
+    assert not out.exists() and not (tmp_path / ".o.work").exists()
+    lines[200] = json.dumps({"Response": "an answer without its question"})
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_cli("build", "--source", "files", "--input", bad, *args)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith(f"error: {bad}:201: no Question in this row"), result.stderr
