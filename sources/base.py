@@ -78,8 +78,6 @@ class Source(PipelineStep):
     formats: ClassVar[dict[str, str]]
     phi_default: ClassVar[str] = "off"  # the PHI gate's mode when --phi is not given
     limitations: ClassVar[tuple[str, ...]] = ()  # for the card: what users of the data must know
-    # below this many work items per worker, forking a worker costs more than it saves
-    min_items_per_worker: ClassVar[int] = 1
 
     def __init__(self, inputs: list[InputFile], options: SourceOptions) -> None:
         super().__init__()
@@ -88,10 +86,6 @@ class Source(PipelineStep):
 
     def prepare(self) -> None:
         """Work done once before the records are sharded over workers (e.g. read a graph)."""
-
-    def work_items(self) -> int:
-        """How many units `run` can split over workers (after `prepare`); 1: not splittable."""
-        return 1
 
     @classmethod
     def default_inputs(cls) -> list[InputFile]:
@@ -128,9 +122,6 @@ class FileSource(Source):
     """A source whose unit of work is a byte range of its inputs: each rank reads a contiguous
     share of the inputs' bytes, cut where a file or (where the source can read a range of a
     file) a record starts, so the ranks' records, concatenated, are those of one worker."""
-
-    def work_items(self) -> int:
-        return 1 if self.options.limit is not None else len(self.inputs)  # --limit: one worker
 
     def record_start(self, path: Path, offset: int) -> int | None:
         """Byte offset of the first record at or after `offset` where the source can read

@@ -138,9 +138,6 @@ class BratSource(Source):
     def _pairs(self) -> list[tuple[InputFile, Path, Path]]:
         return [(item, t, a) for item in self.inputs for t, a in documents(item.path)]
 
-    def work_items(self) -> int:
-        return 1 if self.options.limit is not None else len(self._pairs())
-
     @cached_property
     def identifier(self) -> LanguageIdentifier:
         return LanguageIdentifier()

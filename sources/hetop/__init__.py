@@ -41,7 +41,6 @@ class HetopSource(Source):
         "multi-terminology ontologies: OBO, OWL/RDF/SKOS, translation and code tables, mappings"
     )
     formats = FORMATS
-    min_items_per_worker = 5_000  # concepts
     limitations = (
         "Text and instructions are verbalized from templates: fluent but repetitive; mix with "
         "natural text before pretraining.",
@@ -115,9 +114,6 @@ class HetopSource(Source):
 
     def _concepts(self) -> list:
         return [c for c in self.graph if c.labels][: self.options.limit]
-
-    def work_items(self) -> int:
-        return len(self._concepts())
 
     def run(self, data=None, rank: int = 0, world_size: int = 1):
         """Verbalize this rank's contiguous block of concepts, so that the records of all
