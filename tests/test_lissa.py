@@ -239,3 +239,13 @@ def test_an_error_in_a_later_range_names_the_files_line(tmp_path):
     with pytest.raises(InputError) as ranged:
         list(iter_citations(bad, last.start, last.stop))
     assert ranged.value.line == whole.value.lineno
+
+
+def test_limit_counts_from_the_first_citation_whatever_the_workers(tmp_path):
+    inputs = [LITERATURE / f for f in FILES]
+    one = build_cli("lissa", tmp_path / "one", inputs, "--limit", "70")
+    two = build_cli("lissa", tmp_path / "two", inputs, "--limit", "70", "--workers", "2")
+    for kind in ("text", "instruct"):
+        assert pq.read_table(two / "data" / kind).equals(pq.read_table(one / "data" / kind))
+    steps = json.loads((two / "manifest.json").read_text())["steps"]["lissa"]
+    assert steps["citations"] == 70  # the first file's 63, then 7 of the second
