@@ -141,12 +141,16 @@ class InputDigests:
 
 
 def _import_card_modules() -> None:
-    """matplotlib and polars take ~0.5 s to import: done while the workers run."""
-    import matplotlib
+    """matplotlib and polars take ~0.5 s to import: done while the workers run. Only a head
+    start: a failure here is met again, and reported, where the card needs them."""
+    try:
+        import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot
-    import polars  # noqa: F401
+        matplotlib.use("Agg")
+        import matplotlib.pyplot
+        import polars  # noqa: F401
+    except Exception:
+        pass
 
 
 def _finish(

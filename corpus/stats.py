@@ -1,6 +1,9 @@
-"""Composition and length statistics of a dataset folder, computed from its parquet files.
+"""Composition and length statistics of a dataset: records, tokens and characters by source,
+dataset, language and task, and the distribution of token lengths.
 
-Build and `corpus card` both call this, so a regenerated card always matches the data.
+A build gathers them while it writes (each row group goes to a `StatsAccumulator`, ranks
+merge theirs); `corpus card`, mix and dedup compute them from the parquet files with the same
+counts, so a regenerated card matches the data (tested).
 """
 
 from __future__ import annotations

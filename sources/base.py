@@ -154,9 +154,10 @@ class FileSource(Source):
         next record starts (the next input's start where this one cannot be entered)."""
         for index, size in enumerate(sizes):
             if offset < size:
+                path = self.inputs[index].path
                 if offset == 0:
                     return index, 0
-                local = self.record_start(self.inputs[index].path, offset)
+                local = self.record_start(path, offset) if path.is_file() else None
                 return (index, local) if local is not None else (index + 1, 0)
             offset -= size
         return len(sizes), 0
