@@ -44,13 +44,16 @@ def test_csv_with_prompt_response_and_a_fixed_language(tmp_path):
     assert {r["lang"] for r in text} == {"en"}
 
 
-def test_jsonl_with_reasoning(tmp_path):
+def cot_jsonl(path, copies=1):
+    """The CoT sample as JSONL (`copies` times over: a file big enough to share)."""
     rows = json.loads((CLINICAL / "huatuogpt_o1_demo_sample.json").read_text(encoding="utf-8"))
-    jsonl = tmp_path / "cot.jsonl"
-    jsonl.write_text(
-        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
-    )
-    out = tmp_path / "cot"
+    lines = [json.dumps(r, ensure_ascii=False) + "\n" for r in rows] * copies
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+def build_cot(jsonl, out, *extra):
+    """`corpus build --source files` of a CoT JSONL: prompt, response and reasoning columns."""
     result = run_cli(
         "build",
         "--source",
@@ -63,8 +66,15 @@ def test_jsonl_with_reasoning(tmp_path):
         "prompt=Question,response=Response,reasoning=Complex_CoT",
         "--out",
         out,
+        *extra,
     )
     assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_jsonl_with_reasoning(tmp_path):
+    rows = json.loads((CLINICAL / "huatuogpt_o1_demo_sample.json").read_text(encoding="utf-8"))
+    out = build_cot(cot_jsonl(tmp_path / "cot.jsonl"), tmp_path / "cot")
     instruct = pq.read_table(out / "data" / "instruct").to_pylist()
     assert len(instruct) == len(rows) == 120
     assert instruct[3]["reasoning"] == rows[3]["Complex_CoT"]
@@ -171,14 +181,6 @@ def test_languages_are_detected_when_the_file_has_none(tmp_path):
     assert steps == {"detected_en": 20, "detected_fr": 20}
 
 
-def cot_jsonl(path, copies=1):
-    """The CoT sample as JSONL (`copies` times over: a file big enough to share)."""
-    rows = json.loads((CLINICAL / "huatuogpt_o1_demo_sample.json").read_text(encoding="utf-8"))
-    lines = [json.dumps(r, ensure_ascii=False) + "\n" for r in rows] * copies
-    path.write_text("".join(lines), encoding="utf-8")
-    return path
-
-
 def test_jsonl_and_parquet_are_shared_by_ranks_within_the_file(sample_build, tmp_path):
     jsonl = cot_jsonl(tmp_path / "cot.jsonl")
     table = pq.read_table(next((sample_build / "data" / "text").glob("*.parquet")))
@@ -198,25 +200,7 @@ def test_jsonl_and_parquet_are_shared_by_ranks_within_the_file(sample_build, tmp
 
 def test_workers_share_one_jsonl_and_give_the_same_records(tmp_path):
     jsonl = cot_jsonl(tmp_path / "cot.jsonl", copies=3)
-    outs = []
-    for workers in ("1", "2"):
-        outs.append(tmp_path / f"w{workers}")
-        result = run_cli(
-            "build",
-            "--source",
-            "files",
-            "--input",
-            jsonl,
-            "--lang",
-            "en",
-            "--columns",
-            "prompt=Question,response=Response,reasoning=Complex_CoT",
-            "--workers",
-            workers,
-            "--out",
-            outs[-1],
-        )
-        assert result.returncode == 0, result.stderr
+    outs = [build_cot(jsonl, tmp_path / f"w{n}", "--workers", n) for n in ("1", "2")]
     one, two = (pq.read_table(out / "data" / "instruct") for out in outs)
     assert two.equals(one) and one.num_rows == 360
     assert one["source_id"][-1].as_py() == "cot.jsonl:360"  # line numbers of the whole file
