@@ -82,14 +82,15 @@ def iter_records(
     Each record is yielded whole, then cleared and dropped from the tree (the element that
     sits directly under the root: `PubmedArticle` around `MedlineCitation`, say), so memory
     stays flat whatever the file size. Errors name the file and line. `start`/`stop` read
-    one byte range of an uncompressed file, cut where records start (`corpus.xml_ranges`).
+    one byte range (of the decompressed stream, for gzip), cut where records start
+    (`corpus.xml_ranges`).
     """
     check_prolog(path)
     whole = start == 0 and stop is None
     layout = None if whole else xml_layout(path)
     if not whole and layout is None:
         raise InputError(path, None, "this file cannot be read in byte ranges")
-    with open_binary(path) if whole else open(path, "rb") as handle:
+    with open_binary(path) as handle:
         stream = handle if layout is None else RangeReader(handle, layout, start, stop)
         events = etree.iterparse(
             stream,

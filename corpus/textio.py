@@ -37,6 +37,28 @@ def open_binary(path: Path) -> Iterator[BinaryIO]:
         yield handle
 
 
+def seek_forward(handle: BinaryIO, offset: int) -> None:
+    """Move a freshly opened handle to `offset`: a seek in a plain file; in a gzip stream the
+    bytes before it are decompressed and dropped, a MiB at a time (gzip's own seek reads
+    8 KiB at a time)."""
+    if not isinstance(handle, gzip.GzipFile):
+        handle.seek(offset)
+        return
+    while offset > 0 and (chunk := handle.read(min(1 << 20, offset))):
+        offset -= len(chunk)
+
+
+def stream_size(path: Path) -> int:
+    """Bytes a reader of `path` sees. For gzip, the size its trailer gives (modulo 4 GiB, and
+    the last member's only): good enough to place cuts, which stay correct wherever they fall."""
+    size = path.stat().st_size
+    if size < 18 or not is_gzip(path):
+        return size
+    with open(path, "rb") as handle:
+        handle.seek(-4, 2)
+        return int.from_bytes(handle.read(4), "little") or size
+
+
 def read_lines(
     path: Path, keep_newlines: bool = False, start: int = 0, stop: int | None = None
 ) -> Iterator[tuple[int, str]]:
@@ -44,11 +66,10 @@ def read_lines(
     stripped unless kept (csv needs them inside quoted multi-line fields). `start`/`stop`
     read the lines that begin in that byte range of an uncompressed file, numbered as in
     the whole file."""
-    ranged = start > 0 or stop is not None
-    lineno = newlines_before(path, start) if ranged else 0
+    lineno = newlines_before(path, start) if start > 0 else 0
     position = start
-    with open(path, "rb") if ranged else open_binary(path) as handle:
-        handle.seek(start)
+    with open_binary(path) as handle:
+        seek_forward(handle, start)
         try:
             for raw in handle:
                 if stop is not None and position >= stop:
@@ -72,8 +93,8 @@ def read_lines(
 
 def next_line_start(path: Path, offset: int) -> int | None:
     """Byte offset of the first line that begins at or after `offset`; None past the end."""
-    with open(path, "rb") as handle:
-        handle.seek(offset - 1 if offset > 0 else 0)
+    with open_binary(path) as handle:
+        seek_forward(handle, offset - 1 if offset > 0 else 0)
         if offset > 0:
             handle.readline()  # the rest of the line `offset` falls in (or just its newline)
         found = handle.tell()
@@ -83,7 +104,7 @@ def next_line_start(path: Path, offset: int) -> int | None:
 def newlines_before(path: Path, offset: int) -> int:
     """Lines that end before `offset`: where a range's line numbers start in the file."""
     count = 0
-    with open(path, "rb") as handle:
+    with open_binary(path) as handle:
         while offset > 0 and (block := handle.read(min(1 << 20, offset))):
             count += block.count(b"\n")
             offset -= len(block)

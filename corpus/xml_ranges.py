@@ -6,7 +6,8 @@ record starts and stops where another starts parses on its own once the file's h
 DOCTYPE, root start tag) is put before it and the root's end tag after it. Ranges are cut only
 at a record start tag that directly follows another tag's `>`; such a tag inside a comment or
 CDATA section would make the ranges unbalanced, which the parser reports as an error rather
-than reading wrong records. Gzip files cannot be entered in the middle: they are read whole.
+than reading wrong records. Offsets in a gzip file are offsets in its decompressed stream: a
+range there starts after decompressing (and dropping) what comes before it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from corpus.textio import is_gzip
+from corpus.textio import open_binary, seek_forward
 
 HEAD_LIMIT = 1 << 20  # the header and the first record's start must lie in the first MiB
 BLOCK = 1 << 20
@@ -41,11 +42,9 @@ class XmlLayout:
 
 
 def xml_layout(path: Path) -> XmlLayout | None:
-    """The layout of an uncompressed XML record file; None where the file must be read whole
-    (gzip, no child element of the root within the first MiB, an empty root)."""
-    if is_gzip(path):
-        return None
-    with open(path, "rb") as handle:
+    """The layout of an XML record file; None where the file must be read whole (no child
+    element of the root within the first MiB, an empty root)."""
+    with open_binary(path) as handle:
         head = handle.read(HEAD_LIMIT)
     position = 3 if head.startswith(b"\xef\xbb\xbf") else 0
     while match := _SKIPPED.match(head, position):
@@ -68,9 +67,9 @@ def next_record(path: Path, layout: XmlLayout, offset: int) -> int | None:
     header); None when no record starts there or later."""
     offset = max(offset, len(layout.header))
     pattern = re.compile(rb"<" + re.escape(layout.record.encode()) + rb"[\s/>]")
-    with open(path, "rb") as handle:
+    with open_binary(path) as handle:
         block_start = max(0, offset - CONTEXT)
-        handle.seek(block_start)
+        seek_forward(handle, block_start)
         buffer = handle.read(BLOCK)
         while buffer:
             for match in pattern.finditer(buffer):
@@ -94,7 +93,7 @@ class RangeReader:
         self.prefix = layout.header if start > 0 else b""
         self.suffix = layout.footer if stop is not None else b""
         self.left = None if stop is None else stop - start
-        handle.seek(start)
+        seek_forward(handle, start)
 
     def read(self, size: int = -1) -> bytes:
         if self.prefix:

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from corpus.errors import CorpusError, OptionError
 from corpus.pipeline import PipelineStep
-from corpus.textio import size_of
+from corpus.textio import size_of, stream_size
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,8 @@ class FileSource(Source):
 
     def record_start(self, path: Path, offset: int) -> int | None:
         """Byte offset of the first record at or after `offset` where the source can read
-        `path` from there; None (the default) where the file is read whole."""
+        `path` from there (offsets of the decompressed stream for gzip); None (the default)
+        where the file is read whole."""
         return None
 
     def pieces_for(self, rank: int, world_size: int) -> list[Piece]:
@@ -157,7 +158,10 @@ class FileSource(Source):
                 path = self.inputs[index].path
                 if offset == 0:
                     return index, 0
-                local = self.record_start(path, offset) if path.is_file() else None
+                if not path.is_file():  # a folder input is read whole
+                    return index + 1, 0
+                # a gzip file's cuts are offsets in its decompressed stream
+                local = self.record_start(path, offset * stream_size(path) // size)
                 return (index, local) if local is not None else (index + 1, 0)
             offset -= size
         return len(sizes), 0

@@ -14,7 +14,7 @@ from corpus.sources.base import FileSource, InputFile
 from corpus.errors import InputError, OptionError
 from corpus.langid import UNKNOWN
 from corpus.records import InstructRecord, Record, TextRecord, user_assistant
-from corpus.textio import TableReader, check_exists, is_gzip, next_line_start, read_lines
+from corpus.textio import TableReader, check_exists, next_line_start, read_lines
 
 SOURCE = "files"
 ROLES = ("text", "lang", "id", "messages", "prompt", "response", "reasoning", "task")
@@ -97,9 +97,9 @@ def _rows_parquet(
 
 def record_start(path: Path, offset: int) -> int | None:
     """Where the first row at or after byte `offset` begins, for formats read in byte ranges
-    (uncompressed JSONL: a line; Parquet: a row group); None for the others."""
-    name = path.name.lower()
-    if name.endswith((".jsonl", ".ndjson")) and not is_gzip(path):
+    (JSONL, gzipped or not: a line; Parquet: a row group); None for the others."""
+    name = path.name.lower().removesuffix(".gz")
+    if name.endswith((".jsonl", ".ndjson")):
         return next_line_start(path, offset)
     if name.endswith(".parquet"):
         return next((at for at in row_group_starts(path) if at >= offset), None)
@@ -171,7 +171,8 @@ class FilesSource(FileSource):
             )
 
     def record_start(self, path: Path, offset: int) -> int | None:
-        """Big JSONL and Parquet inputs are shared by workers (a line, a row group)."""
+        """Big JSONL (gzipped or not) and Parquet inputs are shared by workers (a line, a row
+        group)."""
         return record_start(path, offset)
 
     def run(self, data=None, rank: int = 0, world_size: int = 1) -> Iterator[Record]:

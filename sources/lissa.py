@@ -294,7 +294,8 @@ class LissaSource(FileSource):
     )
 
     def record_start(self, path: Path, offset: int) -> int | None:
-        """Big uncompressed files are shared by workers, cut where a citation starts."""
+        """Big files are shared by workers, cut where a citation starts (in a gzip file's
+        decompressed stream: a worker decompresses and drops what comes before its share)."""
         layout = xml_layout(path)
         return None if layout is None else next_record(path, layout, offset)
 

@@ -1,6 +1,7 @@
 """files: JSONL, CSV and Parquet with a column mapping, on real data; bad rows name their line."""
 
 import csv
+import gzip
 import json
 from itertools import pairwise
 
@@ -183,10 +184,12 @@ def test_languages_are_detected_when_the_file_has_none(tmp_path):
 
 def test_jsonl_and_parquet_are_shared_by_ranks_within_the_file(sample_build, tmp_path):
     jsonl = cot_jsonl(tmp_path / "cot.jsonl")
+    gzipped = tmp_path / "cot.jsonl.gz"  # cut in its decompressed stream
+    gzipped.write_bytes(gzip.compress(jsonl.read_bytes()))
     table = pq.read_table(next((sample_build / "data" / "text").glob("*.parquet")))
     parquet = tmp_path / "text.parquet"
     pq.write_table(table, parquet, row_group_size=500)
-    for path in (jsonl, parquet):
+    for path in (jsonl, gzipped, parquet):
         source = get_source("files")([InputFile(path, path.name)], SourceOptions())
         whole = list(read_rows(path))
         for world_size in (2, 3, 5):

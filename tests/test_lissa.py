@@ -198,13 +198,13 @@ def pubmed_set(path, copies):
     return path
 
 
-@pytest.mark.parametrize("layout", ["PubmedArticleSet", "MedlineCitationSet"])
+@pytest.mark.parametrize("layout", ["PubmedArticleSet", "MedlineCitationSet", "gzip"])
 def test_a_big_file_is_shared_by_ranks_cut_where_citations_start(tmp_path, layout):
-    path = (
-        pubmed_set(tmp_path / "set.xml", 40)
-        if layout == "PubmedArticleSet"
-        else LITERATURE / "medsamp2006_sample.xml"
-    )
+    path = {
+        "PubmedArticleSet": pubmed_set(tmp_path / "set.xml", 40),
+        "MedlineCitationSet": LITERATURE / "medsamp2006_sample.xml",
+        "gzip": LITERATURE / "medline16n0902_sample.xml.gz",  # cut in the decompressed stream
+    }[layout]
     source = get_source("lissa")([InputFile(path, path.name)], SourceOptions())
     whole = [c.pmid for c in iter_citations(path)]
     for world_size in (2, 3, 7):
@@ -226,13 +226,15 @@ def test_workers_split_one_file_and_give_the_same_records(tmp_path):
     assert pq.read_table(one / "data" / "text").num_rows == 40
 
 
-def test_an_error_in_a_later_range_names_the_files_line(tmp_path):
+@pytest.mark.parametrize("name", ["bad.xml", "bad.xml.gz"])
+def test_an_error_in_a_later_range_names_the_files_line(tmp_path, name):
     data = (LITERATURE / "medsamp2006_sample.xml").read_bytes()
     cut = data.rindex(b"</MedlineCitation>")  # the last citation loses its end tag
-    bad = tmp_path / "bad.xml"
-    bad.write_bytes(data[:cut] + data[cut + len(b"</MedlineCitation>") :])
+    data = data[:cut] + data[cut + len(b"</MedlineCitation>") :]
     with pytest.raises(etree.XMLSyntaxError) as whole:
-        etree.parse(str(bad))
+        etree.fromstring(data)
+    bad = tmp_path / name
+    bad.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
     source = get_source("lissa")([InputFile(bad, bad.name)], SourceOptions())
     last = source.pieces_for(2, 3)[0]
     assert last.start > 0
