@@ -37,6 +37,15 @@ def open_binary(path: Path) -> Iterator[BinaryIO]:
         yield handle
 
 
+@contextmanager
+def gzip_errors(path: Path) -> Iterator[None]:
+    """A cut or corrupt gzip stream, wherever it is read, as a one-line input error."""
+    try:
+        yield
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise InputError(path, None, f"truncated or corrupt gzip data ({exc})") from None
+
+
 def seek_forward(handle: BinaryIO, offset: int) -> None:
     """Move a freshly opened handle to `offset`: a seek in a plain file; in a gzip stream the
     bytes before it are decompressed and dropped, a MiB at a time (gzip's own seek reads
@@ -93,7 +102,7 @@ def read_lines(
 
 def next_line_start(path: Path, offset: int) -> int | None:
     """Byte offset of the first line that begins at or after `offset`; None past the end."""
-    with open_binary(path) as handle:
+    with gzip_errors(path), open_binary(path) as handle:
         seek_forward(handle, offset - 1 if offset > 0 else 0)
         if offset > 0:
             handle.readline()  # the rest of the line `offset` falls in (or just its newline)
@@ -104,7 +113,7 @@ def next_line_start(path: Path, offset: int) -> int | None:
 def newlines_before(path: Path, offset: int) -> int:
     """Lines that end before `offset`: where a range's line numbers start in the file."""
     count = 0
-    with open_binary(path) as handle:
+    with gzip_errors(path), open_binary(path) as handle:
         while offset > 0 and (block := handle.read(min(1 << 20, offset))):
             count += block.count(b"\n")
             offset -= len(block)

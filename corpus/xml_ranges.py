@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from corpus.textio import open_binary, seek_forward
+from corpus.textio import gzip_errors, open_binary, seek_forward
 
 HEAD_LIMIT = 1 << 20  # the header and the first record's start must lie in the first MiB
 BLOCK = 1 << 20
@@ -44,7 +44,7 @@ class XmlLayout:
 def xml_layout(path: Path) -> XmlLayout | None:
     """The layout of an XML record file; None where the file must be read whole (no child
     element of the root within the first MiB, an empty root)."""
-    with open_binary(path) as handle:
+    with gzip_errors(path), open_binary(path) as handle:
         head = handle.read(HEAD_LIMIT)
     position = 3 if head.startswith(b"\xef\xbb\xbf") else 0
     while match := _SKIPPED.match(head, position):
@@ -67,7 +67,7 @@ def next_record(path: Path, layout: XmlLayout, offset: int) -> int | None:
     header); None when no record starts there or later."""
     offset = max(offset, len(layout.header))
     pattern = re.compile(rb"<" + re.escape(layout.record.encode()) + rb"[\s/>]")
-    with open_binary(path) as handle:
+    with gzip_errors(path), open_binary(path) as handle:
         block_start = max(0, offset - CONTEXT)
         seek_forward(handle, block_start)
         buffer = handle.read(BLOCK)

@@ -151,14 +151,18 @@ def test_bad_xml_fails_with_its_line(tmp_path, content, line, message):
     assert not (tmp_path / "out").exists()
 
 
-def test_truncated_gzip_fails_cleanly(tmp_path):
+@pytest.mark.parametrize("workers", ["1", "2"])  # 2: the cut is met placing the ranks' shares
+def test_truncated_gzip_fails_cleanly(tmp_path, workers):
     data = (LITERATURE / "medline16n0902_sample.xml.gz").read_bytes()
     bad = tmp_path / "cut.xml.gz"
     bad.write_bytes(data[: len(data) // 2])
-    result = run_cli("build", "--source", "lissa", "--input", bad, "--out", tmp_path / "out")
+    out = tmp_path / "out"
+    result = run_cli(
+        "build", "--source", "lissa", "--input", bad, "--out", out, "--workers", workers
+    )
     assert result.returncode == 2 and "truncated or corrupt gzip" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
-    assert not (tmp_path / "out").exists()
+    assert not out.exists() and not (tmp_path / ".out.work").exists()
 
 
 def test_workers_give_the_same_records(tmp_path, literature):
