@@ -91,18 +91,18 @@ def iter_records(
     if not whole and layout is None:
         raise InputError(path, None, "this file cannot be read in byte ranges")
     with open_binary(path) as handle:
-        stream = handle if layout is None else RangeReader(handle, layout, start, stop)
-        events = etree.iterparse(
-            stream,
-            events=("end",),
-            tag=tags,
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=False,
-            remove_comments=True,
-        )
         try:
+            stream = handle if layout is None else RangeReader(handle, layout, start, stop)
+            events = etree.iterparse(
+                stream,
+                events=("end",),
+                tag=tags,
+                resolve_entities=False,
+                no_network=True,
+                load_dtd=False,
+                huge_tree=False,
+                remove_comments=True,
+            )
             for _, element in events:
                 yield element
                 record = element

@@ -73,13 +73,13 @@ def read_lines(
 ) -> Iterator[tuple[int, str]]:
     """Yield (line number, text); a bad byte or a cut gzip names its line. Newlines are
     stripped unless kept (csv needs them inside quoted multi-line fields). `start`/`stop`
-    read the lines that begin in that byte range of an uncompressed file, numbered as in
-    the whole file."""
+    read the lines that begin in that byte range (of the decompressed stream, for gzip),
+    numbered as in the whole file."""
     lineno = newlines_before(path, start) if start > 0 else 0
     position = start
     with open_binary(path) as handle:
-        seek_forward(handle, start)
         try:
+            seek_forward(handle, start)
             for raw in handle:
                 if stop is not None and position >= stop:
                     break
