@@ -17,12 +17,11 @@ from lxml import etree
 
 from corpus.errors import InputError
 from corpus.textio import newlines_before, open_binary
-from corpus.xml_ranges import RangeReader, xml_layout
+from corpus.xml_ranges import RangeReader, doctype_end, xml_layout
 
 PROLOG_LIMIT = 1 << 20
 _ENTITY = re.compile(rb"<!ENTITY\s+(%\s+)?([^\s>]+)\s+(SYSTEM|PUBLIC|\"[^\"]*\"|'[^']*')", re.S)
 _REFERENCE = re.compile(rb"[&%][A-Za-z_:][^;\s]*;")
-_SUBSET_END = re.compile(rb"\]\s*>")
 
 
 def safe_parser(**options: object) -> etree.XMLParser:
@@ -36,17 +35,10 @@ def _doctype(path: Path) -> bytes:
     """The DOCTYPE declaration with its internal subset (where entities live), or b""."""
     with open_binary(path) as handle:
         head = handle.read(PROLOG_LIMIT)
-    start = head.find(b"<!DOCTYPE")
-    if start < 0:
-        return b""
-    close = head.find(b">", start)
-    bracket = head.find(b"[", start)
-    if 0 <= bracket < close or close < 0:
-        end = _SUBSET_END.search(head, start)
-        if end is None:
-            raise InputError(path, 1, "DOCTYPE internal subset not closed within 1 MiB: refused")
-        return head[: end.end()]
-    return head[: close + 1]
+    end = doctype_end(head)
+    if end is None:
+        raise InputError(path, 1, "DOCTYPE internal subset not closed within 1 MiB: refused")
+    return head[:end]
 
 
 def check_prolog(path: Path) -> None:

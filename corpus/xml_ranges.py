@@ -22,9 +22,24 @@ from corpus.textio import gzip_errors, open_binary, seek_forward
 HEAD_LIMIT = 1 << 20  # the header and the first record's start must lie in the first MiB
 BLOCK = 1 << 20
 CONTEXT = 64  # bytes looked at before a record start tag (and overlap between blocks)
-_SKIPPED = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]*\[.*?\]\s*>|[^>]*>))", re.S)
+_SKIPPED = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->)", re.S)  # PIs, comments between tags
+_SUBSET_END = re.compile(rb"\]\s*>")
 _START_TAG = re.compile(rb"\s*<([A-Za-z_][\w.:-]*)[^>]*?(/?)>", re.S)
 _BEFORE_TAG = re.compile(rb">\s*\Z")  # a record start must follow a tag's end, not text
+
+
+def doctype_end(head: bytes) -> int | None:
+    """Where the DOCTYPE declaration (with its internal subset) ends in the file's first bytes:
+    0 without one, None when its internal subset does not close within them."""
+    start = head.find(b"<!DOCTYPE")
+    if start < 0:
+        return 0
+    close = head.find(b">", start)
+    bracket = head.find(b"[", start)
+    if 0 <= bracket < close or close < 0:
+        end = _SUBSET_END.search(head, start)
+        return None if end is None else end.end()
+    return close + 1
 
 
 @dataclass(frozen=True)
@@ -43,10 +58,13 @@ class XmlLayout:
 
 def xml_layout(path: Path) -> XmlLayout | None:
     """The layout of an XML record file; None where the file must be read whole (no child
-    element of the root within the first MiB, an empty root)."""
+    element of the root within the first MiB, an empty root, an unclosed DOCTYPE)."""
     with gzip_errors(path), open_binary(path) as handle:
         head = handle.read(HEAD_LIMIT)
-    position = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    prolog_end = doctype_end(head)
+    if prolog_end is None:
+        return None
+    position = max(prolog_end, 3 if head.startswith(b"\xef\xbb\xbf") else 0)
     while match := _SKIPPED.match(head, position):
         position = match.end()
     root = _START_TAG.match(head, position)
