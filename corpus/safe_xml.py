@@ -9,6 +9,7 @@ out both file/network reads and entity-expansion bombs.
 from __future__ import annotations
 
 import re
+import threading
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,8 +17,9 @@ from pathlib import Path
 from lxml import etree
 
 from corpus.errors import InputError
-from corpus.textio import newlines_before, open_binary
-from corpus.xml_ranges import RangeReader, doctype_end, xml_layout
+from corpus.read_ahead import map_ahead
+from corpus.textio import gzip_errors, newlines_before, open_binary
+from corpus.xml_ranges import RangeReader, doctype_end, iter_documents, xml_layout
 
 PROLOG_LIMIT = 1 << 20
 _ENTITY = re.compile(rb"<!ENTITY\s+(%\s+)?([^\s>]+)\s+(SYSTEM|PUBLIC|\"[^\"]*\"|'[^']*')", re.S)
@@ -111,3 +113,56 @@ def iter_records(
             raise InputError(path, line, f"invalid XML: {exc.msg}") from None
         except (EOFError, OSError, zlib.error) as exc:
             raise InputError(path, None, f"truncated or corrupt gzip data ({exc})") from None
+
+
+def transform_records(
+    path: Path,
+    stylesheet: bytes,
+    tags: str | tuple[str, ...],
+    start: int = 0,
+    stop: int | None = None,
+) -> Iterator[str]:
+    """The text an XSLT stylesheet makes of a record file (or of a byte range of it, as
+    `iter_records` takes), a few records at a time, safely; errors name the file and line.
+
+    Faster than `iter_records` + Python: the file is cut into documents of whole records
+    (`xml_ranges.iter_documents`), each parsed in memory and transformed by libxslt on two
+    threads. Both let go of the GIL, so they run beside the caller's Python; a few documents'
+    trees are held at a time, so memory stays flat. A file that cannot be cut (no record
+    within its first MiB) is streamed by `iter_records`, a record (`tags`) per transform.
+    """
+    check_prolog(path)
+    layout = xml_layout(path)
+    if layout is None:
+        transform = etree.XSLT(etree.fromstring(stylesheet))
+        for element in iter_records(path, tags, start, stop):
+            yield str(transform(element))
+        return
+    worker = _DocumentTransform(path, stylesheet, layout.header.count(b"\n"))
+    with gzip_errors(path), open_binary(path) as handle:
+        yield from map_ahead(worker, iter_documents(handle, layout, start, stop))
+
+
+class _DocumentTransform:
+    """Parses and transforms one document of `iter_documents` on whichever thread calls it
+    (each thread with its own parser and compiled stylesheet)."""
+
+    def __init__(self, path: Path, stylesheet: bytes, header_lines: int) -> None:
+        self.path = path
+        self.stylesheet = stylesheet
+        self.header_lines = header_lines
+        self.local = threading.local()
+
+    def __call__(self, document: tuple[int, bytes]) -> str:
+        offset, text = document
+        if not hasattr(self.local, "transform"):
+            self.local.transform = etree.XSLT(etree.fromstring(self.stylesheet))
+            self.local.parser = safe_parser(remove_comments=True)
+        try:
+            root = etree.fromstring(text, self.local.parser)
+        except etree.XMLSyntaxError as exc:
+            line = exc.lineno
+            if line:  # the document's line -> the file's
+                line += newlines_before(self.path, offset) - self.header_lines
+            raise InputError(self.path, line, f"invalid XML: {exc.msg}") from None
+        return str(self.local.transform(root))

@@ -16,12 +16,14 @@ from typing import Any
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from corpus.records import KINDS
 from corpus.tokens import ESTIMATOR, TOKEN_PATTERN
 
 HISTOGRAM_EDGES = [0, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 1 << 62]
 EXAMPLES_PER_LANG = {"text": 1, "instruct": 3}
+EXAMPLE_BATCH = 512  # rows decoded at a time while looking for the examples
 
 
 def parquet_files(root: Path, kind: str) -> list[Path]:
@@ -208,8 +210,29 @@ def examples(root: Path, kind: str) -> list[dict]:
         .sort(keys)
         .group_by("lang", maintain_order=True)
         .head(per_lang)
-        .collect()
+        .collect(engine="streaming")
     )
-    rows = set(firsts["_row"].to_list())
-    picked = pl.scan_parquet(files).with_row_index("_row").filter(pl.col("_row").is_in(rows))
-    return picked.sort(keys).drop("_row").collect().to_dicts()
+    records = read_rows(files, firsts["_row"].to_list())
+    return sorted(records, key=lambda record: [record[key] for key in keys])
+
+
+def read_rows(files: list[Path], rows: list[int]) -> list[dict]:
+    """Rows of the files taken as one table, by index, decoding only the row groups that hold
+    them, a batch at a time: a filter over a scan held every column of a big build."""
+    found: list[dict] = []
+    first = 0
+    for file in files:
+        with pq.ParquetFile(file) as parquet:
+            for group in range(parquet.num_row_groups):
+                size = parquet.metadata.row_group(group).num_rows
+                wanted = [row - first for row in sorted(rows) if first <= row < first + size]
+                first += size
+                offset = 0
+                for batch in parquet.iter_batches(EXAMPLE_BATCH, [group]) if wanted else ():
+                    taken = [row - offset for row in wanted if offset <= row < offset + len(batch)]
+                    if taken:
+                        found.extend(batch.take(taken).to_pylist())
+                    offset += len(batch)
+                    if offset > wanted[-1]:
+                        break
+    return found

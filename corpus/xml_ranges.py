@@ -13,6 +13,7 @@ range there starts after decompressing (and dropping) what comes before it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -21,6 +22,7 @@ from corpus.textio import gzip_errors, open_binary, seek_forward
 
 HEAD_LIMIT = 1 << 20  # the header and the first record's start must lie in the first MiB
 BLOCK = 1 << 20
+DOCUMENT = 1 << 19
 CONTEXT = 64  # bytes looked at before a record start tag (and overlap between blocks)
 _SKIPPED = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->)", re.S)  # PIs, comments between tags
 _SUBSET_END = re.compile(rb"\]\s*>")
@@ -80,11 +82,56 @@ def xml_layout(path: Path) -> XmlLayout | None:
     return XmlLayout(head[:start], root.group(1).decode(), child.group(1).decode())
 
 
+def _record_pattern(layout: XmlLayout) -> re.Pattern[bytes]:
+    return re.compile(rb"<" + re.escape(layout.record.encode()) + rb"[\s/>]")
+
+
+def _last_record_start(buffer: bytes, pattern: re.Pattern[bytes], tag: bytes) -> int:
+    """Offset of the last record start tag in `buffer` (after its first byte), or -1."""
+    end = len(buffer)
+    while (at := buffer.rfind(tag, 1, end)) > 0:
+        if pattern.match(buffer, at) and _BEFORE_TAG.search(buffer, max(0, at - CONTEXT), at):
+            return at
+        end = at
+    return -1
+
+
+def iter_documents(
+    handle: BinaryIO, layout: XmlLayout, start: int, stop: int | None, size: int = DOCUMENT
+) -> Iterator[tuple[int, bytes]]:
+    """The records of file[start:stop] (a range as `next_record` cuts them; start 0 for the
+    whole file) as documents of whole records, about `size` bytes each, that parse on their
+    own: (file offset of the first record, header + records + root end tag). One document at a
+    time is in memory, however big the range."""
+    pattern, tag = _record_pattern(layout), b"<" + layout.record.encode()
+    position = max(start, len(layout.header))
+    seek_forward(handle, position)
+    left = None if stop is None else stop - position
+    rest = b""
+    while left is None or left > 0:
+        block = handle.read(size if left is None else min(size, left))
+        if not block:
+            break
+        if left is not None:
+            left -= len(block)
+        buffer = rest + block
+        cut = _last_record_start(buffer, pattern, tag)
+        if cut < 0:
+            rest = buffer
+            continue
+        yield position, layout.header + buffer[:cut] + layout.footer
+        position, rest = position + cut, buffer[cut:]
+    if stop is None:  # the file's own end: its root end tag and whatever follows it
+        yield position, layout.header + rest
+    elif rest:
+        yield position, layout.header + rest + layout.footer
+
+
 def next_record(path: Path, layout: XmlLayout, offset: int) -> int | None:
     """Byte offset of the first record that starts at or after `offset` (never inside the
     header); None when no record starts there or later."""
     offset = max(offset, len(layout.header))
-    pattern = re.compile(rb"<" + re.escape(layout.record.encode()) + rb"[\s/>]")
+    pattern = _record_pattern(layout)
     with gzip_errors(path), open_binary(path) as handle:
         block_start = max(0, offset - CONTEXT)
         seek_forward(handle, block_start)

@@ -1,8 +1,8 @@
 """lissa: PubMed/MEDLINE citation XML (LiSSa-like literature metadata) -> text and instructions.
 
 Both layouts (`PubmedArticleSet/PubmedArticle/MedlineCitation` and the older
-`MedlineCitationSet/MedlineCitation`), `.xml` or gzip, streamed with lxml `iterparse`: each
-citation is cleared once read, so memory stays flat whatever the file size.
+`MedlineCitationSet/MedlineCitation`), `.xml` or gzip, streamed: the file is read a few MiB of
+whole citations at a time (`safe_xml.transform_records`), so memory stays flat whatever its size.
 """
 
 from __future__ import annotations
@@ -10,20 +10,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import ClassVar
 
 from corpus.sources import register
 from corpus.sources.base import FileSource
-from lxml import etree
 
 from corpus.langid import UNKNOWN
 from corpus.phrasing import pick
 from corpus.records import InstructRecord, Record, TextRecord, user_assistant
-from corpus.safe_xml import iter_records
+from corpus.safe_xml import transform_records
 from corpus.xml_ranges import next_record, xml_layout
 
 SOURCE = "lissa"
+STYLESHEET = (resources.files(__package__) / "medline.xsl").read_bytes()
+CITATION_LINES = 7  # what medline.xsl writes for each citation
 LICENSE = "NLM-PubMed"  # NLM terms; abstracts may be copyrighted by their publishers
 
 # MEDLINE's ISO 639-2/B article languages -> BCP-47
@@ -161,53 +163,6 @@ class Citation:
         return None
 
 
-def _text(element: etree._Element | None) -> str:
-    """All text inside, whitespace collapsed; a leaf (most fields) is read without a walk."""
-    if element is None:
-        return ""
-    if len(element) == 0:
-        text = element.text
-        return " ".join(text.split()) if text else ""
-    return " ".join("".join(element.itertext()).split())
-
-
-def _abstract(element: etree._Element | None) -> str:
-    """Structured abstracts keep their section labels: 'BACKGROUND: …\\nMETHODS: …'."""
-    if element is None:
-        return ""
-    parts = []
-    for section in element.iterchildren("AbstractText"):
-        body = _text(section)
-        label = section.get("Label")
-        if body:
-            parts.append(f"{label.strip().upper()}: {body}" if label else body)
-    return "\n".join(parts)
-
-
-def _mesh(headings: etree._Element | None) -> list[dict[str, object]]:
-    """MeSH headings: descriptor, qualifiers, major topic (on the descriptor or a qualifier).
-    Each heading's children are walked once: a find per field cost more than the rest."""
-    found: list[dict[str, object]] = []
-    for heading in headings.iterchildren("MeshHeading") if headings is not None else ():
-        descriptor, qualifiers = None, []
-        for child in heading.iterchildren("DescriptorName", "QualifierName"):
-            if child.tag == "DescriptorName":
-                descriptor = child
-            else:
-                qualifiers.append(child)
-        if descriptor is None:
-            continue
-        found.append(
-            {
-                "descriptor": _text(descriptor),
-                "major": descriptor.get("MajorTopicYN") == "Y"
-                or any(q.get("MajorTopicYN") == "Y" for q in qualifiers),
-                "qualifiers": [_text(q) for q in qualifiers],
-            }
-        )
-    return found
-
-
 def english_title(title: str) -> str:
     """MEDLINE brackets translated titles: '[Vaccines are drugs].' -> 'Vaccines are drugs.'"""
     stripped = title.strip()
@@ -219,54 +174,69 @@ def english_title(title: str) -> str:
     return stripped
 
 
-def _child(element: etree._Element | None, tag: str) -> etree._Element | None:
-    """First child with this tag: lxml's `find` goes through its Python ElementPath, this
-    stays in C (half the cost, and a citation needs about twenty of them)."""
-    return None if element is None else next(element.iterchildren(tag), None)
+def _collapse(value: str) -> str:
+    """XSLT's normalize-space collapses XML's four whitespace characters; Python's split also
+    knows Unicode's (no-break space, thin space, ...), as the rest of corpus does."""
+    return value if value.isascii() else " ".join(value.split())
 
 
-def _grandchildren(element: etree._Element, tag: str, child_tag: str) -> list[etree._Element]:
-    """`element/tag/child_tag`, every `tag` (e.g. one KeywordList per owner) in order."""
-    return [x for group in element.iterchildren(tag) for x in group.iterchildren(child_tag)]
+def _items(line: str) -> list[list[str]]:
+    """A list line of the stylesheet's output: TAB before each item, CR inside one."""
+    if not line.isascii():
+        return [[_collapse(part) for part in item.split("\r")] for item in line.split("\t")[1:]]
+    return [item.split("\r") for item in line.split("\t")[1:]]
 
 
-def parse_citation(element: etree._Element) -> Citation:
-    pmid = _child(element, "PMID")
-    citation = Citation(pmid=(pmid.text or "").strip() if pmid is not None else "")
-    article = _child(element, "Article")
-    if article is None:
+def _abstract(sections: list[list[str]] | Iterator[list[str]]) -> str:
+    """Structured abstracts keep their section labels: 'BACKGROUND: …\\nMETHODS: …'."""
+    parts = []
+    for label, body in sections:
+        if body:
+            parts.append(f"{label.upper()}: {body}" if label else body)
+    return "\n".join(parts)
+
+
+def _citation(lines: list[str]) -> Citation:
+    """One citation from its seven lines of `medline.xsl` output."""
+    head, languages, abstract, types, others, mesh, keywords = lines
+    pmid, has_article, title, vernacular, journal, year, medline_date = head.split("\t")
+    citation = Citation(pmid=pmid)
+    if not has_article:
         return citation
-    citation.title = english_title(_text(_child(article, "ArticleTitle")))
-    citation.abstract = _abstract(_child(article, "Abstract"))
-    citation.languages = [(x.text or "").strip().lower() for x in article.iterchildren("Language")]
-    citation.vernacular_title = _text(_child(article, "VernacularTitle"))
-    for other in element.iterchildren("OtherAbstract"):
-        code = (other.get("Language") or "").lower()
-        body = _abstract(other)
+    citation.title = english_title(_collapse(title))
+    citation.vernacular_title = _collapse(vernacular)
+    citation.journal = _collapse(journal)
+    citation.year = year or medline_date[:4].strip()
+    citation.languages = [code.lower() for code in languages.split("\t")[1:]]
+    citation.abstract = _abstract(_items(abstract))
+    citation.publication_types = [_collapse(kind) for kind in types.split("\t")[1:]]
+    for language, *sections in _items(others):
+        body = _abstract(zip(sections[::2], sections[1::2], strict=True))
+        code = language.lower()
         if body and code in LANGUAGES:
             citation.other_abstracts.append((LANGUAGES[code], body))
-    citation.mesh = _mesh(_child(element, "MeshHeadingList"))
-    keywords = map(_text, _grandchildren(element, "KeywordList", "Keyword"))
-    citation.keywords = [k for k in keywords if k]
-    journal = _child(article, "Journal")
-    citation.journal = _text(_child(journal, "Title"))
-    date = _child(_child(journal, "JournalIssue"), "PubDate")
-    if date is not None:
-        year, medline_date = _child(date, "Year"), _child(date, "MedlineDate")
-        text = (year.text if year is not None else None) or (
-            (medline_date.text or "")[:4] if medline_date is not None else ""
-        )
-        citation.year = text.strip()
-    types = _grandchildren(article, "PublicationTypeList", "PublicationType")
-    citation.publication_types = [_text(p) for p in types]
+    citation.mesh = [
+        {"descriptor": descriptor, "major": major == "*", "qualifiers": qualifiers}
+        for major, descriptor, *qualifiers in _items(mesh)
+    ]
+    citation.keywords = [keyword for keyword in map(_collapse, keywords.split("\t")[1:]) if keyword]
     return citation
+
+
+def parse_citations(text: str) -> Iterator[Citation]:
+    """The citations of a stretch of `medline.xsl` output."""
+    lines = text.split("\n")
+    for first in range(0, len(lines) - 1, CITATION_LINES):
+        yield _citation(lines[first : first + CITATION_LINES])
 
 
 def iter_citations(path: Path, start: int = 0, stop: int | None = None) -> Iterator[Citation]:
     """Stream the citations of a MEDLINE/PubMed file (or of a byte range of it), either
-    layout."""
-    for element in iter_records(path, "MedlineCitation", start, stop):
-        yield parse_citation(element)
+    layout. libxslt reads the fields out (`medline.xsl`) on a thread of its own, while
+    records are made here: reading each field through lxml's Python elements cost the build
+    more than parsing the XML."""
+    for text in transform_records(path, STYLESHEET, "MedlineCitation", start, stop):
+        yield from parse_citations(text)
 
 
 def _mesh_answer(mesh: list[dict[str, object]]) -> str:

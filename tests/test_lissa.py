@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import re
 from itertools import pairwise
 
 import pyarrow.parquet as pq
@@ -11,6 +12,9 @@ from corpus.sources.lissa import LANGUAGES, english_title, iter_citations
 from lxml import etree
 
 from corpus.errors import InputError
+from corpus.safe_xml import safe_parser
+from corpus.textio import open_binary
+from corpus.xml_ranges import iter_documents, xml_layout
 from tests.conftest import DATA, build_cli, run_cli
 
 LITERATURE = DATA / "literature"
@@ -18,7 +22,11 @@ FILES = ["medsamp2006_sample.xml", "medline16n0902_sample.xml.gz", "pubmed-29768
 
 
 def parse(name):
-    path = LITERATURE / name
+    return parse_path(LITERATURE / name)
+
+
+def parse_path(path):
+    name = path.name
     data = gzip.decompress(path.read_bytes()) if name.endswith(".gz") else path.read_bytes()
     return etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
 
@@ -113,16 +121,115 @@ def test_english_title_unbrackets_translated_titles():
     )
 
 
-def test_streaming_clears_records(tmp_path):
-    """Every citation element is emptied once read: the tree never holds more than one."""
-    citations = list(iter_citations(LITERATURE / "medsamp2006_sample.xml"))
-    assert len(citations) == 63 and all(c.pmid for c in citations)
-    assert {LANGUAGES.get(code) for c in citations for code in c.languages} >= {
-        "en",
-        "fr",
-        "de",
-        "ko",
+def _collapsed(element):
+    return " ".join("".join(element.itertext()).split()) if element is not None else ""
+
+
+def _sections(abstract):
+    parts = []
+    for section in abstract.findall("AbstractText") if abstract is not None else ():
+        body, label = _collapsed(section), (section.get("Label") or "").strip()
+        if body:
+            parts.append(f"{label.upper()}: {body}" if label else body)
+    return "\n".join(parts)
+
+
+def reference_citation(element):
+    """What a citation says, read field by field with lxml's ElementPath (not the stylesheet)."""
+    found = {"pmid": element.findtext("PMID").strip()}
+    article = element.find("Article")
+    if article is None:
+        return found
+    date = article.find("Journal/JournalIssue/PubDate")
+    year = date.findtext("Year") or (date.findtext("MedlineDate") or "")[:4]
+    others = [
+        (LANGUAGES[other.get("Language")], _sections(other))
+        for other in element.findall("OtherAbstract")
+        if other.get("Language") in LANGUAGES and _sections(other)
+    ]
+    mesh = [
+        {
+            "descriptor": _collapsed(heading.find("DescriptorName")),
+            "major": "Y" in [x.get("MajorTopicYN") for x in heading],
+            "qualifiers": [_collapsed(q) for q in heading.findall("QualifierName")],
+        }
+        for heading in element.findall("MeshHeadingList/MeshHeading")
+    ]
+    keywords = [_collapsed(k) for k in element.findall("KeywordList/Keyword")]
+    return found | {
+        "title": english_title(_collapsed(article.find("ArticleTitle"))),
+        "abstract": _sections(article.find("Abstract")),
+        "languages": [x.text.strip().lower() for x in article.findall("Language")],
+        "vernacular_title": _collapsed(article.find("VernacularTitle")),
+        "other_abstracts": others,
+        "mesh": mesh,
+        "keywords": [k for k in keywords if k],
+        "journal": _collapsed(article.find("Journal/Title")),
+        "year": year.strip(),
+        "publication_types": [
+            _collapsed(x) for x in article.findall("PublicationTypeList/PublicationType")
+        ],
     }
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_every_field_of_every_citation_matches_lxml(name):
+    expected = [reference_citation(c) for c in parse(name).iter("MedlineCitation")]
+    citations = list(iter_citations(LITERATURE / name))
+    assert len(citations) == len(expected) > 0
+    for citation, fields in zip(citations, expected, strict=True):
+        assert {key: getattr(citation, key) for key in fields} == fields
+    assert any(c.mesh for c in citations) and any(c.abstract for c in citations)
+
+
+def test_markup_and_unicode_spaces_inside_fields(tmp_path):
+    path = tmp_path / "tricky.xml"
+    path.write_text(
+        "<MedlineCitationSet><MedlineCitation><PMID> 7 </PMID><Article>"
+        "<Journal><Title>J\u00a0Med</Title><JournalIssue><PubDate><MedlineDate>1998 Dec-1999"
+        "</MedlineDate></PubDate></JournalIssue></Journal>"
+        "<ArticleTitle>[<i>In vivo</i> <b>study</b>\tof\u2009cells]</ArticleTitle>"
+        "<Abstract><AbstractText Label=' aims\t'>One\n <sup>2</sup> three</AbstractText>"
+        "<AbstractText Label='EMPTY'> </AbstractText></Abstract>"
+        "<Language>FRE</Language><Language></Language><VernacularTitle>Étude</VernacularTitle>"
+        "</Article><OtherAbstract Language='spa'><AbstractText>Uno</AbstractText></OtherAbstract>"
+        "<OtherAbstract Language='xyz'><AbstractText>?</AbstractText></OtherAbstract>"
+        "<MeshHeadingList><MeshHeading><DescriptorName>Cells</DescriptorName>"
+        "<QualifierName MajorTopicYN='Y'>physiology</QualifierName></MeshHeading>"
+        "<MeshHeading><QualifierName>orphan</QualifierName></MeshHeading></MeshHeadingList>"
+        "</MedlineCitation><MedlineCitation><PMID>8</PMID></MedlineCitation></MedlineCitationSet>",
+        encoding="utf-8",
+    )
+    first, second = iter_citations(path)
+    assert first.title == "In vivo study of cells."
+    assert first.abstract == "AIMS: One 2 three"
+    assert (first.journal, first.year, first.languages) == ("J Med", "1998", ["fre", ""])
+    assert first.vernacular_title == "Étude" and first.other_abstracts == [("es", "Uno")]
+    assert first.mesh == [{"descriptor": "Cells", "major": True, "qualifiers": ["physiology"]}]
+    assert (second.pmid, second.title, second.mesh) == ("8", "", [])
+
+
+def test_an_error_past_the_first_document_names_the_files_line(tmp_path):
+    data = pubmed_set(tmp_path / "set.xml", 60).read_bytes()  # > 1 MiB: several documents
+    cut = data.rindex(b"</PubmedArticle>")
+    data = data[:cut] + data[cut + len(b"</PubmedArticle>") :]
+    with pytest.raises(etree.XMLSyntaxError) as whole:
+        etree.fromstring(data, etree.XMLParser(resolve_entities=False, load_dtd=False))
+    bad = tmp_path / "bad.xml"
+    bad.write_bytes(data)
+    with pytest.raises(InputError) as ours:
+        list(iter_citations(bad))
+    assert ours.value.line == whole.value.lineno > 10_000
+
+
+def test_a_file_that_cannot_be_cut_is_read_record_by_record(tmp_path):
+    data = (LITERATURE / "medsamp2006_sample.xml").read_bytes()
+    root_end = data.index(b">", data.index(b"<MedlineCitationSet")) + 1
+    padded = tmp_path / "padded.xml"  # no citation within the first MiB: no layout to cut at
+    padded.write_bytes(data[:root_end] + b"<!--" + b"x" * (1 << 20) + b"-->" + data[root_end:])
+    assert xml_layout(padded) is None
+    whole = list(iter_citations(LITERATURE / "medsamp2006_sample.xml"))
+    assert list(iter_citations(padded)) == whole and len(whole) == 63
 
 
 def test_same_build_twice_is_identical(tmp_path, literature):
@@ -219,6 +326,42 @@ def test_a_big_file_is_shared_by_ranks_cut_where_citations_start(tmp_path, layou
             assert before[0].stop == after[0].start  # contiguous, nothing read twice
         ranged = [c.pmid for p in pieces for c in iter_citations(path, p[0].start, p[0].stop)]
         assert ranged == whole and len(set(whole)) == len(whole)
+
+
+@pytest.mark.parametrize("layout", ["PubmedArticleSet", "MedlineCitationSet", "gzip", "tail"])
+@pytest.mark.parametrize("size", [3_000, 40_000])
+def test_documents_of_a_range_parse_alone_and_hold_its_records_once(tmp_path, layout, size):
+    if layout == "tail":  # a comment after the root's end tag stays after it
+        data = (LITERATURE / "medsamp2006_sample.xml").read_bytes().rstrip()
+        (tmp_path / "tail.xml").write_bytes(data + b"\n<!-- end of file -->\n")
+    path = {
+        "PubmedArticleSet": pubmed_set(tmp_path / "set.xml", 40),
+        "MedlineCitationSet": LITERATURE / "medsamp2006_sample.xml",
+        "gzip": LITERATURE / "medline16n0902_sample.xml.gz",
+        "tail": tmp_path / "tail.xml",
+    }[layout]
+    layout_ = xml_layout(path)
+    whole = [c.findtext("PMID") for c in parse_path(path).iter("MedlineCitation")]
+    with open_binary(path) as handle:
+        starts = [m.start() for m in re.finditer(b"<" + layout_.record.encode(), handle.read())]
+    largest = max(b - a for a, b in pairwise(starts))
+    source = get_source("lissa")([InputFile(path, path.name)], SourceOptions())
+    for world_size in (1, 3):
+        pmids, documents = [], 0
+        for rank in range(world_size):
+            piece = source.pieces_for(rank, world_size)[0]
+            with open_binary(path) as handle:
+                for offset, document in iter_documents(
+                    handle, layout_, piece.start, piece.stop, size
+                ):
+                    root = etree.fromstring(document, safe_parser())
+                    pmids += [c.findtext("PMID") for c in root.iter("MedlineCitation")]
+                    documents += 1
+                    assert offset >= piece.start
+                    bytes_of_records = len(document) - len(layout_.header)
+                    assert bytes_of_records <= size + largest + 100  # + the tail after the root
+        assert pmids == whole
+        assert documents > world_size  # cut within each range, not only between them
 
 
 def test_workers_split_one_file_and_give_the_same_records(tmp_path):
