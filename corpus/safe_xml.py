@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from lxml import etree
@@ -121,6 +121,7 @@ def transform_records(
     tags: str | tuple[str, ...],
     start: int = 0,
     stop: int | None = None,
+    siblings: Mapping[str, tuple[str, ...]] | None = None,
 ) -> Iterator[str]:
     """The text an XSLT stylesheet makes of a record file (or of a byte range of it, as
     `iter_records` takes), a few records at a time, safely; errors name the file and line.
@@ -130,9 +131,10 @@ def transform_records(
     threads. Both let go of the GIL, so they run beside the caller's Python; a few documents'
     trees are held at a time, so memory stays flat. A file that cannot be cut (no record
     within its first MiB) is streamed by `iter_records`, a record (`tags`) per transform.
+    `siblings`: as `xml_layout` takes, the tags documents may be cut at beside the first's.
     """
     check_prolog(path)
-    layout = xml_layout(path)
+    layout = xml_layout(path, siblings)
     if layout is None:
         transform = etree.XSLT(etree.fromstring(stylesheet))
         for element in iter_records(path, tags, start, stop):

@@ -13,7 +13,7 @@ range there starts after decompressing (and dropping) what comes before it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -47,20 +47,33 @@ def doctype_end(head: bytes) -> int | None:
 @dataclass(frozen=True)
 class XmlLayout:
     """What a byte range of the file needs around it: the header before the first record
-    (ending where it starts) and the root's end tag; `record` is the tag ranges start at."""
+    (ending where it starts) and the root's end tag; `records` are the tags ranges start at."""
 
     header: bytes
     root: str
-    record: str
+    records: tuple[str, ...]
 
     @property
     def footer(self) -> bytes:
         return f"</{self.root}>\n".encode()
 
+    @property
+    def start_tags(self) -> tuple[bytes, ...]:
+        return tuple(b"<" + tag.encode() for tag in self.records)
 
-def xml_layout(path: Path) -> XmlLayout | None:
+    @property
+    def start_pattern(self) -> re.Pattern[bytes]:
+        tags = b"|".join(re.escape(tag.encode()) for tag in self.records)
+        return re.compile(rb"<(?:" + tags + rb")[\s/>]")
+
+
+def xml_layout(path: Path, siblings: Mapping[str, Iterable[str]] | None = None) -> XmlLayout | None:
     """The layout of an XML record file; None where the file must be read whole (no child
-    element of the root within the first MiB, an empty root, an unclosed DOCTYPE)."""
+    element of the root within the first MiB, an empty root, an unclosed DOCTYPE).
+
+    Ranges start at the root's first child's tag, and at the tags `siblings` names for that
+    root (a PubmedBookArticle among PubmedArticles: otherwise a file starting with one would
+    have nowhere else to be cut). Never name a tag that also occurs deeper down."""
     with gzip_errors(path), open_binary(path) as handle:
         head = handle.read(HEAD_LIMIT)
     prolog_end = doctype_end(head)
@@ -79,17 +92,15 @@ def xml_layout(path: Path) -> XmlLayout | None:
     if child is None:
         return None
     start = child.start(1) - 1  # the child's "<"
-    return XmlLayout(head[:start], root.group(1).decode(), child.group(1).decode())
+    root_tag, first = root.group(1).decode(), child.group(1).decode()
+    records = dict.fromkeys([first, *(siblings or {}).get(root_tag, ())])
+    return XmlLayout(head[:start], root_tag, tuple(records))
 
 
-def _record_pattern(layout: XmlLayout) -> re.Pattern[bytes]:
-    return re.compile(rb"<" + re.escape(layout.record.encode()) + rb"[\s/>]")
-
-
-def _last_record_start(buffer: bytes, pattern: re.Pattern[bytes], tag: bytes) -> int:
+def _last_record_start(buffer: bytes, layout: XmlLayout) -> int:
     """Offset of the last record start tag in `buffer` (after its first byte), or -1."""
-    end = len(buffer)
-    while (at := buffer.rfind(tag, 1, end)) > 0:
+    end, pattern = len(buffer), layout.start_pattern
+    while (at := max(buffer.rfind(tag, 1, end) for tag in layout.start_tags)) > 0:
         if pattern.match(buffer, at) and _BEFORE_TAG.search(buffer, max(0, at - CONTEXT), at):
             return at
         end = at
@@ -103,7 +114,6 @@ def iter_documents(
     whole file) as documents of whole records, about `size` bytes each, that parse on their
     own: (file offset of the first record, header + records + root end tag). One document at a
     time is in memory, however big the range."""
-    pattern, tag = _record_pattern(layout), b"<" + layout.record.encode()
     position = max(start, len(layout.header))
     seek_forward(handle, position)
     left = None if stop is None else stop - position
@@ -115,7 +125,7 @@ def iter_documents(
         if left is not None:
             left -= len(block)
         buffer = rest + block
-        cut = _last_record_start(buffer, pattern, tag)
+        cut = _last_record_start(buffer, layout)
         if cut < 0:
             rest = buffer
             continue
@@ -131,7 +141,7 @@ def next_record(path: Path, layout: XmlLayout, offset: int) -> int | None:
     """Byte offset of the first record that starts at or after `offset` (never inside the
     header); None when no record starts there or later."""
     offset = max(offset, len(layout.header))
-    pattern = _record_pattern(layout)
+    pattern = layout.start_pattern
     with gzip_errors(path), open_binary(path) as handle:
         block_start = max(0, offset - CONTEXT)
         seek_forward(handle, block_start)

@@ -26,6 +26,12 @@ from corpus.xml_ranges import next_record, xml_layout
 SOURCE = "lissa"
 STYLESHEET = (resources.files(__package__) / "medline.xsl").read_bytes()
 CITATION_LINES = 7  # what medline.xsl writes for each citation
+# Where a file may be cut (workers' shares, documents): at any of its root's record elements,
+# whichever comes first in the file
+RECORD_TAGS = {
+    "PubmedArticleSet": ("PubmedArticle", "PubmedBookArticle"),
+    "MedlineCitationSet": ("MedlineCitation",),
+}
 LICENSE = "NLM-PubMed"  # NLM terms; abstracts may be copyrighted by their publishers
 
 # MEDLINE's ISO 639-2/B article languages -> BCP-47
@@ -235,7 +241,7 @@ def iter_citations(path: Path, start: int = 0, stop: int | None = None) -> Itera
     layout. libxslt reads the fields out (`medline.xsl`) on a thread of its own, while
     records are made here: reading each field through lxml's Python elements cost the build
     more than parsing the XML."""
-    for text in transform_records(path, STYLESHEET, "MedlineCitation", start, stop):
+    for text in transform_records(path, STYLESHEET, "MedlineCitation", start, stop, RECORD_TAGS):
         yield from parse_citations(text)
 
 
@@ -266,7 +272,7 @@ class LissaSource(FileSource):
     def record_start(self, path: Path, offset: int) -> int | None:
         """Big files are shared by workers, cut where a citation starts (in a gzip file's
         decompressed stream: a worker decompresses and drops what comes before its share)."""
-        layout = xml_layout(path)
+        layout = xml_layout(path, RECORD_TAGS)
         return None if layout is None else next_record(path, layout, offset)
 
     def run(self, data=None, rank: int = 0, world_size: int = 1) -> Iterator[Record]:

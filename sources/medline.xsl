@@ -14,8 +14,10 @@
 <xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
 <xsl:output method="text" encoding="UTF-8"/>
 
+<!-- MedlineCitationSet/MedlineCitation, PubmedArticleSet/PubmedArticle/MedlineCitation, or
+     one citation on its own; a walk of every node (//) cost a tenth of the transform -->
 <xsl:template match="/">
-  <xsl:apply-templates select="//MedlineCitation"/>
+  <xsl:apply-templates select="/MedlineCitation | /*/MedlineCitation | /*/*/MedlineCitation"/>
 </xsl:template>
 
 <xsl:template match="MedlineCitation">

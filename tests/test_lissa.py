@@ -2,13 +2,12 @@
 
 import gzip
 import json
-import re
 from itertools import pairwise
 
 import pyarrow.parquet as pq
 import pytest
 from corpus.sources import InputFile, SourceOptions, get_source
-from corpus.sources.lissa import LANGUAGES, english_title, iter_citations
+from corpus.sources.lissa import LANGUAGES, RECORD_TAGS, english_title, iter_citations
 from lxml import etree
 
 from corpus.errors import InputError
@@ -340,10 +339,10 @@ def test_documents_of_a_range_parse_alone_and_hold_its_records_once(tmp_path, la
         "gzip": LITERATURE / "medline16n0902_sample.xml.gz",
         "tail": tmp_path / "tail.xml",
     }[layout]
-    layout_ = xml_layout(path)
+    layout_ = xml_layout(path, RECORD_TAGS)
     whole = [c.findtext("PMID") for c in parse_path(path).iter("MedlineCitation")]
     with open_binary(path) as handle:
-        starts = [m.start() for m in re.finditer(b"<" + layout_.record.encode(), handle.read())]
+        starts = [m.start() for m in layout_.start_pattern.finditer(handle.read())]
     largest = max(b - a for a, b in pairwise(starts))
     source = get_source("lissa")([InputFile(path, path.name)], SourceOptions())
     for world_size in (1, 3):
@@ -362,6 +361,23 @@ def test_documents_of_a_range_parse_alone_and_hold_its_records_once(tmp_path, la
                     assert bytes_of_records <= size + largest + 100  # + the tail after the root
         assert pmids == whole
         assert documents > world_size  # cut within each range, not only between them
+
+
+def test_a_book_article_first_does_not_stop_the_file_being_cut(tmp_path):
+    data = pubmed_set(tmp_path / "set.xml", 40).read_bytes()
+    first = data.index(b"<PubmedArticle>")
+    book = b"<PubmedBookArticle><BookDocument><PMID>1</PMID></BookDocument></PubmedBookArticle>\n"
+    path = tmp_path / "books.xml"
+    path.write_bytes(data[:first] + book + data[first:])
+    layout = xml_layout(path, RECORD_TAGS)
+    assert layout.records == ("PubmedBookArticle", "PubmedArticle")
+    with open_binary(path) as handle:
+        documents = list(iter_documents(handle, layout, 0, None, 3_000))
+    assert len(documents) == 41  # the book, then each article: cut at PubmedArticle too
+    source = get_source("lissa")([InputFile(path, path.name)], SourceOptions())
+    ranges = [source.pieces_for(rank, 4)[0] for rank in range(4)]
+    pmids = [c.pmid for r in ranges for c in iter_citations(path, r.start, r.stop)]
+    assert pmids == [str(9000 + i) for i in range(40)]
 
 
 def test_workers_split_one_file_and_give_the_same_records(tmp_path):
