@@ -220,12 +220,12 @@ def read_rows(files: list[Path], rows: list[int]) -> list[dict]:
     """Rows of the files taken as one table, by index, decoding only the row groups that hold
     them, a batch at a time: a filter over a scan held every column of a big build."""
     found: list[dict] = []
-    first = 0
+    first, rows = 0, sorted(rows)
     for file in files:
         with pq.ParquetFile(file) as parquet:
             for group in range(parquet.num_row_groups):
                 size = parquet.metadata.row_group(group).num_rows
-                wanted = [row - first for row in sorted(rows) if first <= row < first + size]
+                wanted = [row - first for row in rows if first <= row < first + size]
                 first += size
                 offset = 0
                 for batch in parquet.iter_batches(EXAMPLE_BATCH, [group]) if wanted else ():

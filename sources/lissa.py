@@ -1,7 +1,7 @@
 """lissa: PubMed/MEDLINE citation XML (LiSSa-like literature metadata) -> text and instructions.
 
 Both layouts (`PubmedArticleSet/PubmedArticle/MedlineCitation` and the older
-`MedlineCitationSet/MedlineCitation`), `.xml` or gzip, streamed: the file is read a few MiB of
+`MedlineCitationSet/MedlineCitation`), `.xml` or gzip, streamed: the file is read half a MiB of
 whole citations at a time (`safe_xml.transform_records`), so memory stays flat whatever its size.
 """
 
