@@ -6,7 +6,7 @@ import csv
 import gzip
 import hashlib
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -29,21 +29,22 @@ def check_exists(path: Path) -> None:
 
 
 @contextmanager
-def open_binary(path: Path) -> Iterator[BinaryIO]:
-    """Open for reading bytes, decompressing gzip whatever the file is called."""
+def open_binary(path: Path, line: Callable[[], int] | None = None) -> Iterator[BinaryIO]:
+    """Open for reading bytes, decompressing gzip whatever the file is called. A cut or
+    corrupt gzip stream, wherever it is read inside the `with`, is a one-line input error
+    (click would print a bare "Aborted." for gzip's EOFError); `line` tells the line it was
+    met at, where the reader counts them."""
     check_exists(path)
-    opener = gzip.open if is_gzip(path) else open
-    with opener(path, "rb") as handle:  # type: ignore[operator]
-        yield handle
-
-
-@contextmanager
-def gzip_errors(path: Path) -> Iterator[None]:
-    """A cut or corrupt gzip stream, wherever it is read, as a one-line input error."""
-    try:
-        yield
-    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        raise InputError(path, None, f"truncated or corrupt gzip data ({exc})") from None
+    if not is_gzip(path):
+        with open(path, "rb") as handle:
+            yield handle
+        return
+    with gzip.open(path, "rb") as handle:
+        try:
+            yield handle  # type: ignore[misc]
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            where = None if line is None else line()
+            raise InputError(path, where, f"truncated or corrupt gzip data ({exc})") from None
 
 
 def seek_forward(handle: BinaryIO, offset: int) -> None:
@@ -77,32 +78,29 @@ def read_lines(
     numbered as in the whole file."""
     lineno = newlines_before(path, start) if start > 0 else 0
     position = start
-    with open_binary(path) as handle:
-        try:
-            seek_forward(handle, start)
-            for raw in handle:
-                if stop is not None and position >= stop:
-                    break
-                position += len(raw)
-                lineno += 1
-                try:
-                    line = raw.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    raise InputError(
-                        path,
-                        lineno,
-                        f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})",
-                    ) from None
-                if lineno == 1 and line.startswith("\ufeff"):
-                    line = line[1:]
-                yield lineno, line if keep_newlines else line.rstrip("\r\n")
-        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-            raise InputError(path, lineno + 1, f"truncated or corrupt gzip data ({exc})") from None
+    with open_binary(path, lambda: lineno + 1) as handle:
+        seek_forward(handle, start)
+        for raw in handle:
+            if stop is not None and position >= stop:
+                break
+            position += len(raw)
+            lineno += 1
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    path,
+                    lineno,
+                    f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})",
+                ) from None
+            if lineno == 1 and line.startswith("\ufeff"):
+                line = line[1:]
+            yield lineno, line if keep_newlines else line.rstrip("\r\n")
 
 
 def next_line_start(path: Path, offset: int) -> int | None:
     """Byte offset of the first line that begins at or after `offset`; None past the end."""
-    with gzip_errors(path), open_binary(path) as handle:
+    with open_binary(path) as handle:
         seek_forward(handle, offset - 1 if offset > 0 else 0)
         if offset > 0:
             handle.readline()  # the rest of the line `offset` falls in (or just its newline)
@@ -113,7 +111,7 @@ def next_line_start(path: Path, offset: int) -> int | None:
 def newlines_before(path: Path, offset: int) -> int:
     """Lines that end before `offset`: where a range's line numbers start in the file."""
     count = 0
-    with gzip_errors(path), open_binary(path) as handle:
+    with open_binary(path) as handle:
         while offset > 0 and (block := handle.read(min(1 << 20, offset))):
             count += block.count(b"\n")
             offset -= len(block)
@@ -123,10 +121,7 @@ def newlines_before(path: Path, offset: int) -> int:
 def read_head(path: Path, size: int = 4096) -> str:
     """The first bytes as text, for format sniffing (decoding errors replaced, never raised)."""
     with open_binary(path) as handle:
-        try:
-            head = handle.read(size)
-        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-            raise InputError(path, 1, f"truncated or corrupt gzip data ({exc})") from None
+        head = handle.read(size)
     return head.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from corpus.textio import gzip_errors, open_binary, seek_forward
+from corpus.textio import open_binary, seek_forward
 
 HEAD_LIMIT = 1 << 20  # the header and the first record's start must lie in the first MiB
 BLOCK = 1 << 20
@@ -74,7 +74,7 @@ def xml_layout(path: Path, siblings: Mapping[str, Iterable[str]] | None = None) 
     Ranges start at the root's first child's tag, and at the tags `siblings` names for that
     root (a PubmedBookArticle among PubmedArticles: otherwise a file starting with one would
     have nowhere else to be cut). Never name a tag that also occurs deeper down."""
-    with gzip_errors(path), open_binary(path) as handle:
+    with open_binary(path) as handle:
         head = handle.read(HEAD_LIMIT)
     prolog_end = doctype_end(head)
     if prolog_end is None:
@@ -142,7 +142,7 @@ def next_record(path: Path, layout: XmlLayout, offset: int) -> int | None:
     header); None when no record starts there or later."""
     offset = max(offset, len(layout.header))
     pattern = layout.start_pattern
-    with gzip_errors(path), open_binary(path) as handle:
+    with open_binary(path) as handle:
         block_start = max(0, offset - CONTEXT)
         seek_forward(handle, block_start)
         buffer = handle.read(BLOCK)

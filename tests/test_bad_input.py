@@ -32,6 +32,13 @@ def _truncated_gz(tmp_path):
     return path
 
 
+def _truncated_ttl_gz(tmp_path):
+    data = gzip.compress((ONTOLOGY / "hp_sample-fr.synonyms.ttl").read_bytes())
+    path = tmp_path / "syn.ttl.gz"  # rdflib's input is read whole: the cut is met there
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
 CASES = {
     "missing": (lambda p: p / "nope.obo", "no such file", None),
     "unknown_format": (lambda p: _write(p / "x.json", "{}"), "unknown format", None),
@@ -56,6 +63,7 @@ CASES = {
     ),
     "entity_bomb": (lambda p: _write(p / "bomb.rdf", BOMB), "entity bomb", 4),
     "truncated_gz": (_truncated_gz, "truncated or corrupt gzip", None),
+    "truncated_rdf_gz": (_truncated_ttl_gz, "truncated or corrupt gzip", None),
     "not_utf8": (
         lambda p: _write_bytes(p / "x.obo", b"[Term]\nid: X:1\nname: caf\xe9\n"),
         "not valid UTF-8",

@@ -257,9 +257,17 @@ def test_bad_xml_fails_with_its_line(tmp_path, content, line, message):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("workers", ["1", "2"])  # 2: the cut is met placing the ranks' shares
-def test_truncated_gzip_fails_cleanly(tmp_path, workers):
-    data = (LITERATURE / "medline16n0902_sample.xml.gz").read_bytes()
+@pytest.mark.parametrize(
+    ("workers", "name"),
+    [
+        ("1", "medline16n0902_sample.xml.gz"),
+        ("2", "medline16n0902_sample.xml.gz"),  # the cut is met placing the ranks' shares
+        ("1", "medsamp2006_sample.xml"),  # cut within the first MiB, read for its DOCTYPE
+    ],
+)
+def test_truncated_gzip_fails_cleanly(tmp_path, workers, name):
+    data = (LITERATURE / name).read_bytes()
+    data = data if name.endswith(".gz") else gzip.compress(data)
     bad = tmp_path / "cut.xml.gz"
     bad.write_bytes(data[: len(data) // 2])
     out = tmp_path / "out"
