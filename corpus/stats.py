@@ -24,6 +24,7 @@ from corpus.tokens import ESTIMATOR, TOKEN_PATTERN
 HISTOGRAM_EDGES = [0, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 1 << 62]
 EXAMPLES_PER_LANG = {"text": 1, "instruct": 3}
 EXAMPLE_BATCH = 512  # rows decoded at a time while looking for the examples
+KEY_BATCH = 65_536  # rows of their language and task columns, to find where each starts
 
 
 def parquet_files(root: Path, kind: str) -> list[Path]:
@@ -200,25 +201,41 @@ def examples(root: Path, kind: str) -> list[dict]:
     files = parquet_files(root, kind)
     if not files:
         return []
-    per_lang = EXAMPLES_PER_LANG[kind]
     keys = ["lang", "task"] if kind == "instruct" else ["lang"]
-    firsts = (
-        pl.scan_parquet(files)
-        .with_row_index("_row")
-        .group_by(keys)
-        .agg(pl.col("_row").min())
-        .sort(keys)
-        .group_by("lang", maintain_order=True)
-        .head(per_lang)
-        .collect(engine="streaming")
-    )
-    records = read_rows(files, firsts["_row"].to_list())
-    return sorted(records, key=lambda record: [record[key] for key in keys])
+    firsts = first_rows(files, keys)
+    taken: dict[str, int] = {}
+    rows = []
+    # languages in order, each one's tasks in order (a missing value first, as polars sorts)
+    for key in sorted(firsts, key=lambda values: [(v is not None, v) for v in values]):
+        if taken.setdefault(key[0], 0) < EXAMPLES_PER_LANG[kind]:
+            taken[key[0]] += 1
+            rows.append(firsts[key])
+    by_row = dict(zip(sorted(rows), read_rows(files, rows), strict=True))
+    return [by_row[row] for row in rows]
+
+
+def first_rows(files: list[Path], keys: list[str]) -> dict[tuple, int]:
+    """Index of the first row of each value of `keys` in the files taken as one table, from
+    those columns alone, a batch at a time (polars' query of it held ~20 MB more at peak)."""
+    firsts: dict[tuple, int] = {}
+    offset = 0
+    for file in files:
+        with pq.ParquetFile(file) as parquet:
+            for batch in parquet.iter_batches(KEY_BATCH, columns=keys):
+                rows = pa.Table.from_batches([batch]).append_column(
+                    "_row", pa.array(range(offset, offset + len(batch)), pa.int64())
+                )
+                grouped = rows.group_by(keys, use_threads=False).aggregate([("_row", "min")])
+                for *values, row in zip(*grouped.select([*keys, "_row_min"]).columns, strict=True):
+                    firsts.setdefault(tuple(v.as_py() for v in values), row.as_py())
+                offset += len(batch)
+    return firsts
 
 
 def read_rows(files: list[Path], rows: list[int]) -> list[dict]:
-    """Rows of the files taken as one table, by index, decoding only the row groups that hold
-    them, a batch at a time: a filter over a scan held every column of a big build."""
+    """Rows of the files taken as one table, by index (returned in index order), decoding
+    only the row groups that hold them, a batch at a time: a filter over a scan held every
+    column of a big build."""
     found: list[dict] = []
     first, rows = 0, sorted(rows)
     for file in files:

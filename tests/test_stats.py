@@ -4,6 +4,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
+from corpus import stats
 from corpus.pipeline import PipelineStep, run_pipeline
 from corpus.records import TextRecord
 from corpus.stats import StatsAccumulator, compute_stats
@@ -69,3 +70,21 @@ class ListSource(PipelineStep):
 
     def run(self, data=None, rank=0, world_size=1):
         yield from self.records
+
+
+@pytest.mark.parametrize("kind", ["text", "instruct"])
+@pytest.mark.parametrize("batch", [None, 333])  # None: the defaults; 333: keys cross batches
+def test_card_examples_are_the_first_rows_of_each_language_and_task(
+    sample_build, kind, batch, monkeypatch
+):
+    if batch:
+        monkeypatch.setattr(stats, "KEY_BATCH", batch)
+        monkeypatch.setattr(stats, "EXAMPLE_BATCH", batch)
+    keys = ["lang", "task"] if kind == "instruct" else ["lang"]
+    table = pl.read_parquet(stats.parquet_files(sample_build, kind)).with_row_index("_row")
+    firsts = table.group_by(keys).agg(pl.col("_row").min()).sort(keys)
+    picked = firsts.group_by("lang", maintain_order=True).head(stats.EXAMPLES_PER_LANG[kind])
+    expected = table.filter(pl.col("_row").is_in(picked["_row"].implode())).sort(keys)
+    found = stats.examples(sample_build, kind)
+    assert found == expected.drop("_row").to_dicts()
+    assert len({tuple(r[k] for k in keys) for r in found}) == len(found) >= 3
