@@ -16,7 +16,7 @@ from pathlib import Path
 from lxml import etree
 
 from corpus.errors import InputError
-from corpus.read_ahead import map_ahead
+from corpus.map_ahead import map_ahead
 from corpus.textio import newlines_before, open_binary
 from corpus.xml_ranges import RangeReader, doctype_end, iter_documents, xml_layout
 

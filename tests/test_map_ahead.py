@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from corpus.read_ahead import map_ahead
+from corpus.map_ahead import map_ahead
 
 
 def slow_square(x: int) -> int:
