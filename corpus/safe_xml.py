@@ -32,6 +32,12 @@ def safe_parser(**options: object) -> etree.XMLParser:
     )
 
 
+def safe_transform(stylesheet: bytes) -> etree.XSLT:
+    """A compiled XSLT stylesheet that may not read or write files nor reach the network
+    (`document()` and the like refused), whatever the documents it is applied to."""
+    return etree.XSLT(etree.fromstring(stylesheet), access_control=etree.XSLTAccessControl.DENY_ALL)
+
+
 def _doctype(path: Path) -> bytes:
     """The DOCTYPE declaration with its internal subset (where entities live), or b""."""
     with open_binary(path) as handle:
@@ -133,7 +139,7 @@ def transform_records(
     check_prolog(path)
     layout = xml_layout(path, siblings)
     if layout is None:
-        transform = etree.XSLT(etree.fromstring(stylesheet))
+        transform = safe_transform(stylesheet)
         for element in iter_records(path, tags, start, stop):
             yield str(transform(element))
         return
@@ -155,7 +161,7 @@ class _DocumentTransform:
     def __call__(self, document: tuple[int, bytes]) -> str:
         offset, text = document
         if not hasattr(self.local, "transform"):
-            self.local.transform = etree.XSLT(etree.fromstring(self.stylesheet))
+            self.local.transform = safe_transform(self.stylesheet)
             self.local.parser = safe_parser(remove_comments=True)
         try:
             root = etree.fromstring(text, self.local.parser)

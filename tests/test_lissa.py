@@ -11,7 +11,7 @@ from corpus.sources.lissa import LANGUAGES, RECORD_TAGS, english_title, iter_cit
 from lxml import etree
 
 from corpus.errors import InputError
-from corpus.safe_xml import safe_parser
+from corpus.safe_xml import safe_parser, safe_transform
 from corpus.textio import open_binary
 from corpus.xml_ranges import iter_documents, xml_layout
 from tests.conftest import DATA, build_cli, run_cli
@@ -422,3 +422,16 @@ def test_limit_counts_from_the_first_citation_whatever_the_workers(tmp_path):
         assert pq.read_table(two / "data" / kind).equals(pq.read_table(one / "data" / kind))
     steps = json.loads((two / "manifest.json").read_text())["steps"]["lissa"]
     assert steps["citations"] == 70  # the first file's 63, then 7 of the second
+
+
+def test_stylesheets_may_not_read_files(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET")
+    reader = safe_transform(
+        b'<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">'
+        b'<xsl:output method="text"/><xsl:template match="/">'
+        b"<xsl:value-of select=\"document('" + secret.as_uri().encode() + b"')\"/>"
+        b"</xsl:template></xsl:stylesheet>"
+    )
+    with pytest.raises(etree.XSLTApplyError, match="denied"):
+        reader(etree.fromstring(b"<a/>"))
