@@ -19,10 +19,8 @@ def write_plots(
     root: Path, stats: dict[str, Any], mixture: dict[str, Any] | None = None
 ) -> list[str]:
     """Write the PNGs (no timestamps in them) and return their paths relative to `root`."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # the object API, not pyplot: no global figure registry, and a tenth of the time saved
+    from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, NullLocator
 
     kinds = stats["kinds"]
@@ -30,7 +28,8 @@ def write_plots(
         return []
     (root / "plots").mkdir(exist_ok=True)
 
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig = Figure(figsize=(8, 4))
+    ax = fig.subplots()
     width = 0.8 / len(kinds)
     used = 1 + max(
         j for data in kinds.values() for j, n in enumerate(data["histogram"]["counts"]) if n
@@ -52,7 +51,6 @@ def write_plots(
         left=0.1, right=0.98, top=0.95, bottom=0.28
     )  # fixed: tight_layout costs a draw
     fig.savefig(root / LENGTH_PLOT, dpi=100, metadata={"Software": None})
-    plt.close(fig)
 
     tokens: dict[str, dict[str, int]] = {}
     for kind, data in kinds.items():
@@ -60,7 +58,8 @@ def write_plots(
             tokens.setdefault(row["lang"], {}).setdefault(kind, 0)
             tokens[row["lang"]][kind] += row["tokens"]
     langs = sorted(tokens, key=lambda lang: -sum(tokens[lang].values()))
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig = Figure(figsize=(8, 4))
+    ax = fig.subplots()
     bottom = [0] * len(langs)
     for kind in sorted(kinds):
         values = [tokens[lang].get(kind, 0) for lang in langs]
@@ -71,11 +70,11 @@ def write_plots(
     ax.legend()
     fig.subplots_adjust(left=0.12, right=0.98, top=0.9, bottom=0.1)
     fig.savefig(root / LANGUAGE_PLOT, dpi=100, metadata={"Software": None})
-    plt.close(fig)
     if not mixture:
         return [LENGTH_PLOT, LANGUAGE_PLOT]
 
-    fig, axes = plt.subplots(1, len(mixture), figsize=(5 * len(mixture), 4), squeeze=False)
+    fig = Figure(figsize=(5 * len(mixture), 4))
+    axes = fig.subplots(1, len(mixture), squeeze=False)
     for ax, (kind, summary) in zip(axes[0], mixture.items(), strict=True):
         keys = [k["key"] for k in summary["keys"]]
         xs = range(len(keys))
@@ -88,5 +87,4 @@ def write_plots(
         ax.legend()
     fig.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.1, wspace=0.25)
     fig.savefig(root / MIXTURE_PLOT, dpi=100, metadata={"Software": None})
-    plt.close(fig)
     return [LENGTH_PLOT, LANGUAGE_PLOT, MIXTURE_PLOT]

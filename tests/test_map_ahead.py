@@ -30,16 +30,32 @@ def test_a_failure_is_raised_after_the_results_before_it():
     assert got == list(range(7))
 
 
-def test_items_are_drawn_at_most_ahead_of_the_consumer():
-    drawn = []
+def test_items_are_drawn_on_a_thread_at_most_ahead_of_the_consumer():
+    drawn, drawers = [], set()
 
     def items():
         for x in range(100):
             drawn.append(x)
+            drawers.add(threading.current_thread().name)
             yield x
 
     results = map_ahead(lambda x: x, items(), threads=2, ahead=4)
-    assert next(results) == 0 and len(drawn) == 4
-    results.close()  # an early stop: the pool's threads are gone once it returns
+    assert next(results) == 0
+    time.sleep(0.2)  # the drawing thread stops once `ahead` results wait
+    assert 4 <= len(drawn) <= 1 + 4 + 1  # the one consumed, those waiting, one in hand
+    assert drawers == {"map-ahead-draw"}
+    results.close()  # an early stop: the threads are gone once it returns
     assert not [t for t in threading.enumerate() if t.name.startswith("map-ahead")]
-    assert len(drawn) == 4
+    assert len(drawn) <= 6
+
+
+def test_a_failure_drawing_an_item_is_raised_in_its_turn():
+    def items():
+        yield from range(3)
+        raise OSError("disk gone")
+
+    got = []
+    with pytest.raises(OSError, match="disk gone"):
+        for result in map_ahead(slow_square, items()):
+            got.append(result)
+    assert got == [0, 1, 4]
