@@ -18,7 +18,7 @@ Result = TypeVar("Result")
 
 
 def map_ahead(
-    function: Callable[[Item], Result], items: Iterable[Item], threads: int = 2, ahead: int = 4
+    function: Callable[[Item], Result], items: Iterable[Item], threads: int = 2, ahead: int = 3
 ) -> Iterator[Result]:
     """Yield function(item) for each item, in order, computed by `threads` threads at most
     `ahead` items ahead (so at most that many items and results, and one more item, are held).
