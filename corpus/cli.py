@@ -13,6 +13,7 @@ import typer
 
 from corpus.allocators import return_freed_memory
 from corpus.errors import CorpusError
+from corpus.malloc import limit_arenas
 
 return_freed_memory()  # before polars or pyarrow load
 
@@ -30,6 +31,7 @@ def main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
 ) -> None:
     _state["debug"] = debug
+    limit_arenas()  # before any thread starts
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

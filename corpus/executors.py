@@ -23,6 +23,7 @@ from typing import Any
 
 from corpus.errors import CorpusError, OptionError
 from corpus.filters import Filter, FilterOptions, make_filters
+from corpus.malloc import limit_arenas
 from corpus.pipeline import PipelineStep, run_pipeline
 from corpus.sources import InputFile, SourceOptions, get_source
 from corpus.stats import StatsAccumulator
@@ -64,6 +65,7 @@ class RankTask:
     work: Path
 
     def __call__(self, data=None, rank: int = 0, world_size: int = 1) -> None:
+        limit_arenas()  # a rank is a process of its own (local, Slurm or Ray)
         root = self.work / OUTPUT
         for old in list(root.glob(f"*/*/shard-{rank:05d}-*.parquet")):
             old.unlink()  # left by an interrupted attempt at this rank
