@@ -238,8 +238,8 @@ def parse_citations(text: str) -> Iterator[Citation]:
 
 def iter_citations(path: Path, start: int = 0, stop: int | None = None) -> Iterator[Citation]:
     """Stream the citations of a MEDLINE/PubMed file (or of a byte range of it), either
-    layout. libxslt reads the fields out (`medline.xsl`) on a thread of its own, while
-    records are made here: reading each field through lxml's Python elements cost the build
+    layout. libxslt reads the fields out (`medline.xsl`) on other threads while records are
+    made here: reading each field through lxml's Python elements cost the build
     more than parsing the XML."""
     for text in transform_records(path, STYLESHEET, "MedlineCitation", start, stop, RECORD_TAGS):
         yield from parse_citations(text)
