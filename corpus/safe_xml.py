@@ -130,11 +130,12 @@ def transform_records(
     `iter_records` takes), a few records at a time, safely; errors name the file and line.
 
     Faster than `iter_records` + Python: the file is cut into documents of whole records
-    (`xml_ranges.iter_documents`), each parsed in memory and transformed by libxslt on two
-    threads. Both let go of the GIL, so they run beside the caller's Python; a few documents'
-    trees are held at a time, so memory stays flat. A file that cannot be cut (no record
-    within its first MiB) is streamed by `iter_records`, a record (`tags`) per transform.
-    `siblings`: as `xml_layout` takes, the tags documents may be cut at beside the first's.
+    (`xml_ranges.iter_documents`, on a thread of its own), each parsed in memory and
+    transformed by libxslt on two more (`map_ahead`). All of it lets go of the GIL, so it runs
+    beside the caller's Python; a few documents are held at a time, so memory stays flat. A
+    file that cannot be cut (no record within its first MiB) is streamed by `iter_records`, a
+    record (`tags`) per transform. `siblings`: as `xml_layout` takes, the tags documents may
+    be cut at beside the first's.
     """
     check_prolog(path)
     layout = xml_layout(path, siblings)
