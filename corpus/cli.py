@@ -11,9 +11,8 @@ from typing import Annotated
 
 import typer
 
-from corpus.allocators import return_freed_memory
+from corpus.allocators import limit_arenas, return_freed_memory
 from corpus.errors import CorpusError
-from corpus.malloc import limit_arenas
 
 return_freed_memory()  # before polars or pyarrow load
 

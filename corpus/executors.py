@@ -21,9 +21,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from corpus.allocators import limit_arenas
 from corpus.errors import CorpusError, OptionError
 from corpus.filters import Filter, FilterOptions, make_filters
-from corpus.malloc import limit_arenas
 from corpus.pipeline import PipelineStep, run_pipeline
 from corpus.sources import InputFile, SourceOptions, get_source
 from corpus.stats import StatsAccumulator

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import os
+import platform
 import subprocess
 import sys
 
@@ -10,7 +11,7 @@ import datasets
 import pyarrow.parquet as pq
 import yaml
 
-from corpus.allocators import SETTINGS
+from corpus.allocators import SETTINGS, limit_arenas
 from corpus.records import INSTRUCT_SCHEMA, TEXT_SCHEMA
 from tests.conftest import ONTOLOGY, run_cli
 
@@ -201,6 +202,11 @@ def test_language_without_templates_appears_in_translation_pairs_and_card(tmp_pa
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["languages_without_templates"] == ["ja"]
     assert "Languages without prose templates" in (out / "README.md").read_text()
+
+
+def test_glibc_takes_the_arena_cap_and_other_libcs_are_left_alone():
+    glibc = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+    assert limit_arenas(2) is glibc
 
 
 def test_the_command_sets_allocators_that_return_freed_memory_unless_the_user_did():
