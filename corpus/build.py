@@ -141,14 +141,12 @@ class InputDigests:
 
 
 def _import_card_modules() -> None:
-    """matplotlib and polars take ~0.5 s to import: done while the workers run. Only a head
-    start: a failure here is met again, and reported, where the card needs them."""
+    """The plots' matplotlib modules take ~0.3 s to import: done while the workers run (polars
+    came with the writer). Only a head start: a failure here is met again, and reported, where
+    the card needs them."""
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot
-        import polars  # noqa: F401
+        import matplotlib.backends.backend_agg
+        import matplotlib.figure  # noqa: F401
     except Exception:
         pass
 
