@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,7 @@ def build(
         raise OptionError(f"--phi {filters.phi!r}: expected one of {', '.join(PHI_MODES)}")
     if executor is None and workers > 1:
         executor = ExecutorOptions("local", tasks=workers, workers=workers)
-    digests = InputDigests(inputs)
+    digests = hash_inputs(inputs)
     if executor is None:
         return _build_here(source_name, inputs, out, options, progress, filters, langid, digests)
     task = RankTask(source_name, inputs, options, filters, langid, work_folder(out))
@@ -116,28 +117,20 @@ def _build_here(
     return BuildResult(out, manifest["counts"], manifest)
 
 
-class InputDigests:
+def hash_inputs(inputs: list[InputFile]) -> Future[dict[str, str]]:
     """sha256 of every input, hashed on a second thread while the build runs (hashlib lets go
-    of the GIL): the manifest needs them, nothing else waits for them."""
+    of the GIL): the manifest needs them, nothing else waits for them. A daemon thread: a
+    build that fails exits without hashing to the end."""
+    digests: Future[dict[str, str]] = Future()
 
-    def __init__(self, inputs: list[InputFile]) -> None:
-        self.values: dict[str, str] = {}
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._hash, args=(inputs,), daemon=True)
-        self.thread.start()
-
-    def _hash(self, inputs: list[InputFile]) -> None:
+    def work() -> None:
         try:
-            for item in inputs:
-                self.values[str(item.path)] = sha256_of(item.path)
+            digests.set_result({str(item.path): sha256_of(item.path) for item in inputs})
         except BaseException as exc:  # raised where the digests are read
-            self.error = exc
+            digests.set_exception(exc)
 
-    def get(self) -> dict[str, str]:
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.values
+    threading.Thread(target=work, name="sha256", daemon=True).start()
+    return digests
 
 
 def _import_card_modules() -> None:
@@ -155,7 +148,7 @@ def _finish(
     root, source_name, inputs, out, options, filters, langid, report, digests
 ) -> dict[str, Any]:
     """Manifest and card of a finished build in `root`."""
-    hashes = digests.get()
+    hashes = digests.result()
     source_cls = get_source(source_name)
     summary = report["inputs"]
     steps = {source_name: report["source"], **report["steps"]}
