@@ -66,7 +66,10 @@ def _parquet(path: Path) -> pq.ParquetFile:
 
 def row_group_starts(path: Path) -> list[int]:
     """Byte offset where each row group's first column chunk begins."""
-    meta = _parquet(path).metadata
+    return _group_starts(_parquet(path).metadata)
+
+
+def _group_starts(meta: pq.FileMetaData) -> list[int]:
     starts = []
     for group in range(meta.num_row_groups):
         columns = [meta.row_group(group).column(i) for i in range(meta.num_columns)]
@@ -84,7 +87,7 @@ def _rows_parquet(
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """Rows of the row groups that begin in [start, stop), numbered as in the whole file."""
     source = _parquet(path)
-    starts = row_group_starts(path)
+    starts = _group_starts(source.metadata)
     groups = [g for g, at in enumerate(starts) if at >= start and (stop is None or at < stop)]
     if not groups:
         return
