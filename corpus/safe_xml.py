@@ -112,10 +112,19 @@ def iter_records(
                 while root is not None and record.getprevious() is not None:
                     del root[0]
         except etree.XMLSyntaxError as exc:
-            line = exc.lineno
-            if layout is not None and start > 0 and line:  # the range's line -> the file's
-                line += newlines_before(path, start) - layout.header.count(b"\n")
-            raise InputError(path, line, f"invalid XML: {exc.msg}") from None
+            after_header = layout is not None and start > 0  # RangeReader put it before
+            raise _invalid_xml(path, exc, layout.header if after_header else b"", start) from None
+
+
+def _invalid_xml(
+    path: Path, exc: etree.XMLSyntaxError, header: bytes = b"", offset: int = 0
+) -> InputError:
+    """The parser's error at the file's line, where it parsed `header` followed by the file
+    from byte `offset` on (a range, a document of records)."""
+    line = exc.lineno
+    if line and header:
+        line += newlines_before(path, offset) - header.count(b"\n")
+    return InputError(path, line, f"invalid XML: {exc.msg}")
 
 
 def transform_records(
@@ -144,7 +153,7 @@ def transform_records(
         for element in iter_records(path, tags, start, stop):
             yield str(transform(element))
         return
-    worker = _DocumentTransform(path, stylesheet, layout.header.count(b"\n"))
+    worker = _DocumentTransform(path, stylesheet, layout.header)
     with open_binary(path) as handle:
         yield from map_ahead(worker, iter_documents(handle, layout, start, stop))
 
@@ -153,10 +162,10 @@ class _DocumentTransform:
     """Parses and transforms one document of `iter_documents` on whichever thread calls it
     (each thread with its own parser and compiled stylesheet)."""
 
-    def __init__(self, path: Path, stylesheet: bytes, header_lines: int) -> None:
+    def __init__(self, path: Path, stylesheet: bytes, header: bytes) -> None:
         self.path = path
         self.stylesheet = stylesheet
-        self.header_lines = header_lines
+        self.header = header
         self.local = threading.local()
 
     def __call__(self, document: tuple[int, bytes]) -> str:
@@ -167,8 +176,5 @@ class _DocumentTransform:
         try:
             root = etree.fromstring(text, self.local.parser)
         except etree.XMLSyntaxError as exc:
-            line = exc.lineno
-            if line:  # the document's line -> the file's
-                line += newlines_before(self.path, offset) - self.header_lines
-            raise InputError(self.path, line, f"invalid XML: {exc.msg}") from None
+            raise _invalid_xml(self.path, exc, self.header, offset) from None
         return str(self.local.transform(root))
