@@ -13,13 +13,35 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
+
+
+def shared_data() -> Path:
+    """../shared/data beside the checkout (as CI lays it out); for a clone made elsewhere
+    (`git clone . "$(mktemp -d)"`), the one beside the checkout it was cloned from."""
+    beside = ROOT.parent / "shared" / "data"
+    if beside.is_dir():
+        return beside
+    origin = subprocess.run(
+        ["git", "-C", str(ROOT), "remote", "get-url", "origin"], capture_output=True, text=True
+    ).stdout.strip()
+    origin_path = Path(origin.removeprefix("file://"))
+    if origin and origin_path.is_absolute():
+        cloned_from = origin_path.parent / "shared" / "data"
+        if cloned_from.is_dir():
+            return cloned_from
+    return beside
+
+
+DATA = shared_data()
 ONTOLOGY = DATA / "ontology"
 
 
 def pytest_configure(config: pytest.Config) -> None:
     if not ONTOLOGY.is_dir():
-        raise pytest.UsageError(f"sample data not found at {DATA}: clone beside ../shared")
+        raise pytest.UsageError(
+            f"sample data not found at {DATA}: clone beside ../shared (or clone a checkout "
+            "that has it)"
+        )
 
 
 def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
