@@ -123,8 +123,14 @@ sources:
     assert _texts(workers)["id"].to_list() == _texts(first)["id"].to_list()
 
 
-def test_the_committed_recipe_resolves():
-    recipe = load_recipe(ROOT / "recipes" / "medical-fr-ko.yaml")
+def test_the_committed_recipe_resolves(tmp_path):
+    # its paths are relative to it, for a checkout with ../shared beside it: lay that out
+    # around a copy, wherever this checkout and the data are
+    (tmp_path / "checkout" / "recipes").mkdir(parents=True)
+    (tmp_path / "shared").symlink_to(DATA.parent, target_is_directory=True)
+    copy = tmp_path / "checkout" / "recipes" / "medical-fr-ko.yaml"
+    copy.write_text((ROOT / "recipes" / "medical-fr-ko.yaml").read_text())
+    recipe = load_recipe(copy)
     assert [s.source for s in recipe.sources] == [
         "hetop",
         "hetop",
