@@ -23,6 +23,7 @@ import fastobo
 from corpus.sources import InputFile, SourceOptions, get_source
 
 from corpus.build import build
+from corpus.collection import fewer_collections
 from corpus.pipeline import run_pipeline
 from corpus.writer import DatasetWriter
 
@@ -50,7 +51,7 @@ def our_parse(path: Path) -> int:
 
 def our_records(path: Path) -> int:
     source = get_source("hetop")([InputFile(path, path.name)], SourceOptions())
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, fewer_collections():  # as a build does
         run_pipeline([source, DatasetWriter(Path(tmp))])
     return source.stats["concepts"]
 

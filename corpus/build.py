@@ -12,6 +12,7 @@ from typing import Any
 
 from corpus import __version__
 from corpus.card import write_card
+from corpus.collection import fewer_collections
 from corpus.detect_language import MODES
 from corpus.errors import CorpusError, InputError, OptionError
 from corpus.executors import (
@@ -75,7 +76,10 @@ def build(
         executor = ExecutorOptions("local", tasks=workers, workers=workers)
     digests = hash_inputs(inputs)
     if executor is None:
-        return _build_here(source_name, inputs, out, options, progress, filters, langid, digests)
+        with fewer_collections():
+            return _build_here(
+                source_name, inputs, out, options, progress, filters, langid, digests
+            )
     task = RankTask(source_name, inputs, options, filters, langid, work_folder(out))
     if executor.kind == "local":  # this process waits for its workers: load the card's modules
         threading.Thread(target=_import_card_modules, daemon=True).start()

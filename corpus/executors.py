@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus.allocators import limit_arenas
+from corpus.collection import fewer_collections
 from corpus.errors import CorpusError, OptionError
 from corpus.filters import Filter, FilterOptions, make_filters
 from corpus.pipeline import PipelineStep, run_pipeline
@@ -70,12 +71,17 @@ class RankTask:
         for old in list(root.glob(f"*/*/shard-{rank:05d}-*.parquet")):
             old.unlink()  # left by an interrupted attempt at this rank
         source = get_source(self.source_name)(self.inputs, self.options)
-        source.prepare()
-        prepared = Counter(source.stats)
-        steps = pipeline_steps(
-            source, middle_steps(self.filters, self.langid), root, rank, self.filters.keep_rejected
-        )
-        run_pipeline(steps, rank, world_size)
+        with fewer_collections():
+            source.prepare()
+            prepared = Counter(source.stats)
+            steps = pipeline_steps(
+                source,
+                middle_steps(self.filters, self.langid),
+                root,
+                rank,
+                self.filters.keep_rejected,
+            )
+            run_pipeline(steps, rank, world_size)
         if rank == 0:
             source.write_sidecars(root)
         report = {

@@ -1,5 +1,6 @@
 """End to end through the CLI: dataset folder, load_dataset round trip, card, determinism."""
 
+import gc
 import hashlib
 import json
 import os
@@ -9,9 +10,15 @@ import sys
 
 import datasets
 import pyarrow.parquet as pq
+import pytest
 import yaml
+from corpus.sources import InputFile, SourceOptions
+from corpus.sources.hetop import HetopSource
 
 from corpus.allocators import SETTINGS, limit_arenas
+from corpus.build import build
+from corpus.collection import BUILD_THRESHOLDS
+from corpus.errors import InputError
 from corpus.records import INSTRUCT_SCHEMA, TEXT_SCHEMA
 from tests.conftest import ONTOLOGY, run_cli
 
@@ -222,3 +229,29 @@ def test_the_command_sets_allocators_that_return_freed_memory_unless_the_user_di
     env["ARROW_DEFAULT_MEMORY_POOL"] = "jemalloc"
     user = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
     assert user.stdout.split() == ["narenas:2", "jemalloc"], user.stderr
+
+
+def test_a_build_collects_garbage_less_often_and_restores_the_callers_thresholds(
+    tmp_path, monkeypatch
+):
+    """Raised while the source makes records (a fifth of a hetop build went to the collector),
+    the caller's thresholds back afterwards, after a failed build too."""
+    seen = []
+    original = HetopSource.run
+
+    def spy(self, *args, **kwargs):
+        seen.append(gc.get_threshold())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(HetopSource, "run", spy)
+    before = gc.get_threshold()
+    options = SourceOptions(limit=20)
+    obo = ONTOLOGY / "DO_cancer_slim.obo"
+    build("hetop", [InputFile(obo, obo.name)], tmp_path / "out", options)
+    assert seen == [BUILD_THRESHOLDS] and BUILD_THRESHOLDS[0] > before[0]
+    assert gc.get_threshold() == before
+    bad = tmp_path / "bad.obo"
+    bad.write_text("[Term]\nid: X:1\nname: broken\nnot a tag line\n")
+    with pytest.raises(InputError):
+        build("hetop", [InputFile(bad, bad.name)], tmp_path / "bad", options)
+    assert gc.get_threshold() == before
