@@ -9,10 +9,15 @@ from typing import Any
 LENGTH_PLOT = "plots/length_histogram.png"
 LANGUAGE_PLOT = "plots/languages.png"
 MIXTURE_PLOT = "plots/mixture.png"
+PNG = {"compress_level": 1}  # zlib's fastest: a tenth of the plots' time, files ~20% larger
 
 
 def _bin_label(lo: int, hi: int) -> str:
     return f"{lo}+" if hi >= 1 << 62 else f"{lo}-{hi - 1}"
+
+
+def _thousands(value: float, _position: int) -> str:
+    return f"{value:,.0f}"
 
 
 def write_plots(
@@ -44,13 +49,13 @@ def write_plots(
     ax.set_ylabel("records")
     ax.set_yscale("log")
     # plain numbers: the default 10^n labels go through mathtext, a third of the card's time
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+    ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
     ax.yaxis.set_minor_locator(NullLocator())  # ~30 unlabelled ticks: half the plot's time
     ax.legend()
     fig.subplots_adjust(
         left=0.1, right=0.98, top=0.95, bottom=0.28
     )  # fixed: tight_layout costs a draw
-    fig.savefig(root / LENGTH_PLOT, dpi=100, metadata={"Software": None})
+    fig.savefig(root / LENGTH_PLOT, dpi=100, metadata={"Software": None}, pil_kwargs=PNG)
 
     tokens: dict[str, dict[str, int]] = {}
     for kind, data in kinds.items():
@@ -66,10 +71,11 @@ def write_plots(
         ax.bar(langs, values, bottom=bottom, label=kind)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     ax.set_ylabel("tokens (estimated)")
-    ax.set_title("Tokens by language and kind")
+    ax.yaxis.set_major_formatter(FuncFormatter(_thousands))  # not 1.75 under a "1e7"
+    ax.set_title("Tokens by language and kind", y=1.0)  # placed, not fitted: a layout pass less
     ax.legend()
-    fig.subplots_adjust(left=0.12, right=0.98, top=0.9, bottom=0.1)
-    fig.savefig(root / LANGUAGE_PLOT, dpi=100, metadata={"Software": None})
+    fig.subplots_adjust(left=0.15, right=0.98, top=0.9, bottom=0.1)
+    fig.savefig(root / LANGUAGE_PLOT, dpi=100, metadata={"Software": None}, pil_kwargs=PNG)
     if not mixture:
         return [LENGTH_PLOT, LANGUAGE_PLOT]
 
@@ -86,5 +92,5 @@ def write_plots(
         ax.set_title(f"{kind}: share of {summary['unit']}")
         ax.legend()
     fig.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.1, wspace=0.25)
-    fig.savefig(root / MIXTURE_PLOT, dpi=100, metadata={"Software": None})
+    fig.savefig(root / MIXTURE_PLOT, dpi=100, metadata={"Software": None}, pil_kwargs=PNG)
     return [LENGTH_PLOT, LANGUAGE_PLOT, MIXTURE_PLOT]

@@ -136,7 +136,7 @@ class InstructRecord:
 
     @property
     def id(self) -> str:
-        turns = "\x1e".join(f"{m['role']}\x1d{m['content']}" for m in self.messages)
+        turns = "\x1e".join([f"{m['role']}\x1d{m['content']}" for m in self.messages])
         return content_id(
             "instruct",
             self.source,
@@ -150,7 +150,10 @@ class InstructRecord:
     @property
     def size(self) -> int:
         """Characters of content: what a writer's buffer holds."""
-        return sum(len(m["content"]) for m in self.messages) + len(self.reasoning or "")
+        size = len(self.reasoning or "")
+        for message in self.messages:  # a loop: a generator cost as much as the counting
+            size += len(message["content"])
+        return size
 
     def to_values(self) -> tuple[Any, ...]:
         """Field values in schema order: what the writer buffers (cheaper than dicts)."""

@@ -128,20 +128,12 @@ class Verbalizer:
     ) -> InstructRecord:
         """One question/answer pair from the `kind` templates; the phrasing comes from the seed."""
         index, template = t.pick(kind, concept.id + key, self.seed)
-        meta = {
-            "terminology": concept.terminology,
-            "code": concept.code,
-            "template": f"{kind}.{index}",
-        }
+        terminology = concept.terminology
+        meta = {"terminology": terminology, "code": concept.code, "template": f"{kind}.{index}"}
+        messages = user_assistant(t.fill(template, values), t.fill(t.answers[kind], values))
+        # positional: this runs for every instruction record, and keywords cost a tenth of it
         return InstructRecord(
-            messages=user_assistant(t.fill(template, values), t.fill(t.answers[kind], values)),
-            lang=t.lang,
-            source=SOURCE,
-            dataset=concept.terminology,
-            source_id=concept.id,
-            license=license_id,
-            task=task,
-            meta=meta,
+            messages, t.lang, SOURCE, terminology, concept.id, license_id, task, None, meta
         )
 
     def _instructions(self, concept, lang, t, base, parents, children, xrefs, license_id):
