@@ -31,6 +31,7 @@ from corpus.sources import InputFile, SourceOptions, get_source
 from lxml import etree
 
 from corpus.build import build
+from corpus.collection import fewer_collections
 from corpus.pipeline import run_pipeline
 from corpus.writer import DatasetWriter
 
@@ -94,7 +95,7 @@ def bare_count(path: Path) -> int:
 
 def records_build(path: Path) -> int:
     source = get_source("lissa")([InputFile(path, path.name)], SourceOptions())
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, fewer_collections():  # as a build does
         run_pipeline([source, DatasetWriter(Path(tmp))])
     return source.stats["citations"]
 
