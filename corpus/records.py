@@ -151,7 +151,7 @@ class InstructRecord:
     def size(self) -> int:
         """Characters of content: what a writer's buffer holds."""
         size = len(self.reasoning or "")
-        for message in self.messages:  # a loop: a generator cost as much as the counting
+        for message in self.messages:  # a loop: sum() over a generator took twice as long
             size += len(message["content"])
         return size
 

@@ -131,7 +131,7 @@ class Verbalizer:
         terminology = concept.terminology
         meta = {"terminology": terminology, "code": concept.code, "template": f"{kind}.{index}"}
         messages = user_assistant(t.fill(template, values), t.fill(t.answers[kind], values))
-        # positional: this runs for every instruction record, and keywords cost a tenth of it
+        # positional: it runs for every instruction record, and keywords doubled its cost
         return InstructRecord(
             messages, t.lang, SOURCE, terminology, concept.id, license_id, task, None, meta
         )
