@@ -56,3 +56,16 @@ def test_phrasing_choice_is_deterministic_and_seeded():
 )
 def test_korean_particles_follow_the_final_consonant(text, expected):
     assert resolve_particles(text) == expected
+
+
+def test_korean_fill_resolves_the_templates_markers_and_leaves_values_alone():
+    """Particles come from the template; a label that happens to hold ⟨…/…⟩ is kept as given."""
+    korean = load_templates()["ko"]
+    marked = next(t for t in korean.text.values() if "⟨" in t and "{label}" in t)
+    plain = next(t for t in korean.text.values() if "⟨" not in t and "{label}" in t)
+    values = {name: "폐렴" for name in ("label", "terminology", "code", "definition")}
+    values.update(synonyms="폐렴", parents="폐렴", children="폐렴", xrefs="폐렴")
+    values.update(translations="폐렴", language="영어")
+    assert "⟨" not in korean.fill(marked, values)
+    values["label"] = "A ⟨은/는⟩ B"
+    assert "A ⟨은/는⟩ B" in korean.fill(plain, values)

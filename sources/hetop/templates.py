@@ -41,7 +41,8 @@ class Templates:
 
     def fill(self, template: str, values: dict[str, str]) -> str:
         text = template.format_map(values)
-        return resolve_particles(text) if self.particles else text
+        # only a template's own ⟨은/는⟩ markers are particles (half the Korean ones have none)
+        return resolve_particles(text) if self.particles and "⟨" in template else text
 
 
 def _has_final_consonant(char: str) -> bool | None:
