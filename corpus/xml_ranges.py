@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import BinaryIO
 
@@ -57,11 +58,11 @@ class XmlLayout:
     def footer(self) -> bytes:
         return f"</{self.root}>\n".encode()
 
-    @property
+    @cached_property  # looked at for every candidate cut of every document: made once
     def start_tags(self) -> tuple[bytes, ...]:
         return tuple(b"<" + tag.encode() for tag in self.records)
 
-    @property
+    @cached_property
     def start_pattern(self) -> re.Pattern[bytes]:
         tags = b"|".join(re.escape(tag.encode()) for tag in self.records)
         return re.compile(rb"<(?:" + tags + rb")[\s/>]")
@@ -99,8 +100,8 @@ def xml_layout(path: Path, siblings: Mapping[str, Iterable[str]] | None = None) 
 
 def _last_record_start(buffer: bytes, layout: XmlLayout) -> int:
     """Offset of the last record start tag in `buffer` (after its first byte), or -1."""
-    end, pattern = len(buffer), layout.start_pattern
-    while (at := max(buffer.rfind(tag, 1, end) for tag in layout.start_tags)) > 0:
+    end, pattern, tags = len(buffer), layout.start_pattern, layout.start_tags
+    while (at := max(buffer.rfind(tag, 1, end) for tag in tags)) > 0:
         if pattern.match(buffer, at) and _BEFORE_TAG.search(buffer, max(0, at - CONTEXT), at):
             return at
         end = at
