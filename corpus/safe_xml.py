@@ -18,9 +18,14 @@ from lxml import etree
 from corpus.errors import InputError
 from corpus.map_ahead import map_ahead
 from corpus.textio import newlines_before, open_binary
-from corpus.xml_ranges import RangeReader, doctype_end, iter_documents, xml_layout
+from corpus.xml_ranges import (
+    RangeReader,
+    doctype_end,
+    iter_documents,
+    read_xml_head,
+    xml_layout,
+)
 
-PROLOG_LIMIT = 1 << 20
 _ENTITY = re.compile(rb"<!ENTITY\s+(%\s+)?([^\s>]+)\s+(SYSTEM|PUBLIC|\"[^\"]*\"|'[^']*')", re.S)
 _REFERENCE = re.compile(rb"[&%][A-Za-z_:][^;\s]*;")
 
@@ -38,19 +43,18 @@ def safe_transform(stylesheet: bytes) -> etree.XSLT:
     return etree.XSLT(etree.fromstring(stylesheet), access_control=etree.XSLTAccessControl.DENY_ALL)
 
 
-def _doctype(path: Path) -> bytes:
+def _doctype(path: Path, head: bytes) -> bytes:
     """The DOCTYPE declaration with its internal subset (where entities live), or b""."""
-    with open_binary(path) as handle:
-        head = handle.read(PROLOG_LIMIT)
     end = doctype_end(head)
     if end is None:
         raise InputError(path, 1, "DOCTYPE internal subset not closed within 1 MiB: refused")
     return head[:end]
 
 
-def check_prolog(path: Path) -> None:
-    """Refuse DOCTYPEs that could read files, reach the network, or expand without bound."""
-    prolog = _doctype(path)
+def check_prolog(path: Path, head: bytes | None = None) -> None:
+    """Refuse DOCTYPEs that could read files, reach the network, or expand without bound.
+    `head`: the file's `read_xml_head`, where the caller has it already."""
+    prolog = _doctype(path, read_xml_head(path) if head is None else head)
     declared = prolog.count(b"<!ENTITY")
     if not declared:
         return
@@ -84,9 +88,10 @@ def iter_records(
     one byte range (of the decompressed stream, for gzip), cut where records start
     (`corpus.xml_ranges`).
     """
-    check_prolog(path)
+    head = read_xml_head(path)
+    check_prolog(path, head)
     whole = start == 0 and stop is None
-    layout = None if whole else xml_layout(path)
+    layout = None if whole else xml_layout(path, head=head)
     if not whole and layout is None:
         raise InputError(path, None, "this file cannot be read in byte ranges")
     with open_binary(path) as handle:
@@ -146,8 +151,9 @@ def transform_records(
     record (`tags`) per transform. `siblings`: as `xml_layout` takes, the tags documents may
     be cut at beside the first's.
     """
-    check_prolog(path)
-    layout = xml_layout(path, siblings)
+    head = read_xml_head(path)
+    check_prolog(path, head)
+    layout = xml_layout(path, siblings, head)
     if layout is None:
         transform = safe_transform(stylesheet)
         for element in iter_records(path, tags, start, stop):

@@ -68,15 +68,24 @@ class XmlLayout:
         return re.compile(rb"<(?:" + tags + rb")[\s/>]")
 
 
-def xml_layout(path: Path, siblings: Mapping[str, Iterable[str]] | None = None) -> XmlLayout | None:
+def read_xml_head(path: Path) -> bytes:
+    """The file's first MiB (decompressed): where its prolog, root and first record are."""
+    with open_binary(path) as handle:
+        return handle.read(HEAD_LIMIT)
+
+
+def xml_layout(
+    path: Path, siblings: Mapping[str, Iterable[str]] | None = None, head: bytes | None = None
+) -> XmlLayout | None:
     """The layout of an XML record file; None where the file must be read whole (no child
     element of the root within the first MiB, an empty root, an unclosed DOCTYPE).
 
     Ranges start at the root's first child's tag, and at the tags `siblings` names for that
     root (a PubmedBookArticle among PubmedArticles: otherwise a file starting with one would
-    have nowhere else to be cut). Never name a tag that also occurs deeper down."""
-    with open_binary(path) as handle:
-        head = handle.read(HEAD_LIMIT)
+    have nowhere else to be cut). Never name a tag that also occurs deeper down. `head`: the
+    file's `read_xml_head`, where the caller has it already."""
+    if head is None:
+        head = read_xml_head(path)
     prolog_end = doctype_end(head)
     if prolog_end is None:
         return None
