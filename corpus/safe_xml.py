@@ -18,13 +18,7 @@ from lxml import etree
 from corpus.errors import InputError
 from corpus.map_ahead import map_ahead
 from corpus.textio import newlines_before, open_binary
-from corpus.xml_ranges import (
-    RangeReader,
-    doctype_end,
-    iter_documents,
-    read_xml_head,
-    xml_layout,
-)
+from corpus.xml_ranges import doctype_end, iter_documents, read_xml_head, xml_layout
 
 _ENTITY = re.compile(rb"<!ENTITY\s+(%\s+)?([^\s>]+)\s+(SYSTEM|PUBLIC|\"[^\"]*\"|'[^']*')", re.S)
 _REFERENCE = re.compile(rb"[&%][A-Za-z_:][^;\s]*;")
@@ -78,27 +72,20 @@ def check_prolog(path: Path, head: bytes | None = None) -> None:
 
 
 def iter_records(
-    path: Path, tags: str | tuple[str, ...], start: int = 0, stop: int | None = None
+    path: Path, tags: str | tuple[str, ...], head: bytes | None = None
 ) -> Iterator[etree._Element]:
     """Stream the record elements of a (possibly gzipped) XML file, safely.
 
     Each record is yielded whole, then cleared and dropped from the tree (the element that
     sits directly under the root: `PubmedArticle` around `MedlineCitation`, say), so memory
-    stays flat whatever the file size. Errors name the file and line. `start`/`stop` read
-    one byte range (of the decompressed stream, for gzip), cut where records start
-    (`corpus.xml_ranges`).
+    stays flat whatever the file size. Errors name the file and line. `head`: the file's
+    `read_xml_head`, where the caller has it already.
     """
-    head = read_xml_head(path)
-    check_prolog(path, head)
-    whole = start == 0 and stop is None
-    layout = None if whole else xml_layout(path, head=head)
-    if not whole and layout is None:
-        raise InputError(path, None, "this file cannot be read in byte ranges")
+    check_prolog(path, read_xml_head(path) if head is None else head)
     with open_binary(path) as handle:
         try:
-            stream = handle if layout is None else RangeReader(handle, layout, start, stop)
             events = etree.iterparse(
-                stream,
+                handle,
                 events=("end",),
                 tag=tags,
                 resolve_entities=False,
@@ -117,8 +104,7 @@ def iter_records(
                 while root is not None and record.getprevious() is not None:
                     del root[0]
         except etree.XMLSyntaxError as exc:
-            after_header = layout is not None and start > 0  # RangeReader put it before
-            raise _invalid_xml(path, exc, layout.header if after_header else b"", start) from None
+            raise _invalid_xml(path, exc) from None
 
 
 def _invalid_xml(
@@ -141,7 +127,7 @@ def transform_records(
     siblings: Mapping[str, tuple[str, ...]] | None = None,
 ) -> Iterator[str]:
     """The text an XSLT stylesheet makes of a record file (or of a byte range of it, as
-    `iter_records` takes), a few records at a time, safely; errors name the file and line.
+    `iter_documents` takes), a few records at a time, safely; errors name the file and line.
 
     Faster than `iter_records` + Python: the file is cut into documents of whole records
     (`xml_ranges.iter_documents`, on a thread of its own), each parsed in memory and
@@ -155,8 +141,10 @@ def transform_records(
     check_prolog(path, head)
     layout = xml_layout(path, siblings, head)
     if layout is None:
+        if start > 0 or stop is not None:
+            raise InputError(path, None, "this file cannot be read in byte ranges")
         transform = safe_transform(stylesheet)
-        for element in iter_records(path, tags, start, stop):
+        for element in iter_records(path, tags, head):
             yield str(transform(element))
         return
     worker = _DocumentTransform(path, stylesheet, layout.header)

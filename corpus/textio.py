@@ -74,12 +74,18 @@ def read_lines(
 ) -> Iterator[tuple[int, str]]:
     """Yield (line number, text); a bad byte or a cut gzip names its line. Newlines are
     stripped unless kept (csv needs them inside quoted multi-line fields). `start`/`stop`
-    read the lines that begin in that byte range (of the decompressed stream, for gzip),
-    numbered as in the whole file."""
-    lineno = newlines_before(path, start) if start > 0 else 0
-    position = start
+    (any byte offsets, of the decompressed stream for gzip) read the lines that begin in
+    [start, stop), numbered as in the whole file."""
+    lineno = position = 0
     with open_binary(path, lambda: lineno + 1) as handle:
-        seek_forward(handle, start)
+        if start > 0:  # to the first line that begins at or after `start`, in one pass
+            left = start - 1  # (the byte before `start` says whether a line begins there)
+            while left > 0 and (block := handle.read(min(1 << 20, left))):
+                lineno += block.count(b"\n")
+                left -= len(block)
+            rest = handle.readline()  # the line that byte belongs to, up to its newline
+            lineno += rest.endswith(b"\n")
+            position = start - 1 - left + len(rest)
         for raw in handle:
             if stop is not None and position >= stop:
                 break
@@ -98,18 +104,8 @@ def read_lines(
             yield lineno, line if keep_newlines else line.rstrip("\r\n")
 
 
-def next_line_start(path: Path, offset: int) -> int | None:
-    """Byte offset of the first line that begins at or after `offset`; None past the end."""
-    with open_binary(path) as handle:
-        seek_forward(handle, offset - 1 if offset > 0 else 0)
-        if offset > 0:
-            handle.readline()  # the rest of the line `offset` falls in (or just its newline)
-        found = handle.tell()
-        return found if handle.read(1) else None
-
-
 def newlines_before(path: Path, offset: int) -> int:
-    """Lines that end before `offset`: where a range's line numbers start in the file."""
+    """Lines that end before `offset`: where a document's line numbers start in the file."""
     count = 0
     with open_binary(path) as handle:
         while offset > 0 and (block := handle.read(min(1 << 20, offset))):

@@ -8,6 +8,11 @@ at a record start tag that directly follows another tag's `>`; such a tag inside
 CDATA section would make the ranges unbalanced, which the parser reports as an error rather
 than reading wrong records. Offsets in a gzip file are offsets in its decompressed stream: a
 range there starts after decompressing (and dropping) what comes before it.
+
+Ranges are given rough, as any byte offsets (Hadoop's input splits): the reader of
+[start, stop) takes the records that start in it, from the first record start at or after
+`start` to the first one at or after `stop`, which the next range's reader starts with. So
+placing the cuts reads nothing, and each reader passes over the bytes before its range once.
 """
 
 from __future__ import annotations
@@ -107,92 +112,89 @@ def xml_layout(
     return XmlLayout(head[:start], root_tag, tuple(records))
 
 
+def _is_record_start(buffer: bytes, at: int, layout: XmlLayout) -> bool:
+    """Whether a record's start tag begins at `at`, right after another tag's `>`."""
+    return bool(
+        layout.start_pattern.match(buffer, at)
+        and _BEFORE_TAG.search(buffer, max(0, at - CONTEXT), at)
+    )
+
+
 def _last_record_start(buffer: bytes, layout: XmlLayout) -> int:
     """Offset of the last record start tag in `buffer` (after its first byte), or -1."""
-    end, pattern, tags = len(buffer), layout.start_pattern, layout.start_tags
+    end, tags = len(buffer), layout.start_tags
     while (at := max(buffer.rfind(tag, 1, end) for tag in tags)) > 0:
-        if pattern.match(buffer, at) and _BEFORE_TAG.search(buffer, max(0, at - CONTEXT), at):
+        if _is_record_start(buffer, at, layout):
             return at
         end = at
     return -1
 
 
+def _first_record_start(buffer: bytes, layout: XmlLayout, begin: int) -> int:
+    """Offset of the first record start tag in `buffer` at or after `begin`, or -1."""
+    for match in layout.start_pattern.finditer(buffer, begin):
+        if _is_record_start(buffer, match.start(), layout):
+            return match.start()
+    return -1
+
+
+def _align(handle: BinaryIO, layout: XmlLayout, offset: int) -> tuple[int, bytes] | None:
+    """Read up to the first record that starts at or after `offset`: (its offset, the bytes
+    read from there on); None when no record starts there or later."""
+    base = max(0, offset - CONTEXT)  # the bytes before a start tag say whether it is one
+    seek_forward(handle, base)
+    buffer = b""
+    while block := handle.read(BLOCK):
+        buffer += block
+        at = _first_record_start(buffer, layout, offset - base)
+        if at >= 0:
+            return base + at, buffer[at:]
+        # a start tag cut by the block's end is seen whole next time, with its context
+        keep = buffer[-2 * CONTEXT :]
+        base += len(buffer) - len(keep)
+        buffer = keep
+    return None
+
+
 def iter_documents(
     handle: BinaryIO, layout: XmlLayout, start: int, stop: int | None, size: int = DOCUMENT
 ) -> Iterator[tuple[int, bytes]]:
-    """The records of file[start:stop] (a range as `next_record` cuts them; start 0 for the
-    whole file) as documents of whole records, about `size` bytes each, that parse on their
-    own: (file offset of the first record, header + records + root end tag). It holds one
-    document at a time, however big the range."""
-    position = max(start, len(layout.header))
-    seek_forward(handle, position)
-    left = None if stop is None else stop - position
+    """The records that start in file[start:stop] (rough offsets; start 0 and stop None for
+    the whole file) as documents of whole records, about `size` bytes each, that parse on
+    their own: (file offset of the first record, header + records + root end tag). It holds
+    one document at a time, however big the range."""
+    if start <= len(layout.header):  # the first record starts where the header ends
+        position, pending = len(layout.header), b""
+        seek_forward(handle, position)
+    elif (found := _align(handle, layout, start)) is not None:
+        position, pending = found
+    else:
+        return
+    blocks = _blocks(handle, pending, size)
     rest = b""
-    while left is None or left > 0:
-        block = handle.read(size if left is None else min(size, left))
-        if not block:
-            break
-        if left is not None:
-            left -= len(block)
+    while stop is None or position < stop:
+        block = next(blocks, b"")
         buffer = rest + block
+        if stop is not None and stop - position < len(buffer):  # the range ends in here
+            end = _first_record_start(buffer, layout, stop - position)
+            if end >= 0:
+                yield position, layout.header + buffer[:end] + layout.footer
+                return
+        if not block:  # the file's end: its root end tag and whatever follows it
+            if buffer:
+                yield position, layout.header + buffer
+            return
         cut = _last_record_start(buffer, layout)
         if cut < 0:
             rest = buffer
             continue
         yield position, layout.header + buffer[:cut] + layout.footer
         position, rest = position + cut, buffer[cut:]
-    if stop is None:  # the file's own end: its root end tag and whatever follows it
-        yield position, layout.header + rest
-    elif rest:
-        yield position, layout.header + rest + layout.footer
 
 
-def next_record(path: Path, layout: XmlLayout, offset: int) -> int | None:
-    """Byte offset of the first record that starts at or after `offset` (never inside the
-    header); None when no record starts there or later."""
-    offset = max(offset, len(layout.header))
-    pattern = layout.start_pattern
-    with open_binary(path) as handle:
-        block_start = max(0, offset - CONTEXT)
-        seek_forward(handle, block_start)
-        buffer = handle.read(BLOCK)
-        while buffer:
-            for match in pattern.finditer(buffer):
-                at, before = block_start + match.start(), max(0, match.start() - CONTEXT)
-                if at >= offset and _BEFORE_TAG.search(buffer, before, match.start()):
-                    return at
-            more = handle.read(BLOCK)
-            if not more:
-                return None
-            keep = buffer[-CONTEXT:]  # a start tag cut by the block's end is seen whole next
-            block_start += len(buffer) - len(keep)
-            buffer = keep + more
-    return None
-
-
-class RangeReader:
-    """A file-like `read` over header + file[start:stop] + footer: one range as a document."""
-
-    def __init__(self, handle: BinaryIO, layout: XmlLayout, start: int, stop: int | None) -> None:
-        self.handle = handle
-        self.prefix = layout.header if start > 0 else b""
-        self.suffix = layout.footer if stop is not None else b""
-        self.left = None if stop is None else stop - start
-        seek_forward(handle, start)
-
-    def read(self, size: int = -1) -> bytes:
-        if self.prefix:
-            chunk, self.prefix = self.prefix, b""
-            return chunk
-        if self.left is None or self.left > 0:
-            want = size if size >= 0 else -1
-            if self.left is not None:
-                want = self.left if want < 0 else min(want, self.left)
-            chunk = self.handle.read(want)
-            if chunk:
-                if self.left is not None:
-                    self.left -= len(chunk)
-                return chunk
-            self.left = 0
-        chunk, self.suffix = self.suffix, b""
-        return chunk
+def _blocks(handle: BinaryIO, pending: bytes, size: int) -> Iterator[bytes]:
+    """`size` bytes at a time: first those already read (`pending`), then the handle's."""
+    for at in range(0, len(pending), size):
+        yield pending[at : at + size]
+    while block := handle.read(size):
+        yield block

@@ -120,18 +120,18 @@ class Piece:
 
 class FileSource(Source):
     """A source whose unit of work is a byte range of its inputs: each rank reads a contiguous
-    share of the inputs' bytes, cut where a file or (where the source can read a range of a
-    file) a record starts, so the ranks' records, concatenated, are those of one worker."""
+    share of the inputs' bytes, cut anywhere (the reader of a range takes the records that
+    start in it, as Hadoop's input splits do) or, in a file the source cannot read in ranges,
+    where the next file starts; so the ranks' records, concatenated, are those of one worker."""
 
-    def record_start(self, path: Path, offset: int) -> int | None:
-        """Byte offset of the first record at or after `offset` where the source can read
-        `path` from there (offsets of the decompressed stream for gzip); None (the default)
-        where the file is read whole."""
-        return None
+    def can_cut(self, path: Path) -> bool:
+        """Whether the source reads `path` in byte ranges (rough offsets, of the decompressed
+        stream for gzip); False (the default) where the file is read whole."""
+        return False
 
     def pieces_for(self, rank: int, world_size: int) -> list[Piece]:
         """This rank's pieces: bytes [total·rank/N, total·(rank+1)/N) of the inputs taken
-        one after the other, each end moved forward to where a record or a file starts."""
+        one after the other, an end inside a file that cannot be cut moved to the next file."""
         if world_size == 1 or self.options.limit is not None:  # --limit counts from the start
             return [Piece(item) for item in self.inputs] if rank == 0 else []
         sizes = [size_of(item.path) for item in self.inputs]
@@ -151,17 +151,17 @@ class FileSource(Source):
         return [piece.item for piece in self.pieces_for(rank, world_size)]
 
     def _position(self, sizes: list[int], offset: int) -> tuple[int, int]:
-        """A byte offset into the inputs taken together -> (input, offset in it) where the
-        next record starts (the next input's start where this one cannot be entered)."""
+        """A byte offset into the inputs taken together -> (input, offset in it); the next
+        input's start where this one cannot be cut. Nothing is read but a file's first bytes
+        (whether it can be cut) and a gzip file's trailer (its decompressed size)."""
         for index, size in enumerate(sizes):
             if offset < size:
                 path = self.inputs[index].path
                 if offset == 0:
                     return index, 0
-                if not path.is_file():  # a folder input is read whole
+                if not path.is_file() or not self.can_cut(path):  # read whole
                     return index + 1, 0
-                # a gzip file's cuts are offsets in its decompressed stream
-                local = self.record_start(path, offset * stream_size(path) // size)
-                return (index, local) if local is not None else (index + 1, 0)
+                # a gzip file's offsets are those of its decompressed stream
+                return index, offset * stream_size(path) // size
             offset -= size
         return len(sizes), 0

@@ -14,7 +14,7 @@ from corpus.sources.base import FileSource, InputFile
 from corpus.errors import InputError, OptionError
 from corpus.langid import UNKNOWN
 from corpus.records import InstructRecord, Record, TextRecord, user_assistant
-from corpus.textio import TableReader, check_exists, next_line_start, read_lines
+from corpus.textio import TableReader, check_exists, read_lines
 
 SOURCE = "files"
 ROLES = ("text", "lang", "id", "messages", "prompt", "response", "reasoning", "task")
@@ -98,22 +98,17 @@ def _rows_parquet(
             yield row, values
 
 
-def record_start(path: Path, offset: int) -> int | None:
-    """Where the first row at or after byte `offset` begins, for formats read in byte ranges
-    (JSONL, gzipped or not: a line; Parquet: a row group); None for the others."""
-    name = path.name.lower().removesuffix(".gz")
-    if name.endswith((".jsonl", ".ndjson")):
-        return next_line_start(path, offset)
-    if name.endswith(".parquet"):
-        return next((at for at in row_group_starts(path) if at >= offset), None)
-    return None
+def can_cut(path: Path) -> bool:
+    """Whether `path` is read in byte ranges (JSONL, gzipped or not: the lines that begin in
+    the range; Parquet: the row groups that do)."""
+    return path.name.lower().removesuffix(".gz").endswith((".jsonl", ".ndjson", ".parquet"))
 
 
 def read_rows(
     path: Path, start: int = 0, stop: int | None = None
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line or row number, row) from any supported file; the format comes from the name.
-    JSONL and Parquet can be read in byte ranges cut by `record_start`."""
+    JSONL and Parquet can be read in byte ranges (any offsets: see `can_cut`)."""
     name = path.name.lower().removesuffix(".gz")
     if name.endswith((".jsonl", ".ndjson")):
         return _rows_jsonl(path, start, stop)
@@ -173,10 +168,9 @@ class FilesSource(FileSource):
                 "(--messages-column), or --prompt-column and --response-column"
             )
 
-    def record_start(self, path: Path, offset: int) -> int | None:
-        """Big JSONL (gzipped or not) and Parquet inputs are shared by workers (a line, a row
-        group)."""
-        return record_start(path, offset)
+    def can_cut(self, path: Path) -> bool:
+        """Big JSONL (gzipped or not) and Parquet inputs are shared by workers."""
+        return can_cut(path)
 
     def run(self, data=None, rank: int = 0, world_size: int = 1) -> Iterator[Record]:
         self.prepare()

@@ -21,7 +21,7 @@ from corpus.langid import UNKNOWN
 from corpus.phrasing import pick
 from corpus.records import InstructRecord, Record, TextRecord, user_assistant
 from corpus.safe_xml import transform_records
-from corpus.xml_ranges import next_record, xml_layout
+from corpus.xml_ranges import xml_layout
 
 SOURCE = "lissa"
 STYLESHEET = (resources.files(__package__) / "medline.xsl").read_bytes()
@@ -269,11 +269,10 @@ class LissaSource(FileSource):
         "Abstracts may be copyrighted by their publishers: check before redistributing.",
     )
 
-    def record_start(self, path: Path, offset: int) -> int | None:
+    def can_cut(self, path: Path) -> bool:
         """Big files are shared by workers, cut where a citation starts (in a gzip file's
         decompressed stream: a worker decompresses and drops what comes before its share)."""
-        layout = xml_layout(path, RECORD_TAGS)
-        return None if layout is None else next_record(path, layout, offset)
+        return xml_layout(path, RECORD_TAGS) is not None
 
     def run(self, data=None, rank: int = 0, world_size: int = 1) -> Iterator[Record]:
         """This rank's contiguous share of the inputs' citations (so any number of workers

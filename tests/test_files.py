@@ -201,6 +201,23 @@ def test_jsonl_and_parquet_are_shared_by_ranks_within_the_file(sample_build, tmp
             assert ranged == whole  # rows and their line / row numbers
 
 
+@pytest.mark.parametrize("name", ["rows.jsonl", "rows.jsonl.gz"])
+def test_a_line_range_cut_anywhere_takes_the_lines_that_begin_in_it(tmp_path, name):
+    rows = [{"text": f"ligne {i} — é", "n": i} for i in range(12)]
+    data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
+    data = data.replace(b"\n", b"\n\n", 1)  # an empty line: counted, never a row
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    whole = list(read_rows(path))
+    begins = [0] + [i + 1 for i, byte in enumerate(data[:-1]) if byte == ord("\n")]
+    lines = {number: begin for number, begin in enumerate(begins, start=1)}
+    for cut in range(1, len(data)):  # every byte, line starts and mid-character ones included
+        first, second = list(read_rows(path, 0, cut)), list(read_rows(path, cut))
+        assert first + second == whole  # rows and their line numbers
+        assert all(lines[line] < cut for line, _ in first)
+        assert all(lines[line] >= cut for line, _ in second)
+
+
 def test_workers_share_one_jsonl_and_give_the_same_records(tmp_path):
     jsonl = cot_jsonl(tmp_path / "cot.jsonl", copies=3)
     outs = [build_cot(jsonl, tmp_path / f"w{n}", "--workers", n) for n in ("1", "2")]

@@ -10,6 +10,7 @@ from corpus.sources import InputFile, SourceOptions, get_source
 from corpus.sources.lissa import LANGUAGES, RECORD_TAGS, english_title, iter_citations
 from lxml import etree
 
+from corpus import xml_ranges
 from corpus.errors import InputError
 from corpus.safe_xml import safe_parser, safe_transform
 from corpus.textio import open_binary
@@ -369,6 +370,52 @@ def test_documents_of_a_range_parse_alone_and_hold_its_records_once(tmp_path, la
                     assert bytes_of_records <= size + largest + 100  # + the tail after the root
         assert pmids == whole
         assert documents > world_size  # cut within each range, not only between them
+
+
+@pytest.mark.parametrize("name", ["articles.xml", "citations.xml", "citations.xml.gz"])
+@pytest.mark.parametrize("block", [xml_ranges.BLOCK, 97])  # 97: starts cut between blocks
+def test_ranges_cut_anywhere_take_the_citations_that_start_in_them(
+    tmp_path, monkeypatch, name, block
+):
+    monkeypatch.setattr(xml_ranges, "BLOCK", block)  # what a range's start is searched in
+    if name == "articles.xml":  # records of ~20 KB: a range ends several documents later
+        data = pubmed_set(tmp_path / "plain.xml", 12).read_bytes()
+    else:  # of ~2 KB: several in each document, the range's end within one
+        data = (LITERATURE / "medsamp2006_sample.xml").read_bytes()
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    layout = xml_layout(path, RECORD_TAGS)
+    starts = [m.start() for m in layout.start_pattern.finditer(data)]
+    pmids = [c.findtext("PMID") for c in etree.fromstring(data).iter("MedlineCitation")]
+    # cut at every third start tag, one byte either side of it, or inside it; or in the
+    # header, between start tags and in the root's end tag
+    partitions = [[at + delta for at in starts[1::3]] for delta in (-1, 0, 1, 4)]
+    between = [(a + b) // 2 for a, b in pairwise(starts[::4])]
+    partitions.append([5, len(layout.header) - 1, *between, len(data) - 3])
+    for cuts in partitions:
+        for size in (3_000, 20_000):  # documents of a record or less; of several
+            assert read_ranges(path, layout, [0, *cuts, None], size, starts, pmids) == pmids
+
+
+def read_ranges(path, layout, bounds, size, starts, pmids):
+    """The citations of each range between `bounds`, checked against where they start."""
+    taken = []
+    for start, stop in pairwise(bounds):
+        with open_binary(path) as handle:
+            documents = list(iter_documents(handle, layout, start, stop, size))
+        found = [
+            c.findtext("PMID")
+            for _, document in documents
+            for c in etree.fromstring(document, safe_parser()).iter("MedlineCitation")
+        ]
+        expected = [
+            pmid
+            for pmid, at in zip(pmids, starts, strict=True)
+            if at >= start and (stop is None or at < stop)
+        ]
+        assert found == expected, (start, stop, size)
+        taken += found
+    return taken
 
 
 def test_a_book_article_first_does_not_stop_the_file_being_cut(tmp_path):
