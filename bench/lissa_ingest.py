@@ -152,10 +152,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        for copies in (int(x) for x in args.copies.split(",")):
+        for copies in (int(x) for x in args.copies.split(",") if x):
             speed_rows(Path(tmp) / f"medline-{copies}.xml", copies, args.repeat)
 
-        for megabytes in (int(x) for x in args.big_mb.split(",")):
+        for megabytes in (int(x) for x in args.big_mb.split(",") if x):
             peak_rss(Path(tmp), megabytes)
 
 

@@ -64,12 +64,8 @@ def _parquet(path: Path) -> pq.ParquetFile:
         raise InputError(path, None, f"not a readable Parquet file: {exc}") from None
 
 
-def row_group_starts(path: Path) -> list[int]:
-    """Byte offset where each row group's first column chunk begins."""
-    return _group_starts(_parquet(path).metadata)
-
-
 def _group_starts(meta: pq.FileMetaData) -> list[int]:
+    """Byte offset where each row group's first column chunk begins."""
     starts = []
     for group in range(meta.num_row_groups):
         columns = [meta.row_group(group).column(i) for i in range(meta.num_columns)]
