@@ -71,17 +71,19 @@ def check_prolog(path: Path, head: bytes | None = None) -> None:
         raise InputError(path, 1, "unreadable <!ENTITY declaration in DOCTYPE: refused")
 
 
-def iter_records(
-    path: Path, tags: str | tuple[str, ...], head: bytes | None = None
-) -> Iterator[etree._Element]:
+def iter_records(path: Path, tags: str | tuple[str, ...]) -> Iterator[etree._Element]:
     """Stream the record elements of a (possibly gzipped) XML file, safely.
 
     Each record is yielded whole, then cleared and dropped from the tree (the element that
     sits directly under the root: `PubmedArticle` around `MedlineCitation`, say), so memory
-    stays flat whatever the file size. Errors name the file and line. `head`: the file's
-    `read_xml_head`, where the caller has it already.
+    stays flat whatever the file size. Errors name the file and line.
     """
-    check_prolog(path, read_xml_head(path) if head is None else head)
+    check_prolog(path)
+    yield from _stream_records(path, tags)
+
+
+def _stream_records(path: Path, tags: str | tuple[str, ...]) -> Iterator[etree._Element]:
+    """`iter_records` of a file whose prolog has been checked."""
     with open_binary(path) as handle:
         try:
             events = etree.iterparse(
@@ -144,7 +146,7 @@ def transform_records(
         if start > 0 or stop is not None:
             raise InputError(path, None, "this file cannot be read in byte ranges")
         transform = safe_transform(stylesheet)
-        for element in iter_records(path, tags, head):
+        for element in _stream_records(path, tags):  # its prolog checked above
             yield str(transform(element))
         return
     worker = _DocumentTransform(path, stylesheet, layout.header)

@@ -79,13 +79,11 @@ def read_lines(
     lineno = position = 0
     with open_binary(path, lambda: lineno + 1) as handle:
         if start > 0:  # to the first line that begins at or after `start`, in one pass
-            left = start - 1  # (the byte before `start` says whether a line begins there)
-            while left > 0 and (block := handle.read(min(1 << 20, left))):
-                lineno += block.count(b"\n")
-                left -= len(block)
+            # (the byte before `start` says whether a line begins there)
+            lineno, position = _count_newlines(handle, start - 1)
             rest = handle.readline()  # the line that byte belongs to, up to its newline
             lineno += rest.endswith(b"\n")
-            position = start - 1 - left + len(rest)
+            position += len(rest)
         for raw in handle:
             if stop is not None and position >= stop:
                 break
@@ -106,12 +104,17 @@ def read_lines(
 
 def newlines_before(path: Path, offset: int) -> int:
     """Lines that end before `offset`: where a document's line numbers start in the file."""
-    count = 0
     with open_binary(path) as handle:
-        while offset > 0 and (block := handle.read(min(1 << 20, offset))):
-            count += block.count(b"\n")
-            offset -= len(block)
-    return count
+        return _count_newlines(handle, offset)[0]
+
+
+def _count_newlines(handle: BinaryIO, size: int) -> tuple[int, int]:
+    """Read the next `size` bytes (fewer at the end), a MiB at a time: (newlines, bytes read)."""
+    count = done = 0
+    while done < size and (block := handle.read(min(1 << 20, size - done))):
+        count += block.count(b"\n")
+        done += len(block)
+    return count, done
 
 
 def read_head(path: Path, size: int = 4096) -> str:
