@@ -92,7 +92,13 @@ def build(
     report = merged_report(task.work, executor.tasks)
     root = task.work / OUTPUT
     number_parts(root)
-    manifest = _finish(root, source_name, inputs, out, options, filters, langid, report, digests)
+    try:
+        manifest = _finish(
+            root, source_name, inputs, out, options, filters, langid, report, digests
+        )
+    except CorpusError:
+        shutil.rmtree(task.work, ignore_errors=True)
+        raise
     replace_folder(root, out)
     shutil.rmtree(task.work, ignore_errors=True)
     return BuildResult(out, manifest["counts"], manifest)
@@ -148,6 +154,22 @@ def _import_card_modules() -> None:
         pass
 
 
+def _require_records(root: Path, steps: dict[str, dict[str, int]]) -> None:
+    """An empty dataset is a mistake (a language no input has, filters that drop everything):
+    say what dropped the records instead of writing a folder with nothing in it. Rejects kept
+    with --keep-rejected are something to look at, so they make a dataset."""
+    if any(steps["writer"].values()) or any(root.glob("rejected/*/*.parquet")):
+        return
+    drops = [
+        f"{step} {key.removeprefix('dropped_')} {value:,}"
+        for step, counts in steps.items()
+        for key, value in counts.items()
+        if key.startswith("dropped_") and value
+    ]
+    why = f"every record was dropped ({'; '.join(drops)})" if drops else "the inputs made none"
+    raise CorpusError(f"no records to write: {why}")
+
+
 def _finish(
     root, source_name, inputs, out, options, filters, langid, report, digests
 ) -> dict[str, Any]:
@@ -156,6 +178,7 @@ def _finish(
     source_cls = get_source(source_name)
     summary = report["inputs"]
     steps = {source_name: report["source"], **report["steps"]}
+    _require_records(root, steps)
     manifest: dict[str, Any] = {
         "name": f"{source_name} corpus: {out.name}",
         "source": source_name,

@@ -1,9 +1,14 @@
 """Every bad input: one line `error: PATH[:LINE]: …`, exit 2, no traceback, no output left."""
 
 import gzip
+from dataclasses import replace
 
 import pytest
+from corpus.sources import InputFile, SourceOptions
 
+from corpus.build import build
+from corpus.errors import CorpusError
+from corpus.filters import FilterOptions
 from tests.conftest import ONTOLOGY, run_cli
 
 BOMB = """<?xml version="1.0"?>
@@ -124,3 +129,29 @@ def test_card_of_a_folder_that_is_not_a_dataset(tmp_path):
     result = run_cli("card", tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: {tmp_path}: not a dataset built by corpus")
+
+
+def test_languages_no_input_has_are_named_with_those_it_has(tmp_path):
+    out = tmp_path / "out"
+    obo = ONTOLOGY / "hp_sample.obo"
+    result = run_cli("build", "--source", "hetop", "--input", obo, "--langs", "zz,xx", "--out", out)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == (
+        "error: --langs xx,zz: no concept has a label in these languages; the inputs have en"
+    )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_build_whose_filters_drop_everything_fails_and_says_why(tmp_path, workers):
+    out = tmp_path / "out"
+    obo = ONTOLOGY / "DO_cancer_slim.obo"
+    inputs = [InputFile(obo, obo.name)]
+    huge = FilterOptions(min_chars=10**9)
+    with pytest.raises(CorpusError, match=r"^no records to write: every record was dropped \("):
+        build("hetop", inputs, out, SourceOptions(), workers=workers, filters=huge)
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == []  # no temporary or work folder left
+    kept = build("hetop", inputs, out, SourceOptions(), filters=replace(huge, keep_rejected=True))
+    assert kept.counts == {"text": 0, "instruct": 0}  # the rejects are there to be read
+    assert list(out.glob("rejected/*/*.parquet"))

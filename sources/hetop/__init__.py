@@ -106,6 +106,11 @@ class HetopSource(Source):
             options = self.options
             if not 0 <= options.holdout < 1:
                 raise OptionError(f"--holdout {options.holdout}: expected a share in [0, 1)")
+            if options.langs and not options.langs & self._languages():
+                raise OptionError(
+                    f"--langs {','.join(sorted(options.langs))}: no concept has a label in"
+                    f" these languages; the inputs have {', '.join(sorted(self._languages()))}"
+                )
             self.heldout = frozenset(
                 c.id for c in self._concepts() if held_out(c.id, options.seed, options.holdout)
             )
@@ -142,9 +147,13 @@ class HetopSource(Source):
             for prefix, t in sorted(self.graph.terminologies.items())
         ]
 
+    def _languages(self) -> set[str]:
+        """Languages that label at least one concept."""
+        return {lang for concept in self.graph for lang in concept.labels}
+
     def unsupported_languages(self) -> list[str]:
         templates = load_templates()
-        present = {lang for concept in self.graph for lang in concept.labels}
+        present = self._languages()
         if self.options.langs:
             present &= self.options.langs
         return sorted(present - set(templates))
