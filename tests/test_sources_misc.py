@@ -28,6 +28,7 @@ from tests.conftest import ONTOLOGY, run_cli
         ("hp-fr.synonyms.tsv", "robot"),
         ("kcd_ko_en.tsv", "table"),
         ("cim10_fr.tsv", "table"),
+        ("mesh_desc2006_sample.xml", "mesh"),
     ],
 )
 def test_format_detection_on_real_files(name, fmt):

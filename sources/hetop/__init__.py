@@ -11,6 +11,7 @@ from corpus.sources.base import InputFile, LicenseInfo, Source
 from corpus.sources.hetop.formats import FORMATS, detect_format
 from corpus.sources.hetop.graph import ConceptGraph
 from corpus.sources.hetop.icd11 import read_icd11_sqlite
+from corpus.sources.hetop.mesh import read_mesh_xml
 from corpus.sources.hetop.obo import read_obo
 from corpus.sources.hetop.probe_table import held_out, write_concept_table
 from corpus.sources.hetop.rdf import read_rdf
@@ -38,7 +39,8 @@ def _package_file(distribution: str, package: str, relative: str) -> InputFile:
 class HetopSource(Source):
     name = "hetop"
     description = (
-        "multi-terminology ontologies: OBO, OWL/RDF/SKOS, translation and code tables, mappings"
+        "multi-terminology ontologies: OBO, OWL/RDF/SKOS, MeSH XML, translation and code"
+        " tables, mappings"
     )
     formats = FORMATS
     limitations = (
@@ -90,6 +92,8 @@ class HetopSource(Source):
             return read_obo(path, self.graph)
         if fmt in ("rdfxml", "turtle", "ntriples"):
             return read_rdf(path, self.graph, fmt)
+        if fmt == "mesh":
+            return read_mesh_xml(path, self.graph)
         if fmt == "babelon":
             return read_babelon(path, self.graph)
         if fmt == "robot":

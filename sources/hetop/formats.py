@@ -12,6 +12,7 @@ from corpus.textio import check_exists, read_head
 FORMATS = {
     "obo": "OBO 1.2/1.4 flat file (.obo)",
     "rdfxml": "OWL / RDF/XML, incl. SKOS (.owl, .rdf, .xml)",
+    "mesh": "MeSH descriptor XML as NLM publishes it (desc2025.xml: a DescriptorRecordSet)",
     "turtle": "Turtle (.ttl)",
     "ntriples": "N-Triples (.nt)",
     "babelon": "Babelon translation table (.babelon.tsv or a TSV with translation_value)",
@@ -53,7 +54,9 @@ def detect_format(path: Path) -> str:
     if suffix == ".xml":
         if "rdf:RDF" in head or "http://www.w3.org/1999/02/22-rdf-syntax-ns#" in head:
             return "rdfxml"
-        raise InputError(path, None, "unknown format: XML that is not RDF/XML")
+        if "<DescriptorRecordSet" in head:
+            return "mesh"
+        raise InputError(path, None, "unknown format: XML that is neither RDF/XML nor MeSH")
     if suffix in (".tsv", ".csv", ".txt"):
         first_lines = head.splitlines()
         header = first_lines[0] if first_lines else ""
