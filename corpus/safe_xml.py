@@ -84,11 +84,28 @@ def iter_records(path: Path, tags: str | tuple[str, ...]) -> Iterator[etree._Ele
 
 def _stream_records(path: Path, tags: str | tuple[str, ...]) -> Iterator[etree._Element]:
     """`iter_records` of a file whose prolog has been checked."""
+    for _, element in iter_events(path, ("end",), tags):
+        yield element
+        record = element
+        while (parent := record.getparent()) is not None and parent.getparent() is not None:
+            record = parent
+        record.clear()
+        root = record.getparent()
+        while root is not None and record.getprevious() is not None:
+            del root[0]
+
+
+def iter_events(
+    path: Path, events: tuple[str, ...], tags: str | tuple[str, ...]
+) -> Iterator[tuple[str, etree._Element]]:
+    """lxml's iterparse events of a (possibly gzipped) XML file whose prolog has been checked,
+    with the safe parser's settings; errors name the file and line. The caller frees the
+    elements it is done with (`iter_records` does, for files of flat records)."""
     with open_binary(path) as handle:
         try:
-            events = etree.iterparse(
+            yield from etree.iterparse(
                 handle,
-                events=("end",),
+                events=events,
                 tag=tags,
                 resolve_entities=False,
                 no_network=True,
@@ -96,15 +113,6 @@ def _stream_records(path: Path, tags: str | tuple[str, ...]) -> Iterator[etree._
                 huge_tree=False,
                 remove_comments=True,
             )
-            for _, element in events:
-                yield element
-                record = element
-                while (parent := record.getparent()) is not None and parent.getparent() is not None:
-                    record = parent
-                record.clear()
-                root = record.getparent()
-                while root is not None and record.getprevious() is not None:
-                    del root[0]
         except etree.XMLSyntaxError as exc:
             raise _invalid_xml(path, exc) from None
 

@@ -14,7 +14,7 @@ from corpus.sources.hetop.tables import read_robot_template, read_sssom
 
 from corpus.build import build
 from corpus.errors import InputError
-from tests.conftest import ONTOLOGY, run_cli
+from tests.conftest import DATA, ONTOLOGY, run_cli
 
 
 @pytest.mark.parametrize(
@@ -29,6 +29,7 @@ from tests.conftest import ONTOLOGY, run_cli
         ("kcd_ko_en.tsv", "table"),
         ("cim10_fr.tsv", "table"),
         ("mesh_desc2006_sample.xml", "mesh"),
+        ("who_icd10_2019_ch01-13.xml", "icd10-xml"),
     ],
 )
 def test_format_detection_on_real_files(name, fmt):
@@ -37,7 +38,7 @@ def test_format_detection_on_real_files(name, fmt):
 
 def test_non_rdf_xml_is_an_unknown_format():
     with pytest.raises(InputError, match="unknown format"):
-        detect_format(ONTOLOGY / "who_icd10_2019_ch01-13.xml")
+        detect_format(DATA / "literature" / "medsamp2006_sample.xml")
 
 
 def test_robot_template_synonyms_attach_in_french():

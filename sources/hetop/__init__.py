@@ -10,6 +10,7 @@ from corpus.sources import register
 from corpus.sources.base import InputFile, LicenseInfo, Source
 from corpus.sources.hetop.formats import FORMATS, detect_format
 from corpus.sources.hetop.graph import ConceptGraph
+from corpus.sources.hetop.icd10 import read_icd10_xml
 from corpus.sources.hetop.icd11 import read_icd11_sqlite
 from corpus.sources.hetop.mesh import read_mesh_xml
 from corpus.sources.hetop.obo import read_obo
@@ -39,8 +40,8 @@ def _package_file(distribution: str, package: str, relative: str) -> InputFile:
 class HetopSource(Source):
     name = "hetop"
     description = (
-        "multi-terminology ontologies: OBO, OWL/RDF/SKOS, MeSH XML, translation and code"
-        " tables, mappings"
+        "multi-terminology ontologies: OBO, OWL/RDF/SKOS, MeSH and ICD-10 XML, translation"
+        " and code tables, mappings"
     )
     formats = FORMATS
     limitations = (
@@ -94,6 +95,8 @@ class HetopSource(Source):
             return read_rdf(path, self.graph, fmt)
         if fmt == "mesh":
             return read_mesh_xml(path, self.graph)
+        if fmt == "icd10-xml":
+            return read_icd10_xml(path, self.graph)
         if fmt == "babelon":
             return read_babelon(path, self.graph)
         if fmt == "robot":

