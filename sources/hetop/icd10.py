@@ -46,6 +46,8 @@ def read_icd10_xml(path: Path, graph: ConceptGraph) -> Counter[str]:
             continue
         text = " ".join((element.text or "").split())
         if element.tag == "name":
+            if not text:
+                raise InputError(path, element.sourceline, "empty <name>: an item needs its code")
             kind = element.getparent().get("type", "")
             concept = graph.concept(f"ICD10:{text}", "ICD10", "" if kind == "chapter" else text)
             enclosing = open_items[-2] if len(open_items) > 1 else None
