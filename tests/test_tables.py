@@ -121,3 +121,15 @@ def test_short_rows_are_padded_and_long_rows_are_errors(tmp_path):
         read_code_table(table, graph)
     assert info.value.line == 3
     assert graph.get("CODES:A00").labels == {"fr": "Choléra"}
+
+
+def test_serial_number_codes_get_no_parents_from_their_digits():
+    graph = ConceptGraph()
+    counts = read_code_table(
+        ONTOLOGY / "orphanet_fr.tsv", graph, parse_columns("code=orphanumber,fr=name")
+    )
+    graph.finish()
+    assert graph.get("ORPHA:10") and graph.get("ORPHA:100")  # 100 is no kind of 10
+    assert not any(concept.parents for concept in graph)
+    assert counts["serial_codes_without_parents"] == counts["concepts"]
+    assert "parents_from_prefix" not in counts

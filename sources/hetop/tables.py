@@ -179,7 +179,8 @@ def read_code_table(
     """A table with a code column and a label column per language (KCD: code, ko, en).
 
     Parents come from a parent column, else from the longest code prefix found in the table
-    (A00.0 -> A00); `xref:PREFIX` columns map codes into other terminologies.
+    (A00.0 -> A00; not for codes of digits only); `xref:PREFIX` columns map codes into other
+    terminologies.
     """
     counts: Counter[str] = Counter()
     table = TableReader(path, "," if path.suffix.lower() == ".csv" else "\t")
@@ -227,19 +228,25 @@ def read_code_table(
         codes.append(concept_id)
         counts["concepts"] += 1
     if "parent" not in roles:
-        counts["parents_from_prefix"] = _parents_from_prefix(graph, codes, prefix)
+        counts.update(_parents_from_prefix(graph, codes, prefix))
     return counts
 
 
-def _parents_from_prefix(graph: ConceptGraph, ids: list[str], prefix: str) -> int:
+def _parents_from_prefix(graph: ConceptGraph, ids: list[str], prefix: str) -> Counter[str]:
+    """A00.0 under A00, A000 under A00: classification codes spell their path. Codes of digits
+    only (Orphanet 100, OMIM 210200) are serial numbers, and 100 is no kind of 10: they get
+    parents only from a parent column."""
     known = set(ids)
-    linked = 0
+    counts: Counter[str] = Counter()
     for concept_id in ids:
         local = split_curie(concept_id)[1]
+        if local.isdigit():
+            counts["serial_codes_without_parents"] += 1
+            continue
         for end in range(len(local) - 1, 0, -1):
             candidate = f"{prefix}:{local[:end].rstrip('.')}"
             if candidate in known and candidate != concept_id:
                 graph.concepts[concept_id].add_parent(candidate)
-                linked += 1
+                counts["parents_from_prefix"] += 1
                 break
-    return linked
+    return counts
