@@ -69,3 +69,27 @@ def test_korean_fill_resolves_the_templates_markers_and_leaves_values_alone():
     assert "⟨" not in korean.fill(marked, values)
     values["label"] = "A ⟨은/는⟩ B"
     assert "A ⟨은/는⟩ B" in korean.fill(plain, values)
+
+
+@pytest.mark.parametrize(
+    ("parents", "expected"),
+    [
+        ("Anomalie de la plèvre", "C'est une sorte d'Anomalie de la plèvre."),
+        ("hypertension", "C'est une sorte d'hypertension."),  # mute h
+        ("hernie inguinale", "C'est une sorte de hernie inguinale."),  # aspirated h
+        ("Maladie du cœur", "C'est une sorte de Maladie du cœur."),
+        ("« X »", "C'est une sorte de « X »."),
+    ],
+)
+def test_french_de_elides_before_a_vowel_or_mute_h(parents, expected):
+    french = load_templates()["fr"]
+    assert french.fill(french.text["parents"], {"parents": parents}) == expected
+
+
+def test_french_language_names_take_their_articles():
+    french = load_templates()["fr"]
+    prompt = french.instruct["translation"][0]
+    values = {"label": "Toux", "source_language": "anglais", "target_language": "coréen"}
+    assert "« Toux » de l'anglais vers le coréen." in french.fill(prompt, values)
+    values = {"label": "Toux", "source_language": "coréen", "target_language": "espagnol"}
+    assert "« Toux » du coréen vers l'espagnol." in french.fill(prompt, values)

@@ -13,6 +13,11 @@ from corpus.phrasing import pick
 
 _PARTICLE = re.compile(r"⟨([^/⟩]+)/([^⟩]+)⟩")
 _CLOSERS = "”’\"'»」』)] "
+# French elision: ⟨de |d'⟩ takes its second form before a vowel or a mute h
+_ELISION = re.compile(r"⟨([^|⟩]*)\|([^⟩]*)⟩(?=(\w*))")
+_VOWELS = frozenset("aeiouyàâäéèêëîïôöùûüœæ")
+# medical words whose h is aspirated (une sorte de hernie); the others are mute (d'hypertension)
+_ASPIRATED_H = ("hernie", "hanche", "handicap", "haut", "hoquet", "hallux", "hamartome")
 
 
 @dataclass(frozen=True)
@@ -26,7 +31,7 @@ class Templates:
     text: dict[str, str]
     instruct: dict[str, list[str]]
     answers: dict[str, str]
-    particles: bool  # Korean-style ⟨은/는⟩ markers to resolve after filling
+    particles: bool  # ⟨은/는⟩ (Korean) or ⟨de |d'⟩ (French) markers to resolve after filling
 
     def join(self, items: list[str]) -> str:
         if len(items) <= 1:
@@ -41,7 +46,7 @@ class Templates:
 
     def fill(self, template: str, values: dict[str, str]) -> str:
         text = template.format_map(values)
-        # only a template's own ⟨은/는⟩ markers are particles (half the Korean ones have none)
+        # only a template's own ⟨은/는⟩ and ⟨de |d'⟩ markers are resolved (most have none)
         return resolve_particles(text) if self.particles and "⟨" in template else text
 
 
@@ -64,7 +69,14 @@ def resolve_particles(text: str) -> str:
             return match.group(2)
         return match.group(1) if final else match.group(2)
 
-    return _PARTICLE.sub(choose, text)
+    return _ELISION.sub(_elide, _PARTICLE.sub(choose, text))
+
+
+def _elide(match: re.Match[str]) -> str:
+    """⟨de |d'⟩ before the word that follows it: d'hypertension, d'Anomalie, de hernie."""
+    word = match.group(3).lower()
+    mute_h = word.startswith("h") and not word.startswith(_ASPIRATED_H)
+    return match.group(2) if word and (word[0] in _VOWELS or mute_h) else match.group(1)
 
 
 @cache
