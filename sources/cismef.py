@@ -314,7 +314,8 @@ class CismefSource(FileSource):
             questions.append(("mesh", "\n".join(entry.subjects), "subject_headings"))
         for kind, answer, task in questions:
             index, template = pick(t[kind], self.options.seed, entry.id, kind, prose)
-            prompt = template.format(title=entry.title, summary=entry.summary)
+            # a record without a summary: no blank lines left dangling after its title
+            prompt = template.format(title=entry.title, summary=entry.summary).rstrip()
             yield InstructRecord(
                 user_assistant(prompt, answer),
                 prose,

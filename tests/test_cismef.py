@@ -69,6 +69,8 @@ def test_subject_heading_questions(catalogue):
     first = next(tree.iter("NLMCatalogRecord"))
     headings = [d.text for d in first.iterfind("MeshHeadingList/MeshHeading/DescriptorName")]
     assert record["messages"][1]["content"].splitlines() == headings
+    prompt = record["messages"][0]["content"]
+    assert prompt == prompt.rstrip()  # a serial has no summary: nothing dangles after its title
 
 
 OAI = """<?xml version="1.0" encoding="UTF-8"?>
