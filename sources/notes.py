@@ -51,6 +51,13 @@ SECTIONS = {
 }
 
 
+def _field(row: dict[str, Any], column: str) -> str:
+    """A cell as text, its line breaks made \\n: CSV exports from Windows keep \\r\\n inside
+    quoted cells (MTS-Dialog's dialogues), which would reach the records as stray \\r."""
+    value = str(row.get(column) or "")
+    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 def _note_key(note: str) -> bytes:
     return hashlib.blake2b(note.encode("utf-8"), digest_size=16).digest()
 
@@ -122,9 +129,9 @@ class NotesSource(FileSource):
         yield TextRecord(note, lang, SOURCE, item.path.name.split(".")[0], key.hex(), license_id)
 
     def _triple(self, item, line, row, columns, seen) -> Iterator[Record]:
-        note = str(row.get(columns["note"]) or "").strip()
-        question = str(row.get(columns["question"]) or "").strip()
-        answer = str(row.get(columns["answer"]) or "").strip()
+        note = _field(row, columns["note"])
+        question = _field(row, columns["question"])
+        answer = _field(row, columns["answer"])
         if not note:
             return self._skip(item, line, "note")
         if not question or not answer:
@@ -136,11 +143,11 @@ class NotesSource(FileSource):
         yield self._conversation(item, source_id, lang, f"{note}\n\n{question}", answer, task)
 
     def _dialogue(self, item, line, row, seen) -> Iterator[Record]:
-        dialogue = str(row.get("dialogue") or "").strip()
-        section_text = str(row.get("section_text") or "").strip()
+        dialogue = _field(row, "dialogue")
+        section_text = _field(row, "section_text")
         if not dialogue or not section_text:
             return self._skip(item, line, "dialogue_or_section")
-        header = str(row.get("section_header") or "").strip()
+        header = _field(row, "section_header")
         section = SECTIONS.get(header, header.lower().replace("_", " "))
         lang = (self.options.lang or UNKNOWN).lower()
         yield from self._text(item, section_text, lang, seen)

@@ -15,6 +15,11 @@ def mts_rows():
         return list(csv.DictReader(handle))
 
 
+def lf(cell: str) -> str:
+    """The cell as records hold it: Windows line breaks made \\n, trimmed."""
+    return cell.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 def test_dialogues_give_note_sections_and_distinct_notes(tmp_path):
     out = tmp_path / "mts"
     result = run_cli(
@@ -24,13 +29,16 @@ def test_dialogues_give_note_sections_and_distinct_notes(tmp_path):
     rows = mts_rows()
     text = pq.read_table(out / "data" / "text").to_pylist()
     instruct = pq.read_table(out / "data" / "instruct").to_pylist()
-    assert len(text) == len({r["section_text"].strip() for r in rows})  # each note once
+    assert len(text) == len({lf(r["section_text"]) for r in rows})  # each note once
     assert len(instruct) == len(rows) == 300
+    assert any("\r" in row["dialogue"] for row in rows)  # the sample has Windows line breaks
     for row, record in zip(rows, instruct, strict=True):
         system, user, assistant = record["messages"]
-        assert system["role"] == "system" and assistant["content"] == row["section_text"].strip()
-        assert row["dialogue"].strip() in user["content"]
+        assert system["role"] == "system" and assistant["content"] == lf(row["section_text"])
+        assert lf(row["dialogue"]) in user["content"]
+        assert "\r" not in user["content"] + assistant["content"]
         assert record["task"] == f"note_section:{row['section_header']}"
+    assert not any("\r" in record["text"] for record in text)
 
 
 def test_triples_share_notes_and_skip_empty_answers(tmp_path):
