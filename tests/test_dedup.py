@@ -134,6 +134,32 @@ def test_template_siblings_survive_and_their_edited_copies_do_not(tmp_path):
     assert kept == original
 
 
+def test_records_of_a_terminology_are_never_near_duplicates_of_each_other(tmp_path):
+    """hetop makes each record a distinct item (a concept x task x language): sibling codes'
+    translations (M54.04 / M54.05) and a lookup and its inverse look alike to MinHash, but
+    only their exact copies may go."""
+    from corpus.dedup.records import Records
+    from corpus.dedup.run import DedupOptions, dedup_kind
+    from corpus.dedup.shards import content
+
+    hetop = tmp_path / "kcd"
+    args = ("--input", DATA / "ontology" / "kcd_ko_en.tsv", "--limit", "1500", "--out", hetop)
+    assert run_cli("build", "--source", "hetop", *args).returncode == 0
+    out = tmp_path / "dedup"
+    assert run_cli("dedup", hetop, "--out", out).returncode == 0
+    clusters = pl.read_parquet(out / "dedup" / "clusters.parquet")
+    assert set(clusters["match"]) <= {"exact"}
+    rows = pq.read_table(hetop / "data" / "instruct").to_pylist()
+    records = Records()  # the same records, not known to be distinct items
+    for row in rows:
+        records.add(
+            0, {"id": row["id"], "source": "other", "lang": row["lang"]}, content("instruct", row)
+        )
+    near = dedup_kind(records, DedupOptions()).match == "near"
+    assert near.any()  # alike enough to merge, but for what hetop says of its records
+    records.close()
+
+
 def test_identifiers_tell_siblings_from_copies():
     from corpus.dedup.minhash import conflicting, same_identifiers
     from corpus.dedup.shingles import identifiers

@@ -2,7 +2,7 @@
 
 Fingerprints (exact hash, shingle and identifier sets) are appended to disk stores in record
 order; each record's id, source and language stay in the fingerprint piece they came from
-(`.npz`, a row group's worth), looked up only for the records that end in a cluster. Memory
+(`.npz`, a row group's worth), looked up only for the records of candidate pairs that passed. Memory
 holds a line per piece: where it is, which input folder and part file, its first row.
 """
 
@@ -20,7 +20,7 @@ from corpus.dedup.shingles import fingerprint
 from corpus.dedup.store import RowStore, SetStore
 
 PIECE = 4096  # records `add` gathers before writing them
-PENDING = ("id", "source", "lang", "exact", "shingles", "identifiers")
+PENDING = ("id", "source", "lang", "distinct", "exact", "shingles", "identifiers")
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ def piece_arrays(
     ids: list[str],
     sources: list[str],
     langs: list[str],
+    distinct: list[bool],
     exact: list[bytes],
     shingles: list[np.ndarray],
     identifiers: list[np.ndarray],
@@ -46,6 +47,7 @@ def piece_arrays(
         "id": np.array([i.encode() for i in ids], dtype=bytes),
         "source": np.array(sources, dtype=str),
         "lang": np.array(langs, dtype=str),
+        "distinct": np.array(distinct, dtype=bool),  # see `Source.distinct_records`
         "exact": np.frombuffer(b"".join(exact), np.uint64).reshape(len(exact), 2),
     }
     for name, sets in (("shingles", shingles), ("identifiers", identifiers)):
@@ -79,7 +81,16 @@ class Records:
             self._write_pending()
         self._pending_folder = folder
         exact, shingles, identifiers = fingerprint(text, record["lang"])
-        values = (record["id"], record["source"], record["lang"], exact, shingles, identifiers)
+        distinct = bool(record.get("distinct", False))
+        values = (
+            record["id"],
+            record["source"],
+            record["lang"],
+            distinct,
+            exact,
+            shingles,
+            identifiers,
+        )
         for key, value in zip(PENDING, values, strict=True):
             self._pending[key].append(value)
         if len(self._pending["id"]) >= PIECE:
@@ -117,8 +128,8 @@ class Records:
         return folders[self._which(numbers)]
 
     def column(self, name: str, numbers: np.ndarray) -> np.ndarray:
-        """`name` (id, source, lang) of the records `numbers`, in their order: each piece
-        concerned is opened once."""
+        """`name` (id, source, lang, distinct) of the records `numbers`, in their order: each
+        piece concerned is opened once."""
         numbers = np.asarray(numbers, dtype=np.int64)
         if not numbers.size:
             return np.empty(0, dtype=bytes if name == "id" else str)

@@ -97,9 +97,23 @@ def verified_pairs(
         for batch in range(0, len(pairs), PAIRS_AT_ONCE):
             some = pairs[batch : batch + PAIRS_AT_ONCE]
             scores, passed = _verify(records, some, common, df, options)
+            passed &= ~_both_distinct(records, some, passed)
             kept.append(some[passed])
             kept_scores.append(scores[passed])
     return np.concatenate(kept), np.concatenate(kept_scores)
+
+
+def _both_distinct(records: Records, pairs: np.ndarray, passed: np.ndarray) -> np.ndarray:
+    """The passed pairs whose two records are distinct items by construction (both from a
+    source with `distinct_records`, such as hetop's concepts): alike, but not copies."""
+    both = np.zeros(len(pairs), dtype=bool)
+    if not passed.any():
+        return both
+    members = np.unique(pairs[passed])
+    flags = records.column("distinct", members)
+    distinct = members[flags]
+    both[passed] = np.isin(pairs[passed], distinct).all(axis=1)
+    return both
 
 
 def _verify(
@@ -180,7 +194,7 @@ def work_folder(out: Path) -> Path:
 
 def work_spec(manifests: list[dict[str, Any]]) -> dict[str, Any]:
     """What the fingerprints in a work folder depend on: the inputs (and their format)."""
-    return {"inputs": [dataset_fingerprint(m) for m in manifests], "version": 2}
+    return {"inputs": [dataset_fingerprint(m) for m in manifests], "version": 3}  # 3: distinct
 
 
 def dedup(

@@ -48,17 +48,26 @@ def _groups(path: Path, kind: str) -> Iterator[tuple[int, list[dict[str, Any]]]]
         first += len(rows)
 
 
+def _distinct_sources() -> frozenset[str]:
+    """Sources whose records are distinct items by construction (`Source.distinct_records`)."""
+    from corpus.sources import all_sources
+
+    return frozenset(name for name, cls in all_sources().items() if cls.distinct_records)
+
+
 def _piece(kind: str, rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:
-    ids, sources, langs, exact, shingles, identifiers = [], [], [], [], [], []
+    ids, sources, langs, distinct, exact, shingles, identifiers = [], [], [], [], [], [], []
+    distinct_sources = _distinct_sources()
     for record in rows:
         digest, shingle_set, identifier_set = fingerprint(content(kind, record), record["lang"])
         ids.append(record["id"])
         sources.append(record["source"])
         langs.append(record["lang"])
+        distinct.append(record["source"] in distinct_sources)
         exact.append(digest)
         shingles.append(shingle_set)
         identifiers.append(identifier_set)
-    return piece_arrays(ids, sources, langs, exact, shingles, identifiers)
+    return piece_arrays(ids, sources, langs, distinct, exact, shingles, identifiers)
 
 
 def fingerprint_part(path: Path, kind: str, done: Path) -> None:

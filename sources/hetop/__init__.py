@@ -44,6 +44,7 @@ class HetopSource(Source):
         " and code tables, mappings"
     )
     formats = FORMATS
+    distinct_records = True
     limitations = (
         "Text and instructions are verbalized from templates: fluent but repetitive; mix with "
         "natural text before pretraining.",
