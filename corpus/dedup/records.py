@@ -69,6 +69,7 @@ class Records:
         self.shingles = SetStore(work)
         self.identifiers = SetStore(work)
         self.pieces: list[Piece] = []
+        self.any_distinct = False  # a record of a source with `distinct_records` was added
         self._pending: dict[str, list[Any]] = {k: [] for k in PENDING}
         self._pending_folder = 0
 
@@ -111,6 +112,7 @@ class Records:
             for name in ("shingles", "identifiers"):
                 getattr(self, name).extend(piece[name], piece[f"{name}_sizes"])
             count = len(piece["exact"])
+            self.any_distinct = self.any_distinct or bool(piece["distinct"].any())
         start = self.pieces[-1].start + self.pieces[-1].count if self.pieces else 0
         self.pieces.append(Piece(path, folder, file, first_row, start, count))
 

@@ -107,7 +107,7 @@ def _both_distinct(records: Records, pairs: np.ndarray, passed: np.ndarray) -> n
     """The passed pairs whose two records are distinct items by construction (both from a
     source with `distinct_records`, such as hetop's concepts): alike, but not copies."""
     both = np.zeros(len(pairs), dtype=bool)
-    if not passed.any():
+    if not (records.any_distinct and passed.any()):
         return both
     members = np.unique(pairs[passed])
     flags = records.column("distinct", members)
