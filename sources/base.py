@@ -78,10 +78,10 @@ class Source(PipelineStep):
     formats: ClassVar[dict[str, str]]
     phi_default: ClassVar[str] = "off"  # the PHI gate's mode when --phi is not given
     limitations: ClassVar[tuple[str, ...]] = ()  # for the card: what users of the data must know
-    # every record a distinct item by construction (hetop: a concept x task x language): two
-    # of them alike are siblings (M54.04 and M54.05, a lookup and its inverse), never copies,
-    # so dedup removes only their exact copies
-    distinct_records: ClassVar[bool] = False
+    # kinds whose every record is a distinct item by construction (hetop: a concept x task x
+    # language): two of them alike are siblings (M54.04 and M54.05, a lookup and its
+    # inverse), never copies, so dedup removes only their exact copies
+    distinct_records: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, inputs: list[InputFile], options: SourceOptions) -> None:
         super().__init__()

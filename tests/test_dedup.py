@@ -160,6 +160,33 @@ def test_records_of_a_terminology_are_never_near_duplicates_of_each_other(tmp_pa
     records.close()
 
 
+def test_different_questions_on_one_article_are_not_copies(literature, tmp_path):
+    """A MEDLINE citation gives a title question, a MeSH question and a title translated both
+    ways: they share the abstract's words, but each asks something else."""
+    from corpus.dedup.records import Records
+    from corpus.dedup.run import DedupOptions, dedup_kind
+    from corpus.dedup.shards import content
+
+    out = tmp_path / "dedup"
+    assert run_cli("dedup", literature, "--out", out).returncode == 0
+    rows = pq.read_table(literature / "data" / "instruct").to_pylist()
+    by_id = {row["id"]: row for row in rows}
+    near = pl.read_parquet(out / "dedup" / "clusters.parquet").filter(pl.col("match") == "near")
+    for kept, dropped in zip(near["kept_id"], near["dropped_ids"], strict=True):
+        for other in dropped:
+            assert by_id[kept]["source_id"] != by_id[other]["source_id"]
+    records = Records()  # the same records, saying nothing of what they are about
+    for row in rows:
+        records.add(
+            0, {"id": row["id"], "source": "x", "lang": row["lang"]}, content("instruct", row)
+        )
+    clusters = dedup_kind(records, DedupOptions())
+    items = [row["source_id"] for row in rows]
+    same_item = [c for c in clusters if c.match == "near" and items[c.kept] == items[c.dropped[0]]]
+    assert same_item  # alike enough to merge, but for what each record says it asks
+    records.close()
+
+
 def test_identifiers_tell_siblings_from_copies():
     from corpus.dedup.minhash import conflicting, same_identifiers
     from corpus.dedup.shingles import identifiers
@@ -315,3 +342,21 @@ def test_stores_read_back_what_was_written(tmp_path, monkeypatch):
     assert sum(len(b) for b in read) == 100
     assert all((b[:, 0] % 3 == number).all() for number, b in enumerate(read))
     assert sorted(map(tuple, np.concatenate(read).tolist())) == sorted(map(tuple, rows.tolist()))
+
+
+def test_a_short_record_cut_or_given_a_line_stays_similar_enough():
+    from corpus.dedup.minhash import MinHashOptions, jaccard, similar_enough
+
+    options = MinHashOptions()
+    record = np.arange(30, dtype=np.uint64)  # a short verbalization's shingles
+    cut = record[:14]  # its end cut off: every shingle left is the record's
+    boilerplate = np.arange(30 + 40, dtype=np.uint64)  # a copyright line appended
+    sibling = np.r_[record[:14], np.arange(100, 108, dtype=np.uint64)]
+    for copy in (cut, boilerplate):
+        score = jaccard(record, copy)
+        assert score < options.threshold and similar_enough(record, copy, score, options)
+    assert not similar_enough(record, sibling, jaccard(record, sibling), options)
+    tiny = record[:8]  # too few shingles to judge by containment
+    assert not similar_enough(record[:20], tiny, jaccard(record[:20], tiny), options)
+    far = record[:10]  # contained, but a third of it: below the floor
+    assert not similar_enough(record, far, jaccard(record, far), options)

@@ -15,12 +15,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import xxhash
 
 from corpus.dedup.shingles import fingerprint
 from corpus.dedup.store import RowStore, SetStore
 
 PIECE = 4096  # records `add` gathers before writing them
-PENDING = ("id", "source", "lang", "distinct", "exact", "shingles", "identifiers")
+PENDING = (
+    "id",
+    "source",
+    "lang",
+    "distinct",
+    "item",
+    "question",
+    "exact",
+    "shingles",
+    "identifiers",
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,8 @@ def piece_arrays(
     sources: list[str],
     langs: list[str],
     distinct: list[bool],
+    items: list[int],
+    questions: list[int],
     exact: list[bytes],
     shingles: list[np.ndarray],
     identifiers: list[np.ndarray],
@@ -48,12 +61,28 @@ def piece_arrays(
         "source": np.array(sources, dtype=str),
         "lang": np.array(langs, dtype=str),
         "distinct": np.array(distinct, dtype=bool),  # see `Source.distinct_records`
+        "item": np.array(items, dtype=np.uint64),  # see `identity`
+        "question": np.array(questions, dtype=np.uint64),
         "exact": np.frombuffer(b"".join(exact), np.uint64).reshape(len(exact), 2),
     }
     for name, sets in (("shingles", shingles), ("identifiers", identifiers)):
         arrays[f"{name}_sizes"] = np.fromiter((s.size for s in sets), np.int64, len(sets))
         arrays[name] = np.concatenate(sets) if sets else np.empty(0, np.uint64)
     return arrays
+
+
+def identity(record: dict[str, Any]) -> tuple[int, int]:
+    """What a record is about (its source item: an article, a catalogue entry, a document)
+    and which question it asks of it (the item, the task and the meta that tells its
+    questions apart: a translation's direction, an entity type), hashed; (0, 0) where it does
+    not say. A title question and a MeSH question on one abstract share most words, yet
+    neither is a copy of the other."""
+    source_id = record.get("source_id") or ""
+    if not source_id:
+        return 0, 0
+    item = f"{record['source']}\x1f{source_id}"
+    question = f"{item}\x1f{record.get('task') or ''}\x1f{record.get('meta') or ''}"
+    return xxhash.xxh64_intdigest(item), xxhash.xxh64_intdigest(question)
 
 
 class Records:
@@ -69,7 +98,7 @@ class Records:
         self.shingles = SetStore(work)
         self.identifiers = SetStore(work)
         self.pieces: list[Piece] = []
-        self.any_distinct = False  # a record of a source with `distinct_records` was added
+        self.any_identity = False  # a record said which item it is about, or is distinct
         self._pending: dict[str, list[Any]] = {k: [] for k in PENDING}
         self._pending_folder = 0
 
@@ -88,6 +117,7 @@ class Records:
             record["source"],
             record["lang"],
             distinct,
+            *identity(record),
             exact,
             shingles,
             identifiers,
@@ -112,7 +142,8 @@ class Records:
             for name in ("shingles", "identifiers"):
                 getattr(self, name).extend(piece[name], piece[f"{name}_sizes"])
             count = len(piece["exact"])
-            self.any_distinct = self.any_distinct or bool(piece["distinct"].any())
+            known = bool(piece["distinct"].any() or piece["item"].any())
+            self.any_identity = self.any_identity or known
         start = self.pieces[-1].start + self.pieces[-1].count if self.pieces else 0
         self.pieces.append(Piece(path, folder, file, first_row, start, count))
 
@@ -130,7 +161,8 @@ class Records:
         return folders[self._which(numbers)]
 
     def column(self, name: str, numbers: np.ndarray) -> np.ndarray:
-        """`name` (id, source, lang, distinct) of the records `numbers`, in their order: each
+        """`name` (id, source, lang, distinct, item, question) of the records `numbers`, in
+        their order: each
         piece concerned is opened once."""
         numbers = np.asarray(numbers, dtype=np.int64)
         if not numbers.size:

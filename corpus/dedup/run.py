@@ -29,6 +29,7 @@ from corpus.dedup.minhash import (
     candidate_pairs,
     jaccard,
     near_duplicate,
+    similar_enough,
     without,
 )
 from corpus.dedup.records import Records
@@ -97,23 +98,31 @@ def verified_pairs(
         for batch in range(0, len(pairs), PAIRS_AT_ONCE):
             some = pairs[batch : batch + PAIRS_AT_ONCE]
             scores, passed = _verify(records, some, common, df, options)
-            passed &= ~_both_distinct(records, some, passed)
+            passed &= ~_not_copies(records, some, passed)
             kept.append(some[passed])
             kept_scores.append(scores[passed])
     return np.concatenate(kept), np.concatenate(kept_scores)
 
 
-def _both_distinct(records: Records, pairs: np.ndarray, passed: np.ndarray) -> np.ndarray:
-    """The passed pairs whose two records are distinct items by construction (both from a
-    source with `distinct_records`, such as hetop's concepts): alike, but not copies."""
-    both = np.zeros(len(pairs), dtype=bool)
-    if not (records.any_distinct and passed.any()):
-        return both
+def _not_copies(records: Records, pairs: np.ndarray, passed: np.ndarray) -> np.ndarray:
+    """The passed pairs that are alike but are not copies, by what their sources say:
+    - both are records of a kind that their source makes distinct items by construction
+      (`Source.distinct_records`: hetop's concept x task x language): siblings (M54.04 /
+      M54.05), a lookup beside its inverse;
+    - or they ask different questions of one item (an abstract's title and its MeSH terms,
+      a title translated both ways, a document's entities of two types): they share the
+      item's words, not an answer."""
+    rejected = np.zeros(len(pairs), dtype=bool)
+    if not (records.any_identity and passed.any()):
+        return rejected
     members = np.unique(pairs[passed])
-    flags = records.column("distinct", members)
-    distinct = members[flags]
-    both[passed] = np.isin(pairs[passed], distinct).all(axis=1)
-    return both
+    distinct = records.column("distinct", members)
+    item = records.column("item", members)
+    question = records.column("question", members)
+    a, b = (np.searchsorted(members, pairs[passed][:, side]) for side in (0, 1))
+    other_question = (item[a] == item[b]) & (item[a] != 0) & (question[a] != question[b])
+    rejected[passed] = (distinct[a] & distinct[b]) | other_question
+    return rejected
 
 
 def _verify(
@@ -131,7 +140,7 @@ def _verify(
     rest = {number: without(values, common) for number, values in shingles.items()}
     for at, (a, b) in enumerate(pairs.tolist()):
         score = jaccard(rest[a], rest[b])
-        if score >= options.threshold and near_duplicate(
+        if similar_enough(rest[a], rest[b], score, options) and near_duplicate(
             shingles[a], shingles[b], identifiers[a], identifiers[b], score, df, options
         ):
             scores[at], passed[at] = score, True
@@ -194,7 +203,10 @@ def work_folder(out: Path) -> Path:
 
 def work_spec(manifests: list[dict[str, Any]]) -> dict[str, Any]:
     """What the fingerprints in a work folder depend on: the inputs (and their format)."""
-    return {"inputs": [dataset_fingerprint(m) for m in manifests], "version": 3}  # 3: distinct
+    return {
+        "inputs": [dataset_fingerprint(m) for m in manifests],
+        "version": 3,
+    }  # 3: distinct, item, question
 
 
 def dedup(

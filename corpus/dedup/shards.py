@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pyarrow.parquet as pq
 
-from corpus.dedup.records import piece_arrays
+from corpus.dedup.records import identity, piece_arrays
 from corpus.dedup.shingles import fingerprint
 from corpus.records import KINDS
 from corpus.stats import parquet_files
@@ -39,7 +39,8 @@ def content(kind: str, row: dict[str, Any]) -> str:
 
 def _groups(path: Path, kind: str) -> Iterator[tuple[int, list[dict[str, Any]]]]:
     """(first row, records) per row group of a part."""
-    columns = ["id", "source", "lang"] + (["text"] if kind == "text" else ["messages", "reasoning"])
+    own = ["text"] if kind == "text" else ["messages", "reasoning", "task"]
+    columns = ["id", "source", "lang", "source_id", "meta", *own]
     parquet = pq.ParquetFile(path)
     first = 0
     for group in range(parquet.num_row_groups):
@@ -48,26 +49,33 @@ def _groups(path: Path, kind: str) -> Iterator[tuple[int, list[dict[str, Any]]]]
         first += len(rows)
 
 
-def _distinct_sources() -> frozenset[str]:
-    """Sources whose records are distinct items by construction (`Source.distinct_records`)."""
+def _distinct_sources(kind: str) -> frozenset[str]:
+    """Sources whose records of `kind` are distinct items by construction
+    (`Source.distinct_records`)."""
     from corpus.sources import all_sources
 
-    return frozenset(name for name, cls in all_sources().items() if cls.distinct_records)
+    return frozenset(name for name, cls in all_sources().items() if kind in cls.distinct_records)
 
 
 def _piece(kind: str, rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:
     ids, sources, langs, distinct, exact, shingles, identifiers = [], [], [], [], [], [], []
-    distinct_sources = _distinct_sources()
+    items, questions = [], []
+    distinct_sources = _distinct_sources(kind)
     for record in rows:
         digest, shingle_set, identifier_set = fingerprint(content(kind, record), record["lang"])
         ids.append(record["id"])
         sources.append(record["source"])
         langs.append(record["lang"])
         distinct.append(record["source"] in distinct_sources)
+        item, question = identity(record)
+        items.append(item)
+        questions.append(question)
         exact.append(digest)
         shingles.append(shingle_set)
         identifiers.append(identifier_set)
-    return piece_arrays(ids, sources, langs, distinct, exact, shingles, identifiers)
+    return piece_arrays(
+        ids, sources, langs, distinct, items, questions, exact, shingles, identifiers
+    )
 
 
 def fingerprint_part(path: Path, kind: str, done: Path) -> None:

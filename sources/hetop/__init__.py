@@ -44,7 +44,7 @@ class HetopSource(Source):
         " and code tables, mappings"
     )
     formats = FORMATS
-    distinct_records = True
+    distinct_records = frozenset({"text", "instruct"})
     limitations = (
         "Text and instructions are verbalized from templates: fluent but repetitive; mix with "
         "natural text before pretraining.",
