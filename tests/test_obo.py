@@ -43,6 +43,22 @@ def test_term_fields_are_read():
     assert any(x.startswith("UMLS:") for x in concept.xrefs)
 
 
+def test_relation_names_in_definitions_read_as_words():
+    """DOID writes relations into definitions (has_material_basis_in); prose needs words."""
+    path = ONTOLOGY / "doid_sample.obo"
+    written = re.findall(r'^def: "(.*)" \[', path.read_text(encoding="utf-8"), flags=re.M)
+    joined = [d for d in written if re.search(r"\b(has_symptom|located_in|results_in)\b", d)]
+    assert len(joined) > 100
+    graph = ConceptGraph()
+    read_obo(path, graph)
+    definitions = [c.definitions["en"] for c in graph if "en" in c.definitions]
+    assert not any(re.search(r"\b(has_symptom|located_in|results_in)\b", d) for d in definitions)
+    assert sum("has symptom" in d for d in definitions) > 100
+    concept = ConceptGraph().concept("X:1", "X", "1")
+    concept.add("definition", "en", "A disease located_in skin (see http://a.org/b_c_d).")
+    assert concept.definitions["en"] == "A disease located in skin (see http://a.org/b_c_d)."
+
+
 def test_alt_ids_resolve_to_the_primary_concept():
     graph = ConceptGraph()
     read_obo(ONTOLOGY / "hp_sample.obo", graph)

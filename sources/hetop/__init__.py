@@ -51,7 +51,8 @@ class HetopSource(Source):
         "Only languages with a template file get prose and questions; others appear only in "
         "translation pairs.",
         "Labels, definitions and translations are used as the inputs give them (candidate and "
-        "machine translations included where the input marks them so).",
+        "machine translations included where the input marks them so), except that relation "
+        "names joined by underscores in definitions (DOID's has_symptom) are written as words.",
         "Concepts are listed with at most 8 children and 8 cross-terminology codes.",
     )
 

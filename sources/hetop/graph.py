@@ -7,6 +7,7 @@ one thing the hetop source holds in memory: verbalizing a concept needs its neig
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -14,6 +15,9 @@ from dataclasses import dataclass, field, replace
 from corpus.sources.hetop.terminologies import Terminology, lookup
 
 LABEL, DEFINITION, SYNONYM = "label", "definition", "synonym"
+# DOID writes its relations into definitions ("a disease that has_material_basis_in ..."):
+# a lowercase word_joined_by_underscores standing alone (not inside a URL) is written as words
+_RELATION_NAME = re.compile(r"(?<![^\s(])[a-z]+(?:_[a-z]+)+(?=[\s,;:.)]|$)")
 
 
 @dataclass(slots=True)
@@ -41,6 +45,8 @@ class Concept:
                 return False
             values.append(value)
             return True
+        if kind == DEFINITION and "_" in value:
+            value = _RELATION_NAME.sub(_as_words, value)
         table = self.labels if kind == LABEL else self.definitions
         if lang in table:
             if kind == LABEL and table[lang] != value:
@@ -62,6 +68,10 @@ class Concept:
 
     def languages(self) -> list[str]:
         return list(self.labels)
+
+
+def _as_words(match: re.Match[str]) -> str:
+    return match.group().replace("_", " ")
 
 
 @dataclass(slots=True)
