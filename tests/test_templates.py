@@ -1,7 +1,12 @@
 import string
 
 import pytest
+from corpus.sources.hetop.graph import ConceptGraph
+from corpus.sources.hetop.obo import read_obo
 from corpus.sources.hetop.templates import load_templates, resolve_particles
+from corpus.sources.hetop.verbalize import Verbalizer
+
+from tests.conftest import ONTOLOGY
 
 TEMPLATED = ["de", "en", "es", "fr", "ko"]
 
@@ -93,3 +98,29 @@ def test_french_language_names_take_their_articles():
     assert "« Toux » de l'anglais vers le coréen." in french.fill(prompt, values)
     values = {"label": "Toux", "source_language": "coréen", "target_language": "espagnol"}
     assert "« Toux » du coréen vers l'espagnol." in french.fill(prompt, values)
+
+
+def test_one_child_is_named_in_the_singular():
+    """'More specific concepts include X' with one X reads wrong (French: 'figurent' X)."""
+    graph = ConceptGraph()
+    read_obo(ONTOLOGY / "hp_sample.obo", graph)
+    graph.finish()
+    verbalizer = Verbalizer(graph, load_templates(), seed=0)
+    labelled = [c for c in graph if c.children and "en" in c.labels]
+    one = next(c for c in labelled if len(c.children) == 1 and graph.get(c.children[0]).labels)
+    many = next(c for c in labelled if len(c.children) > 1)
+    child = graph.get(one.children[0]).labels["en"]
+    for concept, singular in ((one, True), (many, False)):
+        records = list(verbalizer.records(concept))
+        text = next(r.text for r in records if r.kind == "text")
+        answer = next(
+            r.messages[-1]["content"]
+            for r in records
+            if r.kind == "instruct" and r.meta["template"].startswith("children.")
+        )
+        assert ("A more specific concept is " in text) is singular
+        assert ("More specific concepts include " in text) is not singular
+        assert ("A more specific concept under " in answer) is singular
+        if singular:
+            assert f"A more specific concept is {child}." in text
+            assert answer.endswith(f" is {child}.")

@@ -72,7 +72,9 @@ class Verbalizer:
             name = term.name_in(lang)
             base = {"label": concept.labels[lang], "terminology": name, "code": concept.code}
             parents = t.join(self._labels(concept.parents, lang))
-            children = t.join(self._labels(concept.children, lang, MAX_LISTED))
+            listed = self._labels(concept.children, lang, MAX_LISTED)
+            # "figurent X" with one child reads wrong: a language may say it in the singular
+            children = (t.join(listed), "children_one" if len(listed) == 1 else "children")
             yield self._text(concept, lang, t, base, parents, children, xrefs, langs, term.license)
             yield from self._instructions(
                 concept, lang, t, base, parents, children, xrefs, term.license
@@ -88,8 +90,10 @@ class Verbalizer:
             sentences.append(t.fill(text["synonyms"], {"synonyms": t.join(concept.synonyms[lang])}))
         if parents:
             sentences.append(t.fill(text["parents"], {"parents": parents}))
+        children, children_kind = children
         if children:
-            sentences.append(t.fill(text["children"], {"children": children}))
+            template = text.get(children_kind) or text["children"]
+            sentences.append(t.fill(template, {"children": children}))
         if xrefs:
             items = [
                 t.fill(text["xref_item"], {"terminology": x.name_in(lang), "code": code})
@@ -125,18 +129,22 @@ class Verbalizer:
         values: dict[str, str],
         license_id: str,
         key: str = "",
+        answer: str = "",
     ) -> InstructRecord:
-        """One question/answer pair from the `kind` templates; the phrasing comes from the seed."""
+        """One question/answer pair from the `kind` templates; the phrasing comes from the seed.
+        `answer` names another answer template (a singular one) where the language has it."""
         index, template = t.pick(kind, concept.id + key, self.seed)
         terminology = concept.terminology
         meta = {"terminology": terminology, "code": concept.code, "template": f"{kind}.{index}"}
-        messages = user_assistant(t.fill(template, values), t.fill(t.answers[kind], values))
+        reply = t.answers.get(answer) or t.answers[kind]
+        messages = user_assistant(t.fill(template, values), t.fill(reply, values))
         # positional: it runs for every instruction record, and keywords doubled its cost
         return InstructRecord(
             messages, t.lang, SOURCE, terminology, concept.id, license_id, task, None, meta
         )
 
     def _instructions(self, concept, lang, t, base, parents, children, xrefs, license_id):
+        children, children_kind = children
         if lang in concept.definitions:
             values = {**base, "definition": concept.definitions[lang]}
             yield self._ask(concept, t, "definition", "definition", values, license_id)
@@ -148,8 +156,9 @@ class Verbalizer:
                 concept, t, "hierarchy", "parents", {**base, "parents": parents}, license_id
             )
         if children:
+            values = {**base, "children": children}
             yield self._ask(
-                concept, t, "hierarchy", "children", {**base, "children": children}, license_id
+                concept, t, "hierarchy", "children", values, license_id, answer=children_kind
             )
         if not concept.code:
             return
