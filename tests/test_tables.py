@@ -5,6 +5,7 @@ import pyarrow.parquet as pq
 import pytest
 from corpus.sources.base import parse_columns
 from corpus.sources.hetop.graph import ConceptGraph
+from corpus.sources.hetop.obo import read_obo
 from corpus.sources.hetop.tables import read_babelon, read_code_table
 
 from corpus.errors import InputError
@@ -26,7 +27,10 @@ def test_babelon_french_labels_become_text_and_translation_pairs(sample_build):
     expected = {}
     for row in rows(ONTOLOGY / "hp-fr.babelon.tsv"):
         if row["predicate_id"] == "rdfs:label" and row["subject_id"] in hpo_ids:
-            expected.setdefault(row["subject_id"], " ".join(row["translation_value"].split()))
+            label = " ".join(row["translation_value"].split())
+            if not row["source_value"].endswith("."):  # a name, not a sentence
+                label = label.removesuffix(".")
+            expected.setdefault(row["subject_id"], label)
     assert len(expected) > 2000
     pairs = {}
     for record in records(sample_build, "instruct"):
@@ -103,6 +107,40 @@ def test_table_without_label_column_names_the_columns():
     with pytest.raises(InputError, match="lib_long") as info:
         read_code_table(ONTOLOGY / "cim10_fr.tsv", ConceptGraph())
     assert info.value.line == 1
+
+
+def test_babelon_names_lose_a_period_their_english_source_lacks():
+    """HPO's Spanish file ends 17 labels with a sentence's period ("Vasculitis por
+    histología."); a name is not a sentence, and the English label has none."""
+    path = ONTOLOGY / "hp-es.babelon.tsv"
+    stray = [
+        row
+        for row in rows(path)
+        if row["predicate_id"] == "rdfs:label"
+        and row["translation_value"].endswith(".")
+        and not row["source_value"].endswith(".")
+    ]
+    assert len(stray) == 17
+    graph = ConceptGraph()
+    read_obo(ONTOLOGY / "hp_sample.obo", graph)
+    counts = read_babelon(path, graph)
+    read_babelon(ONTOLOGY / "hp-fr.babelon.tsv", graph)  # definitions are sentences: kept
+    graph.finish()
+    assert counts["label_periods_dropped"] == len(stray)
+    kept = [row for row in stray if graph.get(row["subject_id"]) is not None]
+    assert kept
+    for row in kept:
+        assert graph.get(row["subject_id"]).labels["es"] == row["translation_value"][:-1]
+    sentences = [
+        row
+        for row in rows(ONTOLOGY / "hp-fr.babelon.tsv")
+        if row["predicate_id"] == "IAO:0000115"
+        and row["translation_value"].endswith(".")
+        and graph.get(row["subject_id"]) is not None
+    ]
+    assert sentences
+    for row in sentences:
+        assert graph.get(row["subject_id"]).definitions["fr"].endswith(".")
 
 
 def test_babelon_without_required_column(tmp_path):

@@ -86,10 +86,22 @@ def read_babelon(path: Path, graph: ConceptGraph) -> Counter[str]:
         lang = row["translation_language"].lower()
         if not lang:
             raise InputError(path, table.line, "empty translation_language")
+        if kind != DEFINITION and _stray_period(value, row.get("source_value", "")):
+            value = value[:-1].rstrip()
+            counts["label_periods_dropped"] += 1
         graph.add_pending(row["subject_id"], kind, lang, value, "babelon")
         counts[f"rows_{status.lower() or 'no_status'}"] += 1
         counts["rows"] += 1
     return counts
+
+
+def _stray_period(translated: str, source: str) -> bool:
+    """A translated name that ends in a sentence's period its source name lacks (HPO's Spanish
+    "Vasculitis por histología."); an abbreviation's point (spp., Inf.) is kept."""
+    if not translated.endswith(".") or source.rstrip().endswith("."):
+        return False
+    last = translated[:-1].rsplit(None, 1)[-1] if translated[:-1].strip() else ""
+    return len(last) > 4 and "." not in last
 
 
 def read_robot_template(path: Path, graph: ConceptGraph) -> Counter[str]:
