@@ -124,3 +124,33 @@ def test_one_child_is_named_in_the_singular():
         if singular:
             assert f"A more specific concept is {child}." in text
             assert answer.endswith(f" is {child}.")
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("vascular disease", "Vascular disease is a concept of the X."),
+        ("mRNA decay", "mRNA decay is a concept of the X."),
+        ("p53 deficiency", "p53 deficiency is a concept of the X."),
+        ("α-thalassemia", "α-thalassemia is a concept of the X."),
+        ("de novo mutation", "De novo mutation is a concept of the X."),
+    ],
+)
+def test_a_sentence_opening_with_a_lowercase_label_starts_with_a_capital(label, expected):
+    english = load_templates()["en"]
+    assert english.fill(english.text["intro"], {"label": label, "terminology": "X"}) == expected
+    # a label alone is the label as given (a translation's answer)
+    assert english.fill(english.answers["translation"], {"target_label": label}) == label
+
+
+def test_doid_prose_starts_sentences_with_capitals():
+    graph = ConceptGraph()
+    read_obo(ONTOLOGY / "doid_sample.obo", graph)
+    graph.finish()
+    verbalizer = Verbalizer(graph, load_templates(), seed=0)
+    lowercase = [c for c in graph if c.labels.get("en", "A")[0].islower()]
+    assert len(lowercase) > 1000
+    for concept in lowercase[:200]:
+        for record in verbalizer.records(concept):
+            if record.kind == "text":
+                assert record.text[0].isupper() or not record.text[0].isalpha(), record.text

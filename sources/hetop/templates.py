@@ -46,8 +46,20 @@ class Templates:
 
     def fill(self, template: str, values: dict[str, str]) -> str:
         text = template.format_map(values)
+        if template.startswith("{label}") and text[:1].islower():
+            text = sentence_start(text)
         # only a template's own ⟨은/는⟩ and ⟨de |d'⟩ markers are resolved (most have none)
         return resolve_particles(text) if self.particles and "⟨" in template else text
+
+
+def sentence_start(text: str) -> str:
+    """A sentence that opens with a lowercase label (DOID's "vascular disease is a concept")
+    starts with a capital; a word whose case means something (mRNA, pH, p53, α-thalassemia)
+    is left alone."""
+    word = text.split(" ", 1)[0]
+    if "a" <= word[0] <= "z" and word.islower() and word.replace("-", "").isalpha():
+        return word[0].upper() + text[1:]
+    return text
 
 
 def _has_final_consonant(char: str) -> bool | None:
