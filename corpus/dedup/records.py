@@ -1,9 +1,10 @@
 """What dedup knows of the records, none of it in memory per record.
 
 Fingerprints (exact hash, shingle and identifier sets) are appended to disk stores in record
-order; each record's id, source and language stay in the fingerprint piece they came from
-(`.npz`, a row group's worth), looked up only for the records of candidate pairs that passed. Memory
-holds a line per piece: where it is, which input folder and part file, its first row.
+order; each record's id, source, language and identity stay in the fingerprint piece they came
+from (`.npz`, a row group's worth), looked up only for the records of candidate pairs that
+passed. Memory holds a line per piece: where it is, which input folder and part file, its first
+row.
 """
 
 from __future__ import annotations
@@ -162,8 +163,7 @@ class Records:
 
     def column(self, name: str, numbers: np.ndarray) -> np.ndarray:
         """`name` (id, source, lang, distinct, item, question) of the records `numbers`, in
-        their order: each
-        piece concerned is opened once."""
+        their order: each piece concerned is opened once."""
         numbers = np.asarray(numbers, dtype=np.int64)
         if not numbers.size:
             return np.empty(0, dtype=bytes if name == "id" else str)

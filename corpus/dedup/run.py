@@ -203,10 +203,8 @@ def work_folder(out: Path) -> Path:
 
 def work_spec(manifests: list[dict[str, Any]]) -> dict[str, Any]:
     """What the fingerprints in a work folder depend on: the inputs (and their format)."""
-    return {
-        "inputs": [dataset_fingerprint(m) for m in manifests],
-        "version": 3,
-    }  # 3: distinct, item, question
+    version = 3  # 3: pieces hold distinct, item, question
+    return {"inputs": [dataset_fingerprint(m) for m in manifests], "version": version}
 
 
 def dedup(
