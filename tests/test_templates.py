@@ -129,16 +129,17 @@ def test_one_child_is_named_in_the_singular():
 @pytest.mark.parametrize(
     ("label", "expected"),
     [
-        ("vascular disease", "Vascular disease is a concept of the X."),
-        ("mRNA decay", "mRNA decay is a concept of the X."),
-        ("p53 deficiency", "p53 deficiency is a concept of the X."),
-        ("α-thalassemia", "α-thalassemia is a concept of the X."),
-        ("de novo mutation", "De novo mutation is a concept of the X."),
+        ("vascular disease", "Vascular disease is a concept of the X Ontology."),
+        ("mRNA decay", "mRNA decay is a concept of the X Ontology."),
+        ("p53 deficiency", "p53 deficiency is a concept of the X Ontology."),
+        ("α-thalassemia", "α-thalassemia is a concept of the X Ontology."),
+        ("de novo mutation", "De novo mutation is a concept of the X Ontology."),
     ],
 )
 def test_a_sentence_opening_with_a_lowercase_label_starts_with_a_capital(label, expected):
     english = load_templates()["en"]
-    assert english.fill(english.text["intro"], {"label": label, "terminology": "X"}) == expected
+    values = {"label": label, "the_terminology": "the X Ontology"}
+    assert english.fill(english.text["intro"], values) == expected
     # a label alone is the label as given (a translation's answer)
     assert english.fill(english.answers["translation"], {"target_label": label}) == label
 
@@ -154,3 +155,28 @@ def test_doid_prose_starts_sentences_with_capitals():
         for record in verbalizer.records(concept):
             if record.kind == "text":
                 assert record.text[0].isupper() or not record.text[0].isalpha(), record.text
+
+
+@pytest.mark.parametrize(
+    ("name", "running"),
+    [
+        ("Human Phenotype Ontology", "the Human Phenotype Ontology"),
+        (
+            "Korean Standard Classification of Diseases",
+            "the Korean Standard Classification of Diseases",
+        ),
+        ("ICD-11", "ICD-11"),
+        ("MeSH", "MeSH"),
+        ("Orphanet", "Orphanet"),
+        ("SNOMED CT", "SNOMED CT"),
+        ("CIM-10 FR", "CIM-10 FR"),
+    ],
+)
+def test_english_says_the_before_a_terminology_that_takes_it(name, running):
+    english, french = load_templates()["en"], load_templates()["fr"]
+    assert english.with_article(name) == running
+    assert french.with_article(name) == name  # French templates write their own article
+    values = {"label": "Cholera", "the_terminology": english.with_article(name), "code": "1A00"}
+    assert english.fill(english.text["intro_code"], values) == (
+        f"Cholera is a concept of {running}, where its code is 1A00."
+    )

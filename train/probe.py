@@ -186,11 +186,9 @@ class QuestionMaker:
             if lang not in self.templates:
                 continue
             label = table.labels[concept, lang]
-            values = {
-                "label": label,
-                "terminology": table.terminology[concept, lang],
-                "code": table.codes[concept],
-            }
+            values = self.templates[lang].concept_values(
+                label, table.terminology[concept, lang], table.codes[concept]
+            )
             if (concept, lang) in table.definitions:
                 others = [
                     table.definitions[s, lang] for s in siblings if (s, lang) in table.definitions

@@ -32,11 +32,29 @@ class Templates:
     instruct: dict[str, list[str]]
     answers: dict[str, str]
     particles: bool  # ⟨은/는⟩ (Korean) or ⟨de |d'⟩ (French) markers to resolve after filling
+    definite_article: str = ""  # English "the", for {the_terminology}
 
     def join(self, items: list[str]) -> str:
         if len(items) <= 1:
             return "".join(items)
         return self.sep.join(items[:-1]) + self.last + items[-1]
+
+    def with_article(self, name: str) -> str:
+        """A terminology's name as running text says it: "the Human Phenotype Ontology", but
+        "ICD-11", "MeSH", "SNOMED CT" (one word, or an acronym first: a proper name)."""
+        first, _, rest = name.partition(" ")
+        if not self.definite_article or not rest or not any(c.islower() for c in first):
+            return name
+        return f"{self.definite_article} {name}"
+
+    def concept_values(self, label: str, terminology: str, code: str) -> dict[str, str]:
+        """The placeholders every concept template may use."""
+        return {
+            "label": label,
+            "terminology": terminology,
+            "the_terminology": self.with_article(terminology),
+            "code": code,
+        }
 
     def language_name(self, code: str) -> str:
         return self.language_names.get(code, code)
@@ -115,5 +133,6 @@ def load_templates() -> dict[str, Templates]:
                 prompts,
                 answers,
                 particles="⟨" in entry.read_text(encoding="utf-8"),
+                definite_article=data.get("definite_article", ""),
             )
     return loaded

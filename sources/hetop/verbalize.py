@@ -70,7 +70,7 @@ class Verbalizer:
                 self.stats[f"no_templates_{lang}"] += 1
                 continue
             name = term.name_in(lang)
-            base = {"label": concept.labels[lang], "terminology": name, "code": concept.code}
+            base = t.concept_values(concept.labels[lang], name, concept.code)
             parents = t.join(self._labels(concept.parents, lang))
             listed = self._labels(concept.children, lang, MAX_LISTED)
             # "figurent X" with one child reads wrong: a language may say it in the singular
@@ -185,9 +185,7 @@ class Verbalizer:
                     self.stats["translation_pairs_without_templates"] += 1
                     continue
                 values = {
-                    "label": concept.labels[source],
-                    "terminology": term.name_in(t.lang),
-                    "code": concept.code,
+                    **t.concept_values(concept.labels[source], term.name_in(t.lang), concept.code),
                     "source_language": t.language_name(source),
                     "target_language": t.language_name(target),
                     "target_label": concept.labels[target],
