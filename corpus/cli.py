@@ -96,13 +96,15 @@ def build(
         str | None,
         typer.Option(
             help="Table columns by role: code=COL,LANG=COL,parent=COL,"
-            "LANG_synonyms=COL,xref:PREFIX=COL."
+            "LANG_synonyms=COL,xref:PREFIX=COL (hetop: a table without these columns is read "
+            "by its header)."
         ),
     ] = None,
     terminology: Annotated[
         str | None,
         typer.Option(
-            help="Terminology name (CURIE prefix) of code tables; default: from the file name."
+            help="Terminology name (CURIE prefix) of code tables (with --columns: of the tables "
+            "it describes); default: from the file name."
         ),
     ] = None,
     text_column: Annotated[str | None, typer.Option(help="files: the text column.")] = None,

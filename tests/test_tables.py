@@ -171,3 +171,36 @@ def test_serial_number_codes_get_no_parents_from_their_digits():
     assert not any(concept.parents for concept in graph)
     assert counts["serial_codes_without_parents"] == counts["concepts"]
     assert "parents_from_prefix" not in counts
+
+
+def test_columns_describe_the_tables_that_have_them_and_others_read_their_header():
+    """KCD (code, ko, en) and French CIM-10 (needs --columns) in one build: the mapping and
+    --terminology go to the CIM-10 table; the KCD table is read by its header, named KCD."""
+    from corpus.sources import InputFile, SourceOptions, get_source
+
+    paths = [ONTOLOGY / "kcd_ko_en.tsv", ONTOLOGY / "cim10_fr.tsv"]
+    options = SourceOptions(columns=parse_columns("code=code,fr=lib_long"), terminology="CIMFR")
+    source = get_source("hetop")([InputFile(p, p.name) for p in paths], options)
+    graph = source.read_graph()
+    kcd = {row["code"]: row for row in rows(ONTOLOGY / "kcd_ko_en.tsv")}
+    cim = {row["code"]: row for row in rows(ONTOLOGY / "cim10_fr.tsv")}
+    assert len(graph) == len(kcd) + len(cim)
+    code = next(c for c in cim if c in kcd)
+    assert graph.get(f"KCD:{code}").labels["ko"] == " ".join(kcd[code]["ko"].split())
+    assert graph.get(f"CIMFR:{code}").labels == {"fr": " ".join(cim[code]["lib_long"].split())}
+    assert source.per_input["kcd_ko_en.tsv"]["read_by_header"] == 1
+    assert source.per_input["cim10_fr.tsv"]["read_with_columns"] == 1
+
+
+def test_columns_that_no_table_has_are_an_error(tmp_path, cli):
+    out = tmp_path / "out"
+    kcd = ONTOLOGY / "kcd_ko_en.tsv"
+    result = cli(
+        "build", "--source", "hetop", "--input", kcd, "--columns", "code=cde,fr=lib", "--out", out
+    )
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == "error: --columns code=cde,fr=lib: no input table has these columns"
+    )
+    assert not out.exists()

@@ -78,6 +78,7 @@ class HetopSource(Source):
             counts = self._read_one(item.path, fmt)
             self.per_input[item.display] = {"format": fmt, **dict(sorted(counts.items()))}
             self.stats.update({f"{fmt}_{k}": v for k, v in counts.items()})
+        self._check_columns_used()
         self.graph.finish()
         self.stats.update(self.graph.stats)
         if self.options.license:
@@ -89,6 +90,13 @@ class HetopSource(Source):
             raise InputError(first, None, "no concepts with a label found in the input(s)")
         self.stats["concepts"] = labelled
         return self.graph
+
+    def _check_columns_used(self) -> None:
+        """--columns that no table has is a typo, not a request to read them by header."""
+        tables = [i for i in self.per_input.values() if i["format"] == "table"]
+        if self.options.columns and tables and not any(i.get("read_with_columns") for i in tables):
+            spec = ",".join(f"{role}={column}" for role, column in self.options.columns.items())
+            raise OptionError(f"--columns {spec}: no input table has these columns")
 
     def _read_one(self, path: Path, fmt: str) -> Counter[str]:
         if fmt == "obo":

@@ -182,6 +182,21 @@ def _roles_from_header(header: list[str]) -> dict[str, str]:
     return roles
 
 
+def _table_roles(header: list[str], columns: Mapping[str, str] | None) -> tuple[dict, bool]:
+    """The roles of a table's columns, and whether they are `columns`' (--columns). A build
+    may hold tables of several layouts (a KCD table read by its header beside a CIM-10 one
+    that needs --columns): a table that lacks the named columns but whose header says its
+    code and languages is read by its header."""
+    if not columns:
+        return _roles_from_header(header), False
+    if set(columns.values()) <= set(header):
+        return dict(columns), True
+    own = _roles_from_header(header)
+    if "code" in own and any(role in LANGS for role in own):
+        return own, False
+    return dict(columns), True  # the checks that follow name the missing columns
+
+
 def read_code_table(
     path: Path,
     graph: ConceptGraph,
@@ -196,7 +211,10 @@ def read_code_table(
     """
     counts: Counter[str] = Counter()
     table = TableReader(path, "," if path.suffix.lower() == ".csv" else "\t")
-    roles = dict(columns) if columns else _roles_from_header(table.header)
+    roles, mapped = _table_roles(table.header, columns)
+    counts["read_with_columns" if mapped else "read_by_header"] = 1
+    if columns and not mapped:  # --terminology names the tables --columns describes
+        terminology = None
     hint = "; name them with --columns code=COLUMN,LANG=COLUMN"
     if "code" not in roles:
         table.require(["code"], hint)
