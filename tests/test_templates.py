@@ -57,6 +57,10 @@ def test_phrasing_choice_is_deterministic_and_seeded():
         ("A00⟨은/는⟩", "A00은"),  # 영: final consonant
         ("A02⟨은/는⟩", "A02는"),  # 이: none
         ("HP⟨이라고/라고⟩", "HP라고"),
+        ("아메바성 간농양 (K77.0*)⟨은/는⟩", "아메바성 간농양 (K77.0*)은"),  # after 양, not *
+        ("“결핵성 수막염(G01*)”⟨이/가⟩", "“결핵성 수막염(G01*)”이"),
+        ("서울(Seoul)⟨은/는⟩", "서울(Seoul)은"),
+        ("(폐렴)⟨은/는⟩", "(폐렴)은"),  # nothing before the parenthesis: its content decides
     ],
 )
 def test_korean_particles_follow_the_final_consonant(text, expected):

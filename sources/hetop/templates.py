@@ -13,6 +13,8 @@ from corpus.phrasing import pick
 
 _PARTICLE = re.compile(r"⟨([^/⟩]+)/([^⟩]+)⟩")
 _CLOSERS = "”’\"'»」』)] "
+_QUOTES = "”’\"'»」』] "
+_ASIDE = re.compile(r"\s*\([^()]*\)$")  # 간농양 (K77.0*): the particle goes with 간농양
 # French elision: ⟨de |d'⟩ takes its second form before a vowel or a mute h
 _ELISION = re.compile(r"⟨([^|⟩]*)\|([^⟩]*)⟩(?=(\w*))")
 _VOWELS = frozenset("aeiouyàâäéèêëîïôöùûüœæ")
@@ -93,13 +95,21 @@ def resolve_particles(text: str) -> str:
     """Korean particles after a placeholder: ⟨은/는⟩ becomes 은 after a final consonant, else 는."""
 
     def choose(match: re.Match[str]) -> str:
-        before = text[: match.start()].rstrip(_CLOSERS)
+        before = _particle_host(text[: match.start()])
         final = _has_final_consonant(before[-1]) if before else None
         if final is None:  # Latin letters, symbols: the form written after a vowel reads best
             return match.group(2)
         return match.group(1) if final else match.group(2)
 
     return _ELISION.sub(_elide, _PARTICLE.sub(choose, text))
+
+
+def _particle_host(before: str) -> str:
+    """What a particle attaches to: closing quotes skipped, and a parenthetical after a word
+    (KCD's "아메바성 간농양 (K77.0*)") skipped, as Korean writing skips it (서울(Seoul)은)."""
+    quoted = before.rstrip(_QUOTES)
+    host = _ASIDE.sub("", quoted)
+    return (host if host.strip() else quoted).rstrip(_CLOSERS)
 
 
 def _elide(match: re.Match[str]) -> str:
