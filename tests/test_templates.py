@@ -184,3 +184,23 @@ def test_english_says_the_before_a_terminology_that_takes_it(name, running):
     assert english.fill(english.text["intro_code"], values) == (
         f"Cholera is a concept of {running}, where its code is 1A00."
     )
+
+
+def test_a_definition_without_a_final_period_ends_its_sentence():
+    """Most of HPO's French definitions have no final period; the prose must not run on."""
+    from corpus.sources.hetop.tables import read_babelon
+
+    graph = ConceptGraph()
+    read_obo(ONTOLOGY / "hp_sample.obo", graph)
+    read_babelon(ONTOLOGY / "hp-fr.babelon.tsv", graph)
+    graph.finish()
+    verbalizer = Verbalizer(graph, load_templates(), seed=0)
+    open_ended = [c for c in graph if c.definitions.get("fr", ".")[-1] not in ".!?"]
+    assert len(open_ended) > 20
+    for concept in open_ended:
+        text = next(
+            r.text for r in verbalizer.records(concept) if r.kind == "text" and r.lang == "fr"
+        )
+        assert f"{concept.definitions['fr']}. " in text or text.endswith(
+            f"{concept.definitions['fr']}."
+        )

@@ -12,7 +12,14 @@ from corpus.sources.hetop.terminologies import Terminology, lookup, split_curie
 from corpus.records import InstructRecord, Record, TextRecord, user_assistant
 
 SOURCE = "hetop"
+SENTENCE_ENDS = (".", "!", "?", "…", "。", ".)", ".»", ".”", '."')
 MAX_LISTED = 8  # children, xrefs: enough to teach the neighbourhood, short enough to read
+
+
+def as_sentence(text: str) -> str:
+    """A definition ends its sentence before the next one starts: most of HPO's French ones
+    have no final period ("… féminins C'est une sorte de …" ran on)."""
+    return text if text.endswith(SENTENCE_ENDS) else text + "."
 
 
 class Verbalizer:
@@ -85,7 +92,8 @@ class Verbalizer:
         text = t.text
         sentences = [t.fill(text["intro_code" if concept.code else "intro"], base)]
         if lang in concept.definitions:
-            sentences.append(t.fill(text["definition"], {"definition": concept.definitions[lang]}))
+            definition = as_sentence(concept.definitions[lang])
+            sentences.append(t.fill(text["definition"], {"definition": definition}))
         if concept.synonyms.get(lang):
             sentences.append(t.fill(text["synonyms"], {"synonyms": t.join(concept.synonyms[lang])}))
         if parents:
