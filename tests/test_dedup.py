@@ -360,3 +360,34 @@ def test_a_short_record_cut_or_given_a_line_stays_similar_enough():
     assert not similar_enough(record[:20], tiny, jaccard(record[:20], tiny), options)
     far = record[:10]  # contained, but a third of it: below the floor
     assert not similar_enough(record, far, jaccard(record, far), options)
+
+
+def test_a_copy_that_lost_its_code_does_not_chain_its_originals_siblings():
+    """Found on seed 2 of the quality benchmark: an edited copy of KCD's M90.46 that lost its
+    code is near its original and near the siblings M90.40, M90.42, M90.43; connected
+    components merged all five. The copy goes with its original; the siblings stay."""
+    from corpus.dedup.run import DedupOptions, Records, dedup_kind
+
+    template = (
+        "헤모글로빈병증에 의한 골괴사(D50-D64†), {ko}는 한국표준질병·사인분류(KCD)의 개념이며, "
+        "코드는 {code}이다. 헤모글로빈병증에 의한 골괴사(D50-D64†)의 한 종류이다. 다른 언어로는 "
+        "영어로 “Osteonecrosis due to haemoglobinopathy(D50-D64†), {en}”라고 한다."
+    )
+    sites = [
+        ("여러 부위", "M90.40", "multiple sites"),
+        ("위팔", "M90.42", "upper arm"),
+        ("아래팔", "M90.43", "forearm"),
+        ("아래다리", "M90.46", "lower leg"),
+    ]
+    texts = [template.format(ko=ko, code=code, en=en) for ko, code, en in sites]
+    copy = (  # the benchmark's "delete" edit of M90.46: the code went with the deleted words
+        "의한 골괴사(D50-D64†), 아래다리는 한국표준질병·사인분류(KCD)의 its 개념이며, 코드는 "
+        "헤모글로빈병증에 의한 한 종류이다. 다른 언어로는 영어로 “Osteonecrosis due to "
+        "haemoglobinopathy(D50-D64†), lower leg”라고 한다."
+    )
+    records = Records()
+    for i, text in enumerate([*texts, copy]):
+        records.add(0, {"id": f"{i:02d}", "source": "bench", "lang": "ko"}, text)
+    clusters = list(dedup_kind(records, DedupOptions()))
+    records.close()
+    assert [(c.kept, c.dropped) for c in clusters] == [(3, [4])]

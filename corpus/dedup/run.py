@@ -11,6 +11,7 @@ dropped ids, estimated similarity), and the manifest counts drops by source and 
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,11 +23,12 @@ import pyarrow.parquet as pq
 
 from corpus import __version__
 from corpus.card import write_card
-from corpus.dedup.clusters import Clusters, exact_clusters, pair_clusters
+from corpus.dedup.clusters import Clusters, components, exact_clusters, pair_clusters
 from corpus.dedup.minhash import (
     DocumentFrequency,
     MinHashOptions,
     candidate_pairs,
+    conflicting,
     jaccard,
     near_duplicate,
     similar_enough,
@@ -154,7 +156,55 @@ def near_clusters(records: Records, alive: np.ndarray, options: MinHashOptions) 
     df = DocumentFrequency.of(store, alive, options.rare_df)
     common = df.common(options, int(alive.sum()))
     pairs = candidate_pairs(store, alive, common, options)
-    return pair_clusters(records, *verified_pairs(records, pairs, common, df, options))
+    verified, scores = verified_pairs(records, pairs, common, df, options)
+    if options.distinct_identifiers:
+        verified, scores = without_chained_conflicts(records, verified, scores)
+    return pair_clusters(records, verified, scores)
+
+
+CONFLICT_CHECKS = 1_000_000  # record pairs one component may compare; past it, joined as found
+
+
+def without_chained_conflicts(
+    records: Records, pairs: np.ndarray, scores: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The verified pairs that clusters may use. A component of three or more records can chain
+    two that hold conflicting identifiers: an edited copy of KCD's M90.46 that lost its code is
+    near its original and its siblings M90.40, M90.42 alike, and would merge them all. Within
+    such components the pairs are taken best score first (as single-link clustering does), and
+    a pair that would join two groups holding conflicting records is left out."""
+    if len(pairs) < 2:
+        return pairs, scores
+    members, local = np.unique(pairs, return_inverse=True)
+    local = local.reshape(pairs.shape)
+    label = components(len(members), local)
+    chained = np.bincount(label)[label[local[:, 0]]] > 2
+    if not chained.any():
+        return pairs, scores
+    keep = ~chained
+    edges = np.flatnonzero(chained)
+    identifiers = records.identifiers.sets(np.unique(pairs[edges]))
+    group = {number: number for number in identifiers}  # record -> its group
+    nodes = {number: [number] for number in identifiers}  # group -> its records
+    held = {n: [n] if values.size else [] for n, values in identifiers.items()}  # with ids
+    checks: Counter[int] = Counter()
+    for edge in edges[np.lexsort((pairs[edges, 1], pairs[edges, 0], -scores[edges]))].tolist():
+        a, b = group[int(pairs[edge, 0])], group[int(pairs[edge, 1])]
+        if a != b:
+            component = int(label[local[edge, 0]])
+            checks[component] += len(held[a]) * len(held[b])
+            if checks[component] <= CONFLICT_CHECKS and any(
+                conflicting(identifiers[x], identifiers[y]) for x in held[a] for y in held[b]
+            ):
+                continue
+            if len(nodes[a]) < len(nodes[b]):
+                a, b = b, a
+            for number in nodes[b]:
+                group[number] = a
+            nodes[a] += nodes.pop(b)
+            held[a] += held.pop(b)
+        keep[edge] = True
+    return pairs[keep], scores[keep]
 
 
 def dedup_kind(records: Records, options: DedupOptions) -> Clusters:
