@@ -42,12 +42,7 @@ class Templates:
         return self.sep.join(items[:-1]) + self.last + items[-1]
 
     def with_article(self, name: str) -> str:
-        """A terminology's name as running text says it: "the Human Phenotype Ontology", but
-        "ICD-11", "MeSH", "SNOMED CT" (one word, or an acronym first: a proper name)."""
-        first, _, rest = name.partition(" ")
-        if not self.definite_article or not rest or not any(c.islower() for c in first):
-            return name
-        return f"{self.definite_article} {name}"
+        return _with_article(self.definite_article, name)
 
     def concept_values(self, label: str, terminology: str, code: str) -> dict[str, str]:
         """The placeholders every concept template may use."""
@@ -70,6 +65,16 @@ class Templates:
             text = sentence_start(text)
         # only a template's own ⟨은/는⟩ and ⟨de |d'⟩ markers are resolved (most have none)
         return resolve_particles(text) if self.particles and "⟨" in template else text
+
+
+@cache  # a handful of terminology names, asked for every concept and translation pair
+def _with_article(article: str, name: str) -> str:
+    """A terminology's name as running text says it: "the Human Phenotype Ontology", but
+    "ICD-11", "MeSH", "SNOMED CT" (one word, or an acronym first: a proper name)."""
+    first, _, rest = name.partition(" ")
+    if not article or not rest or not any(c.islower() for c in first):
+        return name
+    return f"{article} {name}"
 
 
 def sentence_start(text: str) -> str:

@@ -100,8 +100,7 @@ class Verbalizer:
             sentences.append(t.fill(text["parents"], {"parents": parents}))
         children, children_kind = children
         if children:
-            template = text.get(children_kind) or text["children"]
-            sentences.append(t.fill(template, {"children": children}))
+            sentences.append(t.fill(text[children_kind], {"children": children}))
         if xrefs:
             items = [
                 t.fill(text["xref_item"], {"terminology": x.name_in(lang), "code": code})
@@ -140,11 +139,11 @@ class Verbalizer:
         answer: str = "",
     ) -> InstructRecord:
         """One question/answer pair from the `kind` templates; the phrasing comes from the seed.
-        `answer` names another answer template (a singular one) where the language has it."""
+        `answer` names another answer template than the kind's (a singular one)."""
         index, template = t.pick(kind, concept.id + key, self.seed)
         terminology = concept.terminology
         meta = {"terminology": terminology, "code": concept.code, "template": f"{kind}.{index}"}
-        reply = t.answers.get(answer) or t.answers[kind]
+        reply = t.answers[answer or kind]
         messages = user_assistant(t.fill(template, values), t.fill(reply, values))
         # positional: it runs for every instruction record, and keywords doubled its cost
         return InstructRecord(
