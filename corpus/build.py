@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass, replace
@@ -19,17 +20,21 @@ from corpus.executors import (
     OUTPUT,
     ExecutorOptions,
     RankTask,
+    merge_reports,
     merged_report,
     middle_steps,
     pipeline_steps,
+    rank_report,
     run_ranks,
     work_folder,
 )
 from corpus.filters import FilterOptions
+from corpus.forked import can_fork, run_forked
 from corpus.manifest import now_utc, package_versions, write_manifest
 from corpus.phi.modes import PHI_MODES
 from corpus.pipeline import run_pipeline
 from corpus.records import KINDS
+from corpus.stats import shard_stats
 from corpus.sources import InputFile, SourceOptions, get_source
 from corpus.textio import sha256_of, size_of
 from corpus.writer import atomic_output, number_parts, replace_folder
@@ -72,13 +77,13 @@ def build(
         filters = replace(filters, phi=get_source(source_name).phi_default)
     if filters.phi not in PHI_MODES:
         raise OptionError(f"--phi {filters.phi!r}: expected one of {', '.join(PHI_MODES)}")
-    if executor is None and workers > 1:
+    if executor is None and workers > 1 and not can_fork():
         executor = ExecutorOptions("local", tasks=workers, workers=workers)
     digests = hash_inputs(inputs)
     if executor is None:
         with fewer_collections():
             return _build_here(
-                source_name, inputs, out, options, progress, filters, langid, digests
+                source_name, inputs, out, options, progress, filters, langid, digests, workers
             )
     task = RankTask(source_name, inputs, options, filters, langid, work_folder(out))
     if executor.kind == "local":  # this process waits for its workers: load the card's modules
@@ -105,25 +110,33 @@ def build(
 
 
 def _build_here(
-    source_name, inputs, out, options, progress, filters, langid, digests
+    source_name, inputs, out, options, progress, filters, langid, digests, workers=1
 ) -> BuildResult:
+    """The build in this process, its ranks past the first on forked children (`forked`)."""
     source = get_source(source_name)(inputs, options)
     with atomic_output(out) as tmp:
-        source.prepare()
-        middle = middle_steps(filters, langid)
-        steps = pipeline_steps(source, middle, tmp, 0, filters.keep_rejected, progress)
-        run_pipeline(steps)
+        source.prepare()  # once, before the fork: the children inherit what it read
+        prepared = Counter(source.stats)
+
+        def run_rank(rank: int) -> dict[str, Any]:
+            here = rank == 0  # only this process may use polars (the stats)
+            middle = middle_steps(filters, langid)
+            keep = filters.keep_rejected
+            steps = pipeline_steps(source, middle, tmp, rank, keep, progress if here else None, here)
+            run_pipeline(steps, rank, workers)
+            return rank_report(source, steps, prepared)
+
+        reports = run_forked(run_rank, workers) if workers > 1 else [run_rank(0)]
+        for rank, report in enumerate(reports):
+            if report["stats"] is None:
+                report["stats"] = shard_stats(tmp, rank).to_json()
+                if progress is not None:
+                    progress(sum(report["steps"]["writer"].values()))
         source.write_sidecars(tmp)
         number_parts(tmp)
-        report = {
-            "stats": steps[-1].accumulator,
-            "source": dict(sorted(source.stats.items())),
-            "steps": {s.name: dict(sorted(s.stats.items())) for s in steps if s is not source},
-            "inputs": source.input_summary(),
-            "licenses": [asdict(x) for x in source.licenses()],
-            "untemplated": source.unsupported_languages(),
-        }
-        manifest = _finish(tmp, source_name, inputs, out, options, filters, langid, report, digests)
+        manifest = _finish(
+            tmp, source_name, inputs, out, options, filters, langid, merge_reports(reports), digests
+        )
     return BuildResult(out, manifest["counts"], manifest)
 
 

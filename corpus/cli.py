@@ -38,7 +38,7 @@ def main(
 
 
 TasksOption = Annotated[
-    int | None, typer.Option(help="Shards (datatrove tasks); default: --workers.", min=1)
+    int | None, typer.Option(help="Shards (datatrove tasks; alone, on the local executor); default: --workers.", min=1)
 ]
 SlurmOption = Annotated[
     str | None,
@@ -147,8 +147,9 @@ def build(
     workers: Annotated[
         int,
         typer.Option(
-            help="Worker processes (0: one per CPU); over 1, the build is sharded on datatrove's "
-            "LocalPipelineExecutor and resumes if interrupted. Same records for any N.",
+            help="Worker processes (0: one per CPU). Over 1, ranks 1..N-1 run in processes forked "
+            "once the source is read (fast, not resumable); with --executor local, on datatrove's "
+            "LocalPipelineExecutor, which resumes if interrupted. Same records for any N.",
             min=0,
         ),
     ] = 1,
@@ -237,7 +238,7 @@ def build(
         )
         processes = workers or os.cpu_count() or 1
         sharding = None
-        if executor is not None or processes > 1:
+        if executor is not None or tasks is not None:  # else build() forks its workers
             sharding = ExecutorOptions(
                 executor or "local", tasks or processes, processes, _slurm_options(slurm)
             )

@@ -47,11 +47,13 @@ def middle_steps(filters: FilterOptions, langid: str) -> list[PipelineStep]:
     return steps + make_filters(filters)
 
 
-def pipeline_steps(source, middle, root: Path, rank: int, keep_rejected: bool, progress=None):
+def pipeline_steps(
+    source, middle, root: Path, rank: int, keep_rejected: bool, progress=None, stats: bool = True
+):
     for step in middle:
         if keep_rejected and isinstance(step, Filter):
             step.keep_rejected(root, rank)
-    return [source, *middle, DatasetWriter(root, progress)]
+    return [source, *middle, DatasetWriter(root, progress, stats)]
 
 
 @dataclass
@@ -84,21 +86,28 @@ class RankTask:
             run_pipeline(steps, rank, world_size)
         if rank == 0:
             source.write_sidecars(root)
-        report = {
-            "stats": steps[-1].accumulator.to_json(),
-            "prepared": dict(prepared),
-            "steps": {s.name: dict(s.stats) for s in steps if s is not source},
-            "source": dict(Counter(source.stats) - prepared),
-            "inputs": source.input_summary(),
-            "licenses": [asdict(x) for x in source.licenses()],
-            "untemplated": source.unsupported_languages(),
-        }
+        report = rank_report(source, steps, prepared)
         stats = self.work / STATS
         stats.mkdir(exist_ok=True)
         (stats / f"rank-{rank:05d}.json").write_text(json.dumps(report))
 
     def __repr__(self) -> str:
         return f"corpus build --source {self.source_name} ({len(self.inputs)} input(s))"
+
+
+def rank_report(source, steps: list[PipelineStep], prepared: Counter[str]) -> dict[str, Any]:
+    """What a rank did, as JSON: its stats (None where it gathered none), each step's
+    counts, the source's counts beyond those of `prepare` (counted once, by the merge)."""
+    writer = steps[-1]
+    return {
+        "stats": None if writer.accumulator is None else writer.accumulator.to_json(),
+        "prepared": dict(prepared),
+        "steps": {s.name: dict(s.stats) for s in steps if s is not source},
+        "source": dict(Counter(source.stats) - prepared),
+        "inputs": source.input_summary(),
+        "licenses": [asdict(x) for x in source.licenses()],
+        "untemplated": source.unsupported_languages(),
+    }
 
 
 @dataclass
@@ -228,9 +237,14 @@ def run_ranks(task: RankTask, executor: ExecutorOptions) -> bool:
 
 
 def merged_report(work: Path, tasks: int) -> dict[str, Any]:
+    """Counts and stats of the ranks' reports in `work`, merged."""
+    reports = [json.loads((work / STATS / f"rank-{r:05d}.json").read_text()) for r in range(tasks)]
+    return merge_reports(reports)
+
+
+def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
     """Counts and stats of every rank summed (the source's prepare counts taken once), inputs
     merged."""
-    reports = [json.loads((work / STATS / f"rank-{r:05d}.json").read_text()) for r in range(tasks)]
     if not reports:
         raise CorpusError("no rank reports")
     source_counts = Counter(reports[0]["prepared"])

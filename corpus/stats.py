@@ -184,6 +184,16 @@ def counts_by_length(frame: pl.LazyFrame, kind: str, streaming: bool = False) ->
     )
 
 
+def shard_stats(root: Path, rank: int) -> StatsAccumulator:
+    """Stats of the shards one rank wrote in `root` (a forked rank leaves them to the parent)."""
+    accumulator = StatsAccumulator()
+    for kind in KINDS:
+        files = sorted((root / "data" / kind).glob(f"shard-{rank:05d}-*.parquet"))
+        if files:
+            accumulator.add_counts(kind, counts_by_length(pl.scan_parquet(files), kind))
+    return accumulator
+
+
 def compute_stats(root: Path) -> dict[str, Any]:
     """Stats of a dataset folder, computed by polars' streaming engine (memory stays flat)."""
     accumulator = StatsAccumulator()

@@ -201,15 +201,18 @@ class PartWriter:
 
 class DatasetWriter(PipelineStep):
     """Last step of a build: writes every record it sees and passes nothing on; the stats of
-    what it wrote are in `accumulator` once it has run."""
+    what it wrote are in `accumulator` once it has run (unless `stats` is off: a forked rank,
+    which must not use polars, leaves them to the parent)."""
 
     name = "writer"
 
-    def __init__(self, root: Path, progress: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self, root: Path, progress: Callable[[int], None] | None = None, stats: bool = True
+    ) -> None:
         super().__init__()
         self.root = root
         self.progress = progress
-        self.accumulator = StatsAccumulator()
+        self.accumulator = StatsAccumulator() if stats else None
 
     def run(self, data, rank: int = 0, world_size: int = 1):
         background = Background()
@@ -218,7 +221,7 @@ class DatasetWriter(PipelineStep):
                 self.root / "data" / kind,
                 SCHEMAS[kind],
                 rank,
-                partial(self.accumulator.add, kind),
+                None if self.accumulator is None else partial(self.accumulator.add, kind),
                 background,
             )
             for kind in KINDS

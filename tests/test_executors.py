@@ -1,9 +1,11 @@
-"""Sharded builds on datatrove's LocalPipelineExecutor: same records, and resume after a stop."""
+"""Sharded builds, forked or on datatrove's LocalPipelineExecutor: same records, and (datatrove)
+resume after a stop."""
 
 import json
 import os
 
 import pyarrow.parquet as pq
+import pytest
 from corpus.sources import InputFile, SourceOptions
 from datatrove.executor import LocalPipelineExecutor
 
@@ -70,27 +72,22 @@ def test_an_edited_input_starts_the_interrupted_build_afresh(tmp_path):
     )
 
 
-def test_cli_workers_through_datatrove(tmp_path):
+@pytest.mark.parametrize("how", [["--workers", "2"], ["--executor", "local", "--workers", "2"]])
+def test_cli_workers_forked_or_through_datatrove(tmp_path, how):
     one, two = tmp_path / "one", tmp_path / "two"
-    for out, workers in ((one, "1"), (two, "2")):
+    for out, args in ((one, ["--workers", "1"]), (two, how)):
         result = run_cli(
-            "build",
-            "--source",
-            "hetop",
-            "--input",
-            ONTOLOGY / "kcd_ko_en.tsv",
-            "--workers",
-            workers,
-            "--out",
-            out,
+            "build", "--source", "hetop", "--input", ONTOLOGY / "kcd_ko_en.tsv", *args, "--out", out
         )
         assert result.returncode == 0, result.stderr
         assert result.stderr == ""  # datatrove's logs go to the work folder, not the console
     same_records(one, two)
+    assert len(list((two / "data" / "text").glob("*.parquet"))) == 2  # a part per rank
     assert not os.path.exists(work_folder(two))
-    # each rank gathered the stats of what it wrote; merged, they are those of the data
+    # each rank's stats (a forked one's taken from its parts), merged, are those of the data
     manifests = [json.loads((out / "manifest.json").read_text()) for out in (one, two)]
     assert manifests[0]["stats"] == manifests[1]["stats"] == compute_stats(two)
+    assert manifests[0]["steps"] == manifests[1]["steps"]
 
 
 def test_slurm_needs_its_options_and_sbatch(tmp_path):

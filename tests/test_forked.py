@@ -1,0 +1,93 @@
+"""Forked ranks: results in rank order from other processes, failures raised here as they were
+raised there, no child left behind, and a forked hetop build equal to a one-process build."""
+
+import os
+import signal
+
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+from corpus.sources import InputFile, SourceOptions, get_source
+
+from corpus.build import build
+from corpus.errors import InputError
+from corpus.forked import can_fork, run_forked
+from corpus.stats import compute_stats
+from tests.conftest import ONTOLOGY
+
+pytestmark = pytest.mark.skipif(not can_fork(), reason="forked ranks are Linux only")
+
+
+def no_children_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_ranks_run_in_their_own_processes_and_come_back_in_order():
+    results = run_forked(lambda rank: (rank, os.getpid(), "x" * 200_000 * rank), 4)
+    assert [rank for rank, _, _ in results] == [0, 1, 2, 3]
+    assert results[0][1] == os.getpid()
+    assert len({pid for _, pid, _ in results}) == 4
+    assert [len(big) for _, _, big in results] == [0, 200_000, 400_000, 600_000]  # > a pipe's
+    assert no_children_left()
+
+
+def test_a_childs_input_error_is_raised_here_with_its_file_and_line():
+    def rank_fails(rank: int) -> int:
+        if rank == 2:
+            raise InputError("notes.csv", 7, "unterminated quote")
+        return rank
+
+    with pytest.raises(InputError) as raised:
+        run_forked(rank_fails, 3)
+    assert str(raised.value) == "notes.csv:7: unterminated quote"
+    assert no_children_left()
+
+
+def test_a_child_that_dies_is_an_error_not_a_missing_result():
+    def rank_dies(rank: int) -> int:
+        if rank == 1:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return rank
+
+    with pytest.raises(RuntimeError, match="ended without a result"):
+        run_forked(rank_dies, 2)
+    assert no_children_left()
+
+
+def test_a_failure_here_ends_the_children():
+    def parent_fails(rank: int) -> int:
+        if rank == 0:
+            raise ValueError("rank 0 failed")
+        signal.pause()  # a child that would wait forever
+        return rank
+
+    with pytest.raises(ValueError, match="rank 0 failed"):
+        run_forked(parent_fails, 3)
+    assert no_children_left()
+
+
+def test_forked_hetop_build_parses_once_and_equals_one_process(tmp_path, monkeypatch):
+    inputs = [
+        InputFile(ONTOLOGY / name, name) for name in ("hp_sample.obo", "hp-fr.babelon.tsv")
+    ]
+    one = build("hetop", inputs, tmp_path / "one", SourceOptions())
+    pl.DataFrame({"a": [1, 2]}).sum()  # polars' pool is running here: the children must not use it
+    reads = tmp_path / "reads"  # a file: what a child appends to a list stays in the child
+
+    def read_graph(self, original=get_source("hetop").read_graph):
+        with reads.open("a") as log:
+            log.write(f"{os.getpid()}\n")
+        return original(self)
+
+    monkeypatch.setattr(get_source("hetop"), "read_graph", read_graph)
+    three = build("hetop", inputs, tmp_path / "three", SourceOptions(), workers=3)
+    assert reads.read_text() == f"{os.getpid()}\n"  # parsed once, here: the children inherit it
+    for kind in ("text", "instruct"):
+        assert pq.read_table(one.out / "data" / kind).equals(pq.read_table(three.out / "data" / kind))
+        assert len(list((three.out / "data" / kind).glob("*.parquet"))) == 3
+    assert three.manifest["steps"] == one.manifest["steps"]
+    assert three.manifest["stats"] == one.manifest["stats"] == compute_stats(three.out)
