@@ -7,7 +7,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +34,8 @@ from corpus.manifest import now_utc, package_versions, write_manifest
 from corpus.phi.modes import PHI_MODES
 from corpus.pipeline import run_pipeline
 from corpus.records import KINDS
-from corpus.stats import shard_stats
 from corpus.sources import InputFile, SourceOptions, get_source
+from corpus.stats import shard_stats
 from corpus.textio import sha256_of, size_of
 from corpus.writer import atomic_output, number_parts, replace_folder
 
@@ -121,8 +121,8 @@ def _build_here(
         def run_rank(rank: int) -> dict[str, Any]:
             here = rank == 0  # only this process may use polars (the stats)
             middle = middle_steps(filters, langid)
-            keep = filters.keep_rejected
-            steps = pipeline_steps(source, middle, tmp, rank, keep, progress if here else None, here)
+            shown = progress if here else None
+            steps = pipeline_steps(source, middle, tmp, rank, filters.keep_rejected, shown, here)
             run_pipeline(steps, rank, workers)
             return rank_report(source, steps, prepared)
 

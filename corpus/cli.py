@@ -38,7 +38,11 @@ def main(
 
 
 TasksOption = Annotated[
-    int | None, typer.Option(help="Shards (datatrove tasks; alone, on the local executor); default: --workers.", min=1)
+    int | None,
+    typer.Option(
+        help="Shards (datatrove tasks; given alone, on the local executor); default: --workers.",
+        min=1,
+    ),
 ]
 SlurmOption = Annotated[
     str | None,
