@@ -41,8 +41,9 @@ def run_forked(run_rank: Callable[[int], Result], world_size: int) -> list[Resul
         for rank in range(1, world_size):
             read, write = os.pipe()
             pid = os.fork()
-            if pid == 0:  # the child
-                os.close(read)
+            if pid == 0:  # the child: no end of another child's pipe kept open
+                for fd in [read] + [other for _, other in children]:
+                    os.close(fd)
                 _child(run_rank, rank, write)
             os.close(write)
             children.append((pid, read))
