@@ -118,20 +118,20 @@ def _build_here(
         source.prepare()  # once, before the fork: the children inherit what it read
         prepared = Counter(source.stats)
 
-        def run_rank(rank: int) -> dict[str, Any]:
+        def run_rank(rank: int, progress: Callable[[int], None] | None) -> dict[str, Any]:
             here = rank == 0  # only this process may use polars (the stats)
             middle = middle_steps(filters, langid)
-            shown = progress if here else None
-            steps = pipeline_steps(source, middle, tmp, rank, filters.keep_rejected, shown, here)
+            steps = pipeline_steps(source, middle, tmp, rank, filters.keep_rejected, progress, here)
             run_pipeline(steps, rank, workers)
             return rank_report(source, steps, prepared)
 
-        reports = run_forked(run_rank, workers) if workers > 1 else [run_rank(0)]
+        if workers > 1:
+            reports = run_forked(run_rank, workers, progress)
+        else:
+            reports = [run_rank(0, progress)]
         for rank, report in enumerate(reports):
             if report["stats"] is None:
                 report["stats"] = shard_stats(tmp, rank).to_json()
-                if progress is not None:
-                    progress(sum(report["steps"]["writer"].values()))
         source.write_sidecars(tmp)
         number_parts(tmp)
         manifest = _finish(

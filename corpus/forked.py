@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import os
 import pickle
+import selectors
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from contextlib import suppress
 from typing import TypeVar
 
 Result = TypeVar("Result")
+Progress = Callable[[int], None]  # records made since the last call
+PROGRESS, RESULT = b"P", b"R"  # what a child writes to its pipe: P + count (8 bytes), R + pickle
 
 
 def can_fork() -> bool:
@@ -28,15 +32,21 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
-def run_forked(run_rank: Callable[[int], Result], world_size: int) -> list[Result]:
-    """`run_rank(rank)` for each rank, rank 0 in this process and the others in forked
-    children, each child's result pickled back through a pipe; results in rank order.
+def run_forked(
+    run_rank: Callable[[int, Progress | None], Result],
+    world_size: int,
+    progress: Progress | None = None,
+) -> list[Result]:
+    """`run_rank(rank, progress)` for each rank, rank 0 in this process and the others in
+    forked children; results in rank order. A child's progress and its pickled result come
+    back through a pipe, read by a thread here that passes the progress on as it comes.
 
     An exception in a child is raised here as it was raised there (an InputError keeps its
     file and line), after every child has ended; one here (Ctrl-C too) ends the children."""
     sys.stdout.flush()
     sys.stderr.flush()
     children: list[tuple[int, int]] = []  # (pid, read end of its pipe)
+    listener: _Listener | None = None
     try:
         for rank in range(1, world_size):
             read, write = os.pipe()
@@ -44,21 +54,26 @@ def run_forked(run_rank: Callable[[int], Result], world_size: int) -> list[Resul
             if pid == 0:  # the child: no end of another child's pipe kept open
                 for fd in [read] + [other for _, other in children]:
                     os.close(fd)
-                _child(run_rank, rank, write)
+                _child(run_rank, rank, write, progress is not None)
             os.close(write)
             children.append((pid, read))
-        results = [run_rank(0)]
+        listener = _Listener([read for _, read in children], progress)
+        results = [run_rank(0, progress)]
+        listener.join()  # every child has closed its pipe
         outcomes = []
         while children:
-            outcomes.append(_collect(*children[0]))
-            children.pop(0)
+            pid, read = children.pop(0)
+            outcomes.append(_outcome(pid, listener.results[read]))
     finally:
         for pid, read in children:  # this process failed: stop the others, leave no zombie
             with suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
-            with suppress(OSError):
-                os.close(read)
+            if listener is None:
+                with suppress(OSError):
+                    os.close(read)
+        if listener is not None:
+            listener.join()  # their pipes closed with them
     for ok, value in outcomes:
         if not ok:
             raise value
@@ -66,12 +81,17 @@ def run_forked(run_rank: Callable[[int], Result], world_size: int) -> list[Resul
     return results
 
 
-def _child(run_rank: Callable[[int], object], rank: int, pipe: int) -> None:
-    """Run one rank and hand its result (or its exception) to the parent. Never returns:
-    `os._exit` skips the parent's cleanup handlers (atexit, context managers up the stack)."""
+def _child(run_rank: Callable, rank: int, pipe: int, with_progress: bool) -> None:
+    """Run one rank and hand its progress, then its result (or its exception), to the parent.
+    Never returns: `os._exit` skips the parent's cleanup handlers (atexit, context managers
+    up the stack)."""
+
+    def progress(count: int) -> None:  # 9 bytes: one atomic write to a pipe
+        os.write(pipe, PROGRESS + count.to_bytes(8, "little"))
+
     status = 0
     try:
-        payload = pickle.dumps((True, run_rank(rank)))
+        payload = pickle.dumps((True, run_rank(rank, progress if with_progress else None)))
     except BaseException as exc:  # Ctrl-C and bugs too: the parent raises them
         status = 1
         try:
@@ -80,15 +100,53 @@ def _child(run_rank: Callable[[int], object], rank: int, pipe: int) -> None:
             payload = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
     try:
         with os.fdopen(pipe, "wb") as out:
-            out.write(payload)
+            out.write(RESULT + payload)
     finally:
         os._exit(status)
 
 
-def _collect(pid: int, pipe: int) -> tuple[bool, object]:
+class _Listener(threading.Thread):
+    """Reads the children's pipes until each closes: progress frames are passed on as they
+    come, what follows RESULT is the child's result. Never stops draining (a child blocked on
+    a full pipe would never end): a failing progress callback is dropped, not raised."""
+
+    def __init__(self, pipes: list[int], progress: Progress | None) -> None:
+        super().__init__(name="forked-ranks", daemon=True)
+        self.pipes = pipes
+        self.progress = progress
+        self.results: dict[int, bytes] = {}
+        self.start()
+
+    def run(self) -> None:
+        buffers = {fd: bytearray() for fd in self.pipes}
+        with selectors.DefaultSelector() as selector:
+            for fd in self.pipes:
+                selector.register(fd, selectors.EVENT_READ)
+            while selector.get_map():
+                for key, _ in selector.select():
+                    chunk = os.read(key.fd, 1 << 16)
+                    buffer = buffers[key.fd]
+                    if chunk:
+                        buffer += chunk
+                        self._pass_progress(buffer)
+                        continue
+                    selector.unregister(key.fd)
+                    os.close(key.fd)
+                    self.results[key.fd] = bytes(buffer[1:]) if buffer[:1] == RESULT else b""
+
+    def _pass_progress(self, buffer: bytearray) -> None:
+        while buffer[:1] == PROGRESS and len(buffer) >= 9:
+            count = int.from_bytes(buffer[1:9], "little")
+            del buffer[:9]
+            if self.progress is not None:
+                try:
+                    self.progress(count)
+                except Exception:
+                    self.progress = None
+
+
+def _outcome(pid: int, payload: bytes) -> tuple[bool, object]:
     """(ok, result or exception) of a child, once it has ended."""
-    with os.fdopen(pipe, "rb") as data:
-        payload = data.read()
     _, status = os.waitpid(pid, 0)
     if not payload:  # killed before it could answer (out of memory, a signal)
         code = os.waitstatus_to_exitcode(status)

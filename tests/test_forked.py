@@ -27,7 +27,7 @@ def no_children_left() -> bool:
 
 
 def test_ranks_run_in_their_own_processes_and_come_back_in_order():
-    results = run_forked(lambda rank: (rank, os.getpid(), "x" * 200_000 * rank), 4)
+    results = run_forked(lambda rank, _: (rank, os.getpid(), "x" * 200_000 * rank), 4)
     assert [rank for rank, _, _ in results] == [0, 1, 2, 3]
     assert results[0][1] == os.getpid()
     assert len({pid for _, pid, _ in results}) == 4
@@ -35,8 +35,21 @@ def test_ranks_run_in_their_own_processes_and_come_back_in_order():
     assert no_children_left()
 
 
+def test_the_childrens_progress_reaches_the_callback_here_as_it_comes():
+    seen = []
+
+    def rank_reports(rank: int, progress) -> int:
+        for _ in range(1000):  # more frames than a pipe holds, and than one read takes
+            progress(rank)
+        return rank
+
+    assert run_forked(rank_reports, 3, seen.append) == [0, 1, 2]
+    assert sorted(set(seen)) == [0, 1, 2] and len(seen) == 3000
+    assert no_children_left()
+
+
 def test_a_childs_input_error_is_raised_here_with_its_file_and_line():
-    def rank_fails(rank: int) -> int:
+    def rank_fails(rank: int, _) -> int:
         if rank == 2:
             raise InputError("notes.csv", 7, "unterminated quote")
         return rank
@@ -48,7 +61,7 @@ def test_a_childs_input_error_is_raised_here_with_its_file_and_line():
 
 
 def test_a_child_that_dies_is_an_error_not_a_missing_result():
-    def rank_dies(rank: int) -> int:
+    def rank_dies(rank: int, _) -> int:
         if rank == 1:
             os.kill(os.getpid(), signal.SIGKILL)
         return rank
@@ -59,7 +72,7 @@ def test_a_child_that_dies_is_an_error_not_a_missing_result():
 
 
 def test_a_failure_here_ends_the_children():
-    def parent_fails(rank: int) -> int:
+    def parent_fails(rank: int, _) -> int:
         if rank == 0:
             raise ValueError("rank 0 failed")
         signal.pause()  # a child that would wait forever
@@ -83,11 +96,13 @@ def test_forked_hetop_build_parses_once_and_equals_one_process(tmp_path, monkeyp
         return original(self)
 
     monkeypatch.setattr(get_source("hetop"), "read_graph", read_graph)
-    three = build("hetop", inputs, tmp_path / "three", SourceOptions(), workers=3)
+    shown = []
+    three = build("hetop", inputs, tmp_path / "three", SourceOptions(), shown.append, workers=3)
     assert reads.read_text() == f"{os.getpid()}\n"  # parsed once, here: the children inherit it
     for kind in ("text", "instruct"):
         parts = [pq.read_table(result.out / "data" / kind) for result in (one, three)]
         assert parts[0].equals(parts[1])
         assert len(list((three.out / "data" / kind).glob("*.parquet"))) == 3
     assert three.manifest["steps"] == one.manifest["steps"]
+    assert sum(shown) == sum(one.counts.values())  # every rank's records on the progress bar
     assert three.manifest["stats"] == one.manifest["stats"] == compute_stats(three.out)
