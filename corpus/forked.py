@@ -12,6 +12,7 @@ shards with pyarrow; the parent takes their stats from those files (`corpus.buil
 
 from __future__ import annotations
 
+import ctypes
 import os
 import pickle
 import selectors
@@ -24,6 +25,7 @@ from typing import TypeVar
 
 Result = TypeVar("Result")
 Progress = Callable[[int], None]  # records made since the last call
+PR_SET_PDEATHSIG = 1  # from linux/prctl.h
 PROGRESS, RESULT = b"P", b"R"  # what a child writes to its pipe: P + count (8 bytes), R + pickle
 
 
@@ -47,6 +49,7 @@ def run_forked(
     sys.stderr.flush()
     children: list[tuple[int, int]] = []  # (pid, read end of its pipe)
     listener: _Listener | None = None
+    parent = os.getpid()
     try:
         for rank in range(1, world_size):
             read, write = os.pipe()
@@ -54,6 +57,7 @@ def run_forked(
             if pid == 0:  # the child: no end of another child's pipe kept open
                 for fd in [read] + [other for _, other in children]:
                     os.close(fd)
+                _die_with(parent)
                 _child(run_rank, rank, write, progress is not None)
             os.close(write)
             children.append((pid, read))
@@ -79,6 +83,15 @@ def run_forked(
             raise value
         results.append(value)
     return results
+
+
+def _die_with(parent: int) -> None:
+    """A child killed with its parent (SIGTERM, OOM killer) would run its rank to the end
+    for nothing: Linux kills it then (prctl PR_SET_PDEATHSIG)."""
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the call
+        os._exit(1)
 
 
 def _child(run_rank: Callable, rank: int, pipe: int, with_progress: bool) -> None:
