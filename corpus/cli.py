@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import warnings
 from pathlib import Path
@@ -25,12 +26,19 @@ app = typer.Typer(
 _state = {"debug": False}
 
 
+def _terminated(signum: int, _frame: object) -> None:
+    """SIGTERM (kill, a Slurm job cancelled or out of time) unwinds like Ctrl-C: a half-made
+    OUT folder is removed and forked workers are stopped, where the default would leave both."""
+    raise SystemExit(128 + signum)
+
+
 @app.callback()
 def main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
 ) -> None:
     _state["debug"] = debug
     limit_arenas()  # before any thread starts
+    signal.signal(signal.SIGTERM, _terminated)
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

