@@ -53,7 +53,12 @@ def run_forked(
     try:
         for rank in range(1, world_size):
             read, write = os.pipe()
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError:  # out of processes or memory: no child for this pipe
+                os.close(read)
+                os.close(write)
+                raise
             if pid == 0:  # the child: no end of another child's pipe kept open
                 for fd in [read] + [other for _, other in children]:
                     os.close(fd)
