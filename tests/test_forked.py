@@ -16,6 +16,7 @@ from corpus.sources import InputFile, SourceOptions, get_source
 
 from corpus.build import build
 from corpus.errors import InputError
+from corpus.filters import FilterOptions
 from corpus.forked import can_fork, run_forked
 from corpus.stats import compute_stats
 from tests.conftest import ONTOLOGY
@@ -136,3 +137,15 @@ def test_a_stopped_forked_build_leaves_no_folder_and_no_process(tmp_path, signum
     assert workers, "the worker was not seen"
     assert list(tmp_path.iterdir()) == []  # neither OUT nor its temporary folder
     assert not [pid for pid in workers if Path(f"/proc/{int(pid)}").exists()]  # stopped, reaped
+
+
+def test_forked_ranks_keep_their_rejects_in_order(tmp_path):
+    inputs = [InputFile(ONTOLOGY / "kcd_ko_en.tsv", "kcd_ko_en.tsv")]
+    filters = FilterOptions(min_chars=120, keep_rejected=True)
+    one = build("hetop", inputs, tmp_path / "one", SourceOptions(), filters=filters)
+    two = build("hetop", inputs, tmp_path / "two", SourceOptions(), workers=2, filters=filters)
+    for kind in ("text", "instruct"):
+        rejected = [pq.read_table(r.out / "rejected" / kind) for r in (one, two)]
+        assert rejected[0].num_rows > 0 and rejected[0].equals(rejected[1])
+        assert len(list((two.out / "rejected" / kind).glob("*.parquet"))) == 2
+    assert two.manifest["steps"] == one.manifest["steps"]
