@@ -130,8 +130,8 @@ def test_a_stopped_forked_build_leaves_no_folder_and_no_process(tmp_path, signum
         time.sleep(0.01)
     workers = []
     while not workers and process.poll() is None:  # and forked its worker
-        found = subprocess.run(["ps", "--ppid", str(process.pid), "-o", "pid="], capture_output=True)
-        workers = found.stdout.split()
+        ps = ["ps", "--ppid", str(process.pid), "-o", "pid="]
+        workers = subprocess.run(ps, capture_output=True).stdout.split()
     os.kill(process.pid, signum)
     assert process.wait() == 128 + signum
     assert workers, "the worker was not seen"
