@@ -32,6 +32,19 @@ def no_children_left() -> bool:
     return False
 
 
+def children_of(pid: int) -> list[int]:
+    """Processes whose parent is `pid`, from /proc (no `ps` needed)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def test_ranks_run_in_their_own_processes_and_come_back_in_order():
     results = run_forked(lambda rank, _: (rank, os.getpid(), "x" * 200_000 * rank), 4)
     assert [rank for rank, _, _ in results] == [0, 1, 2, 3]
@@ -130,13 +143,12 @@ def test_a_stopped_forked_build_leaves_no_folder_and_no_process(tmp_path, signum
         time.sleep(0.01)
     workers = []
     while not workers and process.poll() is None:  # and forked its worker
-        ps = ["ps", "--ppid", str(process.pid), "-o", "pid="]
-        workers = subprocess.run(ps, capture_output=True).stdout.split()
+        workers = children_of(process.pid)
     os.kill(process.pid, signum)
     assert process.wait() == 128 + signum
     assert workers, "the worker was not seen"
     assert list(tmp_path.iterdir()) == []  # neither OUT nor its temporary folder
-    assert not [pid for pid in workers if Path(f"/proc/{int(pid)}").exists()]  # stopped, reaped
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]  # stopped, reaped
 
 
 def test_forked_ranks_keep_their_rejects_in_order(tmp_path):
