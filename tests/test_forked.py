@@ -137,6 +137,8 @@ def test_a_stopped_forked_build_leaves_no_folder_and_no_process(tmp_path, signum
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        # a shell's background job (a CI runner's, say) ignores SIGINT, and children inherit that
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     while not list(tmp_path.glob(".corpus-tmp-out-*")):  # the build has started
         assert process.poll() is None, process.stderr.read()
