@@ -186,23 +186,24 @@ def counts_by_length(frame: pl.LazyFrame, kind: str, streaming: bool = False) ->
 
 def shard_stats(root: Path, rank: int) -> StatsAccumulator:
     """Stats of the shards one rank wrote in `root` (a forked rank leaves them to the parent)."""
-    accumulator = StatsAccumulator()
-    for kind in KINDS:
-        files = sorted((root / "data" / kind).glob(f"shard-{rank:05d}-*.parquet"))
-        if files:
-            accumulator.add_counts(kind, counts_by_length(pl.scan_parquet(files), kind))
-    return accumulator
+    return _stats_of_files(
+        {kind: sorted((root / "data" / kind).glob(f"shard-{rank:05d}-*.parquet")) for kind in KINDS}
+    )
 
 
 def compute_stats(root: Path) -> dict[str, Any]:
-    """Stats of a dataset folder, computed by polars' streaming engine (memory stays flat)."""
+    """Stats of a dataset folder."""
+    return _stats_of_files({kind: parquet_files(root, kind) for kind in KINDS}).result()
+
+
+def _stats_of_files(files: dict[str, list[Path]]) -> StatsAccumulator:
+    """Counts of each kind's parquet files, by polars' streaming engine (memory stays flat)."""
     accumulator = StatsAccumulator()
-    for kind in KINDS:
-        files = parquet_files(root, kind)
-        if files:
-            counts = counts_by_length(pl.scan_parquet(files), kind, streaming=True)
+    for kind, paths in files.items():
+        if paths:
+            counts = counts_by_length(pl.scan_parquet(paths), kind, streaming=True)
             accumulator.add_counts(kind, counts)
-    return accumulator.result()
+    return accumulator
 
 
 def examples(root: Path, kind: str) -> list[dict]:
