@@ -13,7 +13,7 @@ from corpus.phrasing import pick
 
 _PARTICLE = re.compile(r"⟨([^/⟩]+)/([^⟩]+)⟩")
 _CLOSERS = "”’\"'»」』)] "
-_QUOTES = "”’\"'»」』] "
+_QUOTES = _CLOSERS.replace(")", "")  # closers but a parenthesis (an aside, see _ASIDE)
 _ASIDE = re.compile(r"\s*\([^()]*\)$")  # 간농양 (K77.0*): the particle goes with 간농양
 # French elision: ⟨de |d'⟩ takes its second form before a vowel or a mute h
 _ELISION = re.compile(r"⟨([^|⟩]*)\|([^⟩]*)⟩(?=(\w*))")
