@@ -1,12 +1,15 @@
 import csv
 import json
+import xml.etree.ElementTree as ElementTree
 
 import pyarrow.parquet as pq
 import pytest
 from corpus.sources.base import parse_columns
 from corpus.sources.hetop.graph import ConceptGraph
+from corpus.sources.hetop.icd10 import read_icd10_xml
 from corpus.sources.hetop.obo import read_obo
 from corpus.sources.hetop.tables import read_babelon, read_code_table
+from corpus.sources.hetop.terminologies import normalize_curie
 
 from corpus.errors import InputError
 from tests.conftest import ONTOLOGY
@@ -87,7 +90,54 @@ def test_column_mapping_reads_french_icd10():
     graph.finish()
     assert counts["concepts"] == len(rows(ONTOLOGY / "cim10_fr.tsv"))
     assert graph.get("CIM10:A00").labels == {"fr": "Choléra"}
-    assert graph.get("CIM10:A000").parents == ["CIM10:A00"]
+    # ATIH writes A000 and C169+0; the codes are the dotted ones of every ICD-10 edition
+    assert graph.get("CIM10:A00.0").parents == ["CIM10:A00"]
+    assert graph.get("CIM10:A00.0").code == "A00.0"
+    assert graph.get("CIM10:C16.9+0").parents == ["CIM10:C16.9"]
+    assert graph.get("CIM10:A000") is None
+
+
+@pytest.mark.parametrize(
+    ("curie", "expected"),
+    [
+        ("ICD-10:C169+0", "ICD10:C16.9+0"),
+        ("KCD7:M6592", "KCD:M65.92"),
+        ("ICD10CM:S060X1A", "ICD10CM:S06.0X1A"),
+        ("ICD10:B24+0", "ICD10:B24+0"),
+        ("ICD10:A00.0", "ICD10:A00.0"),
+        ("ICD10:A00-A09", "ICD10:A00-A09"),
+        ("ORPHA:1234", "ORPHA:1234"),
+        ("MSH:D000123", "MESH:D000123"),
+    ],
+)
+def test_codes_of_icd10_editions_are_written_with_their_dot(curie, expected):
+    assert normalize_curie(curie) == expected
+
+
+def test_mappings_into_a_terminology_the_build_reads_land_on_its_concepts():
+    """CIM-10 FR mapped code for code to WHO's ICD-10: the codes both have link both ways;
+    France's own codes (C16.9+0, B18.10) are no ICD-10 codes and their mappings are dropped."""
+    graph = ConceptGraph()
+    read_icd10_xml(ONTOLOGY / "who_icd10_2019_ch01-13.xml", graph)
+    spec = parse_columns("code=code,fr=lib_long,xref:ICD10=code")
+    read_code_table(ONTOLOGY / "cim10_fr.tsv", graph, spec, "CIM10")
+    graph.finish()
+    who = {
+        item.findtext("name")
+        for item in ElementTree.parse(ONTOLOGY / "who_icd10_2019_ch01-13.xml").iter("item")
+    }
+    atih = [row["code"] for row in rows(ONTOLOGY / "cim10_fr.tsv")]
+    dotted = [
+        code if len(code) == 3 or code[3] == "+" else f"{code[:3]}.{code[3:]}" for code in atih
+    ]
+    shared = [code for code in dotted if code in who]
+    assert 0 < len(shared) < len(dotted)
+    assert graph.stats["dangling_mappings"] == len(dotted) - len(shared)
+    for code in shared:
+        assert graph.get(f"CIM10:{code}").xrefs == [f"ICD10:{code}"]
+        assert f"CIM10:{code}" in graph.get(f"ICD10:{code}").xrefs
+    assert graph.get("CIM10:C16.9+0").xrefs == []
+    assert graph.get("ICD10:A00.0").xrefs == ["CIM10:A00.0"]
 
 
 def test_column_mapping_with_synonyms_and_mappings():

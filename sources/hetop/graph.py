@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from corpus.sources.hetop.terminologies import Terminology, lookup
+from corpus.sources.hetop.terminologies import Terminology, lookup, split_curie
 
 LABEL, DEFINITION, SYNONYM = "label", "definition", "synonym"
 # DOID writes its relations into definitions ("a disease that has_material_basis_in ..."):
@@ -133,7 +133,8 @@ class ConceptGraph:
         self.pending.append(PendingValue(concept_id, kind, lang, value, origin))
 
     def finish(self) -> None:
-        """Attach translations, link mappings both ways, index children; drop dangling parents."""
+        """Attach translations, link mappings both ways, index children; drop dangling parents
+        and dangling mappings."""
         for item in self.pending:
             # exact ids only: a translation keyed by an alt_id (often an obsolete term's
             # label) would become the wrong label of the concept that absorbed it
@@ -150,7 +151,10 @@ class ConceptGraph:
                 if concept is not None:
                     concept.add_xref(b)
         self.mappings.clear()
+        read = {split_curie(concept_id)[0] for concept_id in self.concepts}
         for concept in self.concepts.values():
+            if concept.xrefs:
+                concept.xrefs = self._landing_xrefs(concept, read)
             resolved = []
             for parent_id in concept.parents:
                 parent = self.get(parent_id)
@@ -161,3 +165,22 @@ class ConceptGraph:
                     resolved.append(parent.id)
                     parent.children.append(concept.id)
             concept.parents = resolved
+
+    def _landing_xrefs(self, concept: Concept, read: set[str]) -> list[str]:
+        """A mapping into a terminology this build reads must land on one of its concepts (a
+        CIM-10 FR code mapped as-is to ICD-10 where only France has it would teach a code
+        WHO's ICD-10 lacks); one that lands links both concepts, and an alternative id
+        becomes its concept's id. Mappings into
+        terminologies the build does not read (UMLS, SNOMED CT) cannot be checked and stay."""
+        landing: list[str] = []
+        for xref in concept.xrefs:
+            target = self.get(xref)
+            if target is not None:
+                xref = target.id
+                target.add_xref(concept.id)  # both ways, as mapping tables link them
+            elif split_curie(xref)[0] in read:
+                self.stats["dangling_mappings"] += 1
+                continue
+            if xref != concept.id and xref not in landing:
+                landing.append(xref)
+        return landing

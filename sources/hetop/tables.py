@@ -235,8 +235,10 @@ def read_code_table(
         if not code:
             raise InputError(path, table.line, f"empty code in column {roles['code']!r}")
         own_prefix, _ = split_curie(code)
-        concept_id = code if own_prefix and own_prefix.upper() == own_prefix else f"{prefix}:{code}"
-        concept = graph.concept(concept_id, split_curie(concept_id)[0], code)
+        concept_id = normalize_curie(
+            code if own_prefix and own_prefix.upper() == own_prefix else f"{prefix}:{code}"
+        )
+        concept = graph.concept(concept_id, *split_curie(concept_id))
         for role, column in roles.items():
             value = row[column]
             if role in label_roles:
@@ -252,9 +254,9 @@ def read_code_table(
                 target = normalize_prefix(role[5:])
                 for part in re.split(r"\s*;\s*|\|", value):
                     if part not in MISSING_VALUES:
-                        concept.add_xref(f"{target}:{part}")
+                        concept.add_xref(normalize_curie(f"{target}:{part}"))
             elif role == "parent" and value:
-                concept.add_parent(value if ":" in value else f"{prefix}:{value}")
+                concept.add_parent(normalize_curie(value if ":" in value else f"{prefix}:{value}"))
         codes.append(concept_id)
         counts["concepts"] += 1
     if "parent" not in roles:
