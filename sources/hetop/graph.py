@@ -169,15 +169,16 @@ class ConceptGraph:
     def _landing_xrefs(self, concept: Concept, read: set[str]) -> list[str]:
         """A mapping into a terminology this build reads must land on one of its concepts (a
         CIM-10 FR code mapped as-is to ICD-10 where only France has it would teach a code
-        WHO's ICD-10 lacks); one that lands links both concepts, and an alternative id
-        becomes its concept's id. Mappings into
-        terminologies the build does not read (UMLS, SNOMED CT) cannot be checked and stay."""
+        WHO's ICD-10 lacks); an alternative id becomes its concept's id. Mappings into
+        terminologies the build does not read (UMLS, SNOMED CT) cannot be checked and stay.
+        An xref stays one way: Orphanet files its diseases under ICD-10 codes, often broader
+        ones (Other chronic pancreatitis for hereditary pancreatitis), and only a mapping
+        table's equivalences link both ways."""
         landing: list[str] = []
         for xref in concept.xrefs:
             target = self.get(xref)
             if target is not None:
                 xref = target.id
-                target.add_xref(concept.id)  # both ways, as mapping tables link them
             elif split_curie(xref)[0] in read:
                 self.stats["dangling_mappings"] += 1
                 continue
