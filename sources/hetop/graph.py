@@ -176,12 +176,12 @@ class ConceptGraph:
         table's equivalences link both ways."""
         landing: list[str] = []
         for xref in concept.xrefs:
-            target = self.get(xref)
-            if target is not None:
+            if split_curie(xref)[0] in read:
+                target = self.get(xref)
+                if target is None:
+                    self.stats["dangling_mappings"] += 1
+                    continue
                 xref = target.id
-            elif split_curie(xref)[0] in read:
-                self.stats["dangling_mappings"] += 1
-                continue
             if xref != concept.id and xref not in landing:
                 landing.append(xref)
         return landing
