@@ -265,3 +265,13 @@ def test_columns_that_no_table_has_are_an_error(tmp_path, cli):
         == "error: --columns code=cde,fr=lib: no input table has these columns"
     )
     assert not out.exists()
+
+
+def test_a_table_of_curies_keeps_them_as_codes(tmp_path):
+    table = tmp_path / "rare.tsv"
+    table.write_text("code\ten\nORPHA:5\tLCHAD deficiency\nicd-10:A000\tCholera\n", "utf-8")
+    graph = ConceptGraph()
+    read_code_table(table, graph)
+    assert graph.get("ORPHA:5").code == "ORPHA:5"
+    # a lowercase "prefix" is part of the code, in the table's terminology (RARE)
+    assert graph.get("RARE:icd-10:A000").code == "icd-10:A000"

@@ -133,8 +133,8 @@ class ConceptGraph:
         self.pending.append(PendingValue(concept_id, kind, lang, value, origin))
 
     def finish(self) -> None:
-        """Attach translations, link mappings both ways, index children; drop dangling parents
-        and dangling mappings."""
+        """Attach translations, link a mapping table's pairs both ways, index children; drop
+        dangling parents and dangling mappings."""
         for item in self.pending:
             # exact ids only: a translation keyed by an alt_id (often an obsolete term's
             # label) would become the wrong label of the concept that absorbed it

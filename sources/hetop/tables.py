@@ -235,10 +235,10 @@ def read_code_table(
         if not code:
             raise InputError(path, table.line, f"empty code in column {roles['code']!r}")
         own_prefix, _ = split_curie(code)
-        concept_id = normalize_curie(
-            code if own_prefix and own_prefix.upper() == own_prefix else f"{prefix}:{code}"
-        )
-        concept = graph.concept(concept_id, *split_curie(concept_id))
+        is_curie = bool(own_prefix) and own_prefix.upper() == own_prefix  # ORPHA:5, not a:b
+        concept_id = normalize_curie(code if is_curie else f"{prefix}:{code}")
+        terminology, local = split_curie(concept_id)
+        concept = graph.concept(concept_id, terminology, concept_id if is_curie else local)
         for role, column in roles.items():
             value = row[column]
             if role in label_roles:
