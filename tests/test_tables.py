@@ -1,6 +1,8 @@
 import csv
 import json
+import re
 import xml.etree.ElementTree as ElementTree
+from collections import Counter
 
 import pyarrow.parquet as pq
 import pytest
@@ -60,14 +62,23 @@ def test_korean_code_table_gives_korean_text_and_code_lookups(sample_build):
         if r["task"] == "code_lookup" and r["lang"] == "ko":
             kind = json.loads(r["meta"])["template"].split(".")[0]
             lookups[(r["source_id"], kind)] = r["messages"]
+    graph = ConceptGraph()
+    read_code_table(ONTOLOGY / "kcd_ko_en.tsv", graph)
+    graph.finish()
+    named = {concept.id: concept.labels["ko"] for concept in graph}
+    shared = Counter(named.values())
+    assert sum(n for n in shared.values() if n > 1) > 10  # 기타 바이러스장염: A08.3 and A08.38
     for row in kcd:
         row["ko"] = " ".join(row["ko"].split())
         concept_id = f"KCD:{row['code']}"
         assert row["ko"] in text[(concept_id, "ko")]
-        to_code = lookups[(concept_id, "label_to_code")]
-        assert row["ko"] in to_code[0]["content"] and row["code"] in to_code[1]["content"]
         to_label = lookups[(concept_id, "code_to_label")]
         assert row["code"] in to_label[0]["content"] and row["ko"] in to_label[1]["content"]
+        if shared[named[concept_id]] > 1:  # a question with several answers is not asked
+            assert (concept_id, "label_to_code") not in lookups
+            continue
+        to_code = lookups[(concept_id, "label_to_code")]
+        assert row["ko"] in to_code[0]["content"] and row["code"] in to_code[1]["content"]
 
 
 def test_code_table_parents_come_from_code_prefixes():
@@ -275,3 +286,34 @@ def test_a_table_of_curies_keeps_them_as_codes(tmp_path):
     assert graph.get("ORPHA:5").code == "ORPHA:5"
     # a lowercase "prefix" is part of the code, in the table's terminology (RARE)
     assert graph.get("RARE:icd-10:A000").code == "icd-10:A000"
+
+
+def test_kcd_sites_are_named_after_their_category():
+    """KCD names chapter II subcategories by site ("Spleen", 비장); WHO's XML writes them
+    "Malignant neoplasm: Spleen". Each becomes "<its category>: <site>" in both languages;
+    subcategories that name their growth (Liver cell carcinoma) keep their label."""
+    graph = ConceptGraph()
+    counts = read_code_table(ONTOLOGY / "kcd_ko_en.tsv", graph)
+    kcd = {row["code"]: row for row in rows(ONTOLOGY / "kcd_ko_en.tsv")}
+    who = {
+        item.findtext("name"): item.findtext("description")
+        for item in ElementTree.parse(ONTOLOGY / "who_icd10_2019_ch01-13.xml").iter("item")
+    }
+    prefixed = {code for code, text in who.items() if ": " in text and "C00" <= code <= "D49"}
+    growths = re.compile(r"(?i)neoplasm|carcinoma|melanoma|sarcoma|blastoma")
+    sites = [code for code in prefixed & set(kcd) if not growths.search(kcd[code]["en"])]
+    assert len(sites) > 300
+    for code in sites:
+        category, site = kcd[code[:3]], kcd[code]
+        assert graph.get(f"KCD:{code}").labels == {
+            lang: f"{' '.join(category[lang].split())}: {' '.join(site[lang].split())}"
+            for lang in ("ko", "en")
+        }
+    renamed = {c.id[4:] for c in graph if c.labels["en"] != " ".join(kcd[c.id[4:]]["en"].split())}
+    assert counts["site_labels_named_after_parent"] == len(renamed)
+    # nothing WHO writes whole is renamed, but two lymphomas whose names carry no morphology
+    assert (renamed & set(who)) - prefixed == {"C84.0", "C86.6"}  # Mycosis fungoides, …
+    assert graph.get("KCD:C22.0").labels["en"] == "Liver cell carcinoma"
+    assert graph.get("KCD:D39.11").labels["en"] == (
+        "Neoplasm of uncertain or unknown behaviour of female genital organs: Ovary, Left"
+    )

@@ -94,6 +94,8 @@ class ConceptGraph:
         self.pending: list[PendingValue] = []
         self.mappings: list[tuple[str, str]] = []
         self.stats: Counter[str] = Counter()
+        # (terminology, lang, label) that several concepts share: "Bilateral" is 16 KCD codes
+        self.shared_labels: set[tuple[str, str, str]] = set()
 
     def __len__(self) -> int:
         return len(self.concepts)
@@ -165,6 +167,18 @@ class ConceptGraph:
                     resolved.append(parent.id)
                     parent.children.append(concept.id)
             concept.parents = resolved
+        self.shared_labels = self._shared_labels()
+
+    def _shared_labels(self) -> set[tuple[str, str, str]]:
+        seen: set[tuple[str, str, str]] = set()
+        shared: set[tuple[str, str, str]] = set()
+        for concept in self.concepts.values():
+            for lang, label in concept.labels.items():
+                key = (concept.terminology, lang, label)
+                if key in seen:
+                    shared.add(key)
+                seen.add(key)
+        return shared
 
     def _landing_xrefs(self, concept: Concept, read: set[str]) -> list[str]:
         """A mapping into a terminology this build reads must land on one of its concepts (a

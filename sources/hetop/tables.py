@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from corpus.sources.hetop.graph import DEFINITION, LABEL, SYNONYM, ConceptGraph
+from corpus.sources.hetop.icd10_sites import qualify_site_labels
 from corpus.sources.hetop.terminologies import normalize_curie, normalize_prefix, split_curie
 
 from corpus.errors import InputError
@@ -261,6 +262,8 @@ def read_code_table(
         counts["concepts"] += 1
     if "parent" not in roles:
         counts.update(_parents_from_prefix(graph, codes, prefix))
+    if renamed := qualify_site_labels(graph, codes):
+        counts["site_labels_named_after_parent"] = renamed
     return counts
 
 

@@ -130,13 +130,13 @@ def split_curie(curie: str) -> tuple[str, str]:
 
 # ICD-10 and its national editions print codes with a dot (A00.0, C16.9+0); some tables (ATIH's
 # CIM-10: A000, C169+0) drop it, and their codes must meet the dotted ones of other files.
-_ICD10_EDITIONS = frozenset({"ICD10", "CIM10", "KCD", "ICD10CM"})
+ICD10_EDITIONS = frozenset({"ICD10", "CIM10", "KCD", "ICD10CM"})
 _UNDOTTED_ICD10 = re.compile(r"([A-Z][0-9]{2})([0-9A-Z][0-9A-Z+]*)")
 
 
 def canonical_code(prefix: str, local: str) -> str:
     """`CIM10`, `A000` -> `A00.0`: the dotted form for the ICD-10 editions; others unchanged."""
-    if prefix in _ICD10_EDITIONS and (undotted := _UNDOTTED_ICD10.fullmatch(local)):
+    if prefix in ICD10_EDITIONS and (undotted := _UNDOTTED_ICD10.fullmatch(local)):
         return f"{undotted[1]}.{undotted[2]}"
     return local
 

@@ -169,7 +169,11 @@ class Verbalizer:
             )
         if not concept.code:
             return
-        yield self._ask(concept, t, "code_lookup", "label_to_code", base, license_id)
+        if (concept.terminology, lang, concept.labels[lang]) in self.graph.shared_labels:
+            # "the code of Other viral enteritis" has two answers in KCD (A08.3, A08.38)
+            self.stats["label_to_code_ambiguous_skipped"] += 1
+        else:
+            yield self._ask(concept, t, "code_lookup", "label_to_code", base, license_id)
         yield self._ask(concept, t, "code_lookup", "code_to_label", base, license_id)
         for target, target_code in xrefs:
             name = target.name_in(lang)
