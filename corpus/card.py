@@ -34,6 +34,20 @@ def _front_matter(manifest: dict[str, Any], stats: dict[str, Any]) -> str:
     langs = sorted({row["lang"] for k in kinds.values() for row in k["composition"]})
     licenses = sorted({item["license"] for item in manifest.get("licenses", [])})
     front: dict[str, Any] = {
+        # `datasets` keys its cache of a local folder on this YAML, not on the files: without
+        # the sizes, load_dataset(OUT) after a rebuild into OUT returned the old build's rows.
+        # num_bytes is the UTF-8 size of the records' text (HF's is their Arrow size, which the
+        # text nearly is); both stay the same whatever the number of parquet parts.
+        "dataset_info": [
+            {
+                "config_name": kind,
+                "splits": [
+                    {"name": "train", "num_bytes": data["bytes"], "num_examples": data["records"]}
+                ],
+                "dataset_size": data["bytes"],
+            }
+            for kind, data in kinds.items()
+        ],
         "configs": [
             {
                 "config_name": kind,

@@ -39,12 +39,12 @@ def content_expr(kind: str) -> pl.Expr:
     return pl.concat_str([messages, pl.col("reasoning").fill_null("")], separator="\n")
 
 
-COMPOSITION_KEYS = ("source", "dataset", "lang", "records", "tokens", "chars")
+COMPOSITION_KEYS = ("source", "dataset", "lang", "records", "tokens", "chars", "bytes")
 TASK_KEYS = ("task", "lang", "records", "tokens")
 
 
 class StatsAccumulator:
-    """Counts that add up batch by batch (records, tokens and chars by group; records by token
+    """Counts that add up batch by batch (records, tokens, chars, bytes by group; records by token
     length), so stats need neither a second read of the data nor memory that grows with it:
     the writer feeds it each row group as it is written, ranks merge theirs."""
 
@@ -58,10 +58,13 @@ class StatsAccumulator:
         self.add_counts(kind, counts_by_length(pl.from_arrow(table).lazy(), kind))
 
     def add_counts(self, kind: str, counts: pl.DataFrame) -> None:
-        """Rows of `counts_by_length`: records and chars per group and token length."""
+        """Rows of `counts_by_length`: records, chars and bytes per group and token length."""
         weighted = pl.col("tokens") * pl.col("records")
         by_group = counts.group_by("source", "dataset", "lang").agg(
-            pl.col("records").sum(), weighted.sum().alias("tokens"), pl.col("chars").sum()
+            pl.col("records").sum(),
+            weighted.sum().alias("tokens"),
+            pl.col("chars").sum(),
+            pl.col("bytes").sum(),
         )
         groups = self.groups.setdefault(kind, {})
         for source, dataset, lang, *values in by_group.iter_rows():
@@ -124,6 +127,7 @@ class StatsAccumulator:
                 "records": records,
                 "tokens": tokens,
                 "chars": sum(row["chars"] for row in composition),
+                "bytes": sum(row["bytes"] for row in composition),
                 "composition": composition,
                 "by_task": by_task if kind == "instruct" else [],
                 "length_tokens": {
@@ -166,8 +170,8 @@ def _nearest(values: list[int], counts: Counter[int], total: int, q: float) -> i
 
 
 def counts_by_length(frame: pl.LazyFrame, kind: str, streaming: bool = False) -> pl.DataFrame:
-    """Records and chars per (source, dataset, language, task, token length): small whatever
-    the data's size, and every figure of the card adds up from it."""
+    """Records, chars and UTF-8 bytes per (source, dataset, language, task, token length):
+    small whatever the data's size, and every figure of the card adds up from it."""
     task = pl.col("task") if kind == "instruct" else pl.lit("")
     return (
         frame.select(
@@ -177,9 +181,10 @@ def counts_by_length(frame: pl.LazyFrame, kind: str, streaming: bool = False) ->
             task.alias("task"),
             content_expr(kind).str.count_matches(TOKEN_PATTERN).cast(pl.Int64).alias("tokens"),
             content_expr(kind).str.len_chars().cast(pl.Int64).alias("chars"),
+            content_expr(kind).str.len_bytes().cast(pl.Int64).alias("bytes"),
         )
         .group_by("source", "dataset", "lang", "task", "tokens")
-        .agg(pl.len().cast(pl.Int64).alias("records"), pl.col("chars").sum())
+        .agg(pl.len().cast(pl.Int64).alias("records"), pl.col("chars").sum(), pl.col("bytes").sum())
         .collect(engine="streaming" if streaming else "auto")
     )
 

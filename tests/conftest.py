@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+# load_dataset's cache in a folder of this session's: a user's ~/.cache holds other builds
+_HF_CACHE = tempfile.TemporaryDirectory(prefix="corpus-tests-hf-")
+os.environ["HF_DATASETS_CACHE"] = _HF_CACHE.name
 
 ROOT = Path(__file__).resolve().parents[1]
 

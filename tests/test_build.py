@@ -20,7 +20,7 @@ from corpus.build import build
 from corpus.collection import BUILD_THRESHOLDS
 from corpus.errors import InputError
 from corpus.records import INSTRUCT_SCHEMA, TEXT_SCHEMA
-from tests.conftest import ONTOLOGY, run_cli
+from tests.conftest import ONTOLOGY, build_cli, run_cli
 
 DESIGN_TEXT = ["id", "text", "lang", "source", "dataset", "source_id", "license", "meta"]
 DESIGN_INSTRUCT = [
@@ -60,6 +60,23 @@ def test_load_dataset_round_trip(sample_build):
         assert loaded.num_rows == pq.read_table(sample_build / "data" / config).num_rows
     loaded = datasets.load_dataset(str(sample_build), "instruct", split="train")
     assert loaded[0]["messages"] == table.slice(0, 1).to_pylist()[0]["messages"]
+
+
+def test_load_dataset_sees_a_rebuild_into_the_same_folder(tmp_path):
+    """`datasets` caches a local folder under a key made from its card's YAML, not from the
+    files: the card's sizes must change with the data, or a rebuild (here another seed, same
+    record counts) loads the old records."""
+    out = tmp_path / "kcd"
+    table = ONTOLOGY / "kcd_ko_en.tsv"
+    for seed in ("0", "1"):
+        build_cli("hetop", out, [table], "--limit", "50", "--seed", seed)
+        for config in ("text", "instruct"):
+            loaded = datasets.load_dataset(str(out), config, split="train")
+            assert loaded["id"] == pq.read_table(out / "data" / config).column("id").to_pylist()
+    front = yaml.safe_load((out / "README.md").read_text().split("---")[1])
+    for info in front["dataset_info"]:
+        files = out / "data" / info["config_name"]
+        assert info["splits"][0]["num_examples"] == pq.read_table(files).num_rows
 
 
 def test_manifest_records_inputs_options_and_counts(sample_build):
