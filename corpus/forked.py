@@ -51,22 +51,30 @@ def run_forked(
     listener: _Listener | None = None
     parent = os.getpid()
     try:
-        for rank in range(1, world_size):
-            read, write = os.pipe()
-            try:
-                pid = os.fork()
-            except OSError:  # out of processes or memory: no child for this pipe
-                os.close(read)
+        # Ctrl-C or SIGTERM held until the read ends are the listener's: one arriving after
+        # it started and before `listener` was set had them closed twice, the second time
+        # closing a number the cleanup's rmtree had just opened (EBADF, exit 1)
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            for rank in range(1, world_size):
+                read, write = os.pipe()
+                try:
+                    pid = os.fork()
+                except OSError:  # out of processes or memory: no child for this pipe
+                    os.close(read)
+                    os.close(write)
+                    raise
+                if pid == 0:  # the child: no end of another child's pipe kept open
+                    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+                    for fd in [read] + [other for _, other in children]:
+                        os.close(fd)
+                    _die_with(parent)
+                    _child(run_rank, rank, write, progress is not None)
                 os.close(write)
-                raise
-            if pid == 0:  # the child: no end of another child's pipe kept open
-                for fd in [read] + [other for _, other in children]:
-                    os.close(fd)
-                _die_with(parent)
-                _child(run_rank, rank, write, progress is not None)
-            os.close(write)
-            children.append((pid, read))
-        listener = _Listener([read for _, read in children], progress)
+                children.append((pid, read))
+            listener = _Listener([read for _, read in children], progress)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         results = [run_rank(0, progress)]
         listener.join()  # every child has closed its pipe
         outcomes = []

@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from corpus.sources import InputFile, SourceOptions, get_source
 
+from corpus import forked
 from corpus.build import build
 from corpus.errors import InputError
 from corpus.filters import FilterOptions
@@ -125,6 +126,41 @@ def test_forked_hetop_build_parses_once_and_equals_one_process(tmp_path, monkeyp
     assert three.manifest["steps"] == one.manifest["steps"]
     assert sum(shown) == sum(one.counts.values())  # every rank's records on the progress bar
     assert three.manifest["stats"] == one.manifest["stats"] == compute_stats(three.out)
+
+
+def test_ctrl_c_as_the_listener_starts_closes_each_pipe_once(monkeypatch):
+    """A Ctrl-C landing after the listener thread started, before `run_forked` held it, had
+    the read ends closed by both; the second close hit whatever reused the number (the
+    cleanup's rmtree: EBADF, exit 1 instead of 130, one run in eight). The signal is now
+    held until the listener owns them."""
+    parent, pipes, closes = os.getpid(), [], []
+    real_pipe, real_close, real_init = os.pipe, os.close, forked._Listener.__init__
+
+    def pipe():
+        ends = real_pipe()
+        pipes.append(ends[0])
+        return ends
+
+    def close(fd):
+        if os.getpid() == parent:
+            closes.append(fd)
+        real_close(fd)
+
+    def init(self, reads, progress):
+        real_init(self, reads, progress)
+        os.kill(parent, signal.SIGINT)  # as if Ctrl-C came now
+
+    monkeypatch.setattr(os, "pipe", pipe)
+    monkeypatch.setattr(os, "close", close)
+    monkeypatch.setattr(forked._Listener, "__init__", init)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # CI may ignore it
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_forked(lambda rank, progress: rank, 2)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert len(pipes) == 1 and closes.count(pipes[0]) == 1
+    assert no_children_left()
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
