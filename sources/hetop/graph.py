@@ -170,6 +170,8 @@ class ConceptGraph:
         self.shared_labels = self._shared_labels()
 
     def _shared_labels(self) -> set[tuple[str, str, str]]:
+        """Labels that name several concepts of one terminology: asking for "the" code of
+        one has several right answers."""
         seen: set[tuple[str, str, str]] = set()
         shared: set[tuple[str, str, str]] = set()
         for concept in self.concepts.values():

@@ -27,7 +27,7 @@ _NAMES_A_GROWTH = re.compile(
 )
 
 
-def names_only_a_site(code: str, english_label: str) -> bool:
+def _names_only_a_site(code: str, english_label: str) -> bool:
     low, high = NEOPLASM_CHAPTER
     return "." in code and low <= code[:3] <= high and _NAMES_A_GROWTH.search(english_label) is None
 
@@ -43,7 +43,7 @@ def qualify_site_labels(graph: ConceptGraph, ids: list[str]) -> int:
         english = concept.labels.get("en")
         if prefix not in ICD10_EDITIONS or not english or not concept.parents:
             continue
-        if not names_only_a_site(code, english):
+        if not _names_only_a_site(code, english):
             continue
         parent = graph.concepts.get(concept.parents[0])
         if parent is None:
