@@ -54,6 +54,10 @@ class HetopSource(Source):
         "machine translations included where the input marks them so), except that relation "
         "names joined by underscores in definitions (DOID's has_symptom) are written as words.",
         "Concepts are listed with at most 8 children and 8 cross-terminology codes.",
+        "A mapping into a terminology the build reads is kept only where that terminology's "
+        "input has the code (dangling_mappings counts the others): a national or retired code "
+        "is left out, and so is a valid one that an input holding part of its terminology "
+        "lacks.",
     )
 
     def __init__(self, inputs, options) -> None:
