@@ -173,15 +173,19 @@ def counts_by_length(frame: pl.LazyFrame, kind: str, streaming: bool = False) ->
     """Records, chars and UTF-8 bytes per (source, dataset, language, task, token length):
     small whatever the data's size, and every figure of the card adds up from it."""
     task = pl.col("task") if kind == "instruct" else pl.lit("")
+    content = pl.col("content")  # joined once: polars made it once per measure (~20% slower)
     return (
         frame.select(
+            "source", "dataset", "lang", task.alias("task"), content_expr(kind).alias("content")
+        )
+        .select(
             "source",
             "dataset",
             "lang",
-            task.alias("task"),
-            content_expr(kind).str.count_matches(TOKEN_PATTERN).cast(pl.Int64).alias("tokens"),
-            content_expr(kind).str.len_chars().cast(pl.Int64).alias("chars"),
-            content_expr(kind).str.len_bytes().cast(pl.Int64).alias("bytes"),
+            "task",
+            content.str.count_matches(TOKEN_PATTERN).cast(pl.Int64).alias("tokens"),
+            content.str.len_chars().cast(pl.Int64).alias("chars"),
+            content.str.len_bytes().cast(pl.Int64).alias("bytes"),
         )
         .group_by("source", "dataset", "lang", "task", "tokens")
         .agg(pl.len().cast(pl.Int64).alias("records"), pl.col("chars").sum(), pl.col("bytes").sum())
