@@ -22,6 +22,12 @@ def rows(path):
         return list(csv.DictReader(handle, delimiter="\t"))
 
 
+def who_icd10_labels() -> dict[str, str]:
+    """Code -> label of every item of WHO's ICD-10 sample, by a whole-tree parse (not ours)."""
+    items = ElementTree.parse(ONTOLOGY / "who_icd10_2019_ch01-13.xml").iter("item")
+    return {item.findtext("name"): item.findtext("description") for item in items}
+
+
 def records(folder, kind):
     table = pq.read_table(folder / "data" / kind)
     return table.to_pylist()
@@ -133,10 +139,7 @@ def test_mappings_into_a_terminology_the_build_reads_land_on_its_concepts():
     spec = parse_columns("code=code,fr=lib_long,xref:ICD10=code")
     read_code_table(ONTOLOGY / "cim10_fr.tsv", graph, spec, "CIM10")
     graph.finish()
-    who = {
-        item.findtext("name")
-        for item in ElementTree.parse(ONTOLOGY / "who_icd10_2019_ch01-13.xml").iter("item")
-    }
+    who = who_icd10_labels()
     atih = [row["code"] for row in rows(ONTOLOGY / "cim10_fr.tsv")]
     dotted = [
         code if len(code) == 3 or code[3] == "+" else f"{code[:3]}.{code[3:]}" for code in atih
@@ -295,10 +298,7 @@ def test_kcd_sites_are_named_after_their_category():
     graph = ConceptGraph()
     counts = read_code_table(ONTOLOGY / "kcd_ko_en.tsv", graph)
     kcd = {row["code"]: row for row in rows(ONTOLOGY / "kcd_ko_en.tsv")}
-    who = {
-        item.findtext("name"): item.findtext("description")
-        for item in ElementTree.parse(ONTOLOGY / "who_icd10_2019_ch01-13.xml").iter("item")
-    }
+    who = who_icd10_labels()
     prefixed = {code for code, text in who.items() if ": " in text and "C00" <= code <= "D49"}
     growths = re.compile(r"(?i)neoplasm|carcinoma|melanoma|sarcoma|blastoma")
     sites = [code for code in prefixed & set(kcd) if not growths.search(kcd[code]["en"])]
