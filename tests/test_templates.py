@@ -204,3 +204,45 @@ def test_a_definition_without_a_final_period_ends_its_sentence():
         assert f"{concept.definitions['fr']}. " in text or text.endswith(
             f"{concept.definitions['fr']}."
         )
+
+
+def test_german_names_parents_in_the_nominative_with_their_number():
+    """'eine Art von' wants the dative, which a label as given is not ('eine Art von
+    Linksventrikuläre systolische Dysfunktion'): German names its Oberbegriff(e) instead."""
+    from corpus.sources.hetop.tables import read_babelon
+
+    graph = ConceptGraph()
+    read_obo(ONTOLOGY / "hp_sample.obo", graph)
+    read_babelon(ONTOLOGY / "hp-de.babelon.tsv", graph)
+    graph.finish()
+    verbalizer = Verbalizer(graph, load_templates(), seed=0, langs=frozenset({"de"}))
+
+    def german_parents(concept):
+        return [graph.get(p).labels["de"] for p in concept.parents if "de" in graph.get(p).labels]
+
+    german = [c for c in graph if "de" in c.labels and german_parents(c)]
+    one = next(c for c in german if len(german_parents(c)) == 1)
+    two = next(c for c in german if len(german_parents(c)) == 2)
+    for concept, sentence, answer in (
+        (
+            one,
+            "Sein Oberbegriff ist {}.",
+            "Der Oberbegriff von „{}“ in der Terminologie {} ist {}.",
+        ),
+        (
+            two,
+            "Seine Oberbegriffe sind {}.",
+            "Die Oberbegriffe von „{}“ in der Terminologie {} sind {}.",
+        ),
+    ):
+        parents = " und ".join(german_parents(concept))
+        records = [r for r in verbalizer.records(concept) if r.lang == "de"]
+        text = next(r.text for r in records if r.kind == "text")
+        reply = next(
+            r.messages[-1]["content"]
+            for r in records
+            if r.kind == "instruct" and r.meta["template"].startswith("parents.")
+        )
+        assert sentence.format(parents) in text
+        assert reply == answer.format(concept.labels["de"], "Human Phenotype Ontology", parents)
+        assert "eine Art von" not in text + reply

@@ -78,9 +78,11 @@ class Verbalizer:
                 continue
             name = term.name_in(lang)
             base = t.concept_values(concept.labels[lang], name, concept.code)
-            parents = t.join(self._labels(concept.parents, lang))
+            # "figurent X" with one child reads wrong, and German names one Oberbegriff in the
+            # singular: each list comes with the template that fits its number
+            above = self._labels(concept.parents, lang)
+            parents = (t.join(above), "parents_one" if len(above) == 1 else "parents")
             listed = self._labels(concept.children, lang, MAX_LISTED)
-            # "figurent X" with one child reads wrong: a language may say it in the singular
             children = (t.join(listed), "children_one" if len(listed) == 1 else "children")
             yield self._text(concept, lang, t, base, parents, children, xrefs, langs, term.license)
             yield from self._instructions(
@@ -96,8 +98,9 @@ class Verbalizer:
             sentences.append(t.fill(text["definition"], {"definition": definition}))
         if concept.synonyms.get(lang):
             sentences.append(t.fill(text["synonyms"], {"synonyms": t.join(concept.synonyms[lang])}))
+        parents, parents_kind = parents
         if parents:
-            sentences.append(t.fill(text["parents"], {"parents": parents}))
+            sentences.append(t.fill(text[parents_kind], {"parents": parents}))
         children, children_kind = children
         if children:
             sentences.append(t.fill(text[children_kind], {"children": children}))
@@ -151,6 +154,7 @@ class Verbalizer:
         )
 
     def _instructions(self, concept, lang, t, base, parents, children, xrefs, license_id):
+        parents, parents_kind = parents
         children, children_kind = children
         if lang in concept.definitions:
             values = {**base, "definition": concept.definitions[lang]}
@@ -159,8 +163,9 @@ class Verbalizer:
             values = {**base, "synonyms": t.join(concept.synonyms[lang])}
             yield self._ask(concept, t, "synonyms", "synonyms", values, license_id)
         if parents:
+            values = {**base, "parents": parents}
             yield self._ask(
-                concept, t, "hierarchy", "parents", {**base, "parents": parents}, license_id
+                concept, t, "hierarchy", "parents", values, license_id, answer=parents_kind
             )
         if children:
             values = {**base, "children": children}
