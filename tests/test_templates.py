@@ -246,3 +246,20 @@ def test_german_names_parents_in_the_nominative_with_their_number():
         assert sentence.format(parents) in text
         assert reply == answer.format(concept.labels["de"], "Human Phenotype Ontology", parents)
         assert "eine Art von" not in text + reply
+
+
+@pytest.mark.parametrize(
+    ("last", "joined"),
+    [
+        ("Inicio tardío", "Bulla, Enfisema e Inicio tardío"),
+        ("hipoplasia", "Bulla, Enfisema e hipoplasia"),
+        ("Íleo", "Bulla, Enfisema e Íleo"),
+        ("Hierro", "Bulla, Enfisema y Hierro"),  # a diphthong: y
+        ("Hialinosis", "Bulla, Enfisema y Hialinosis"),
+        ("Atresia", "Bulla, Enfisema y Atresia"),
+    ],
+)
+def test_spanish_and_is_e_before_an_i_sound(last, joined):
+    spanish = load_templates()["es"]
+    assert spanish.join(["Bulla", "Enfisema", last]) == joined
+    assert load_templates()["en"].join(["Bulla", last]) == f"Bulla and {last}"

@@ -20,6 +20,9 @@ _ELISION = re.compile(r"⟨([^|⟩]*)\|([^⟩]*)⟩(?=(\w*))")
 _VOWELS = frozenset("aeiouyàâäéèêëîïôöùûüœæ")
 # medical words whose h is aspirated (une sorte de hernie); the others are mute (d'hypertension)
 _ASPIRATED_H = ("hernie", "hanche", "handicap", "haut", "hoquet", "hallux", "hamartome")
+# Spanish "y" is "e" before the sound /i/ (e Inicio, e hipoplasia), not before a diphthong
+# (y hierro, y hialino)
+_I_SOUND = re.compile(r"h?[ií](?![aeiouáéíóú])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -35,11 +38,15 @@ class Templates:
     answers: dict[str, str]
     particles: bool  # ⟨은/는⟩ (Korean) or ⟨de |d'⟩ (French) markers to resolve after filling
     definite_article: str = ""  # English "the", for {the_terminology}
+    last_before_i: str = ""  # Spanish " e ": the last separator before an /i/ sound
 
     def join(self, items: list[str]) -> str:
         if len(items) <= 1:
             return "".join(items)
-        return self.sep.join(items[:-1]) + self.last + items[-1]
+        last = self.last
+        if self.last_before_i and _I_SOUND.match(items[-1]):
+            last = self.last_before_i
+        return self.sep.join(items[:-1]) + last + items[-1]
 
     def with_article(self, name: str) -> str:
         return _with_article(self.definite_article, name)
@@ -149,5 +156,6 @@ def load_templates() -> dict[str, Templates]:
                 answers,
                 particles="⟨" in entry.read_text(encoding="utf-8"),
                 definite_article=data.get("definite_article", ""),
+                last_before_i=data["list"].get("last_before_i", ""),
             )
     return loaded
