@@ -131,6 +131,22 @@ def test_questions_are_well_formed(heldout_build, questions):
         assert set(wrong) <= pool, (q.task, q.prompt)
 
 
+def test_a_parent_question_asks_for_one_parent(tmp_path):
+    """The probe's options are one parent each: German says "Der Oberbegriff … ist", not the
+    plural the build uses for several."""
+    inputs = [ONTOLOGY / "hp_sample.obo", ONTOLOGY / "hp-de.babelon.tsv"]
+    out = build_cli("hetop", tmp_path / "de", inputs, "--langs", "de", "--holdout", "0.2")
+    german = [
+        q
+        for q in make_questions(out, seed=1, per_group=None)
+        if q.task == "parent" and q.lang == "de"
+    ]
+    assert len(german) > 20
+    for q in german:
+        _, answer_start = q.prompt.split("\n")
+        assert answer_start.startswith("Der Oberbegriff von „") and answer_start.endswith(" ist ")
+
+
 def test_questions_are_seeded(heldout_build, questions):
     again = make_questions(heldout_build, seed=1, per_group=None)
     assert again == questions

@@ -23,12 +23,13 @@ from corpus.sources.hetop.templates import Templates, load_templates
 
 from corpus.errors import InputError
 
-# task -> (template kind in the build's YAML, the answer placeholder the options fill)
-TASKS: dict[str, tuple[str, str]] = {
-    "definition": ("definition", "definition"),
-    "parent": ("parents", "parents"),
-    "translation": ("translation", "target_label"),
-    "code_to_label": ("code_to_label", "label"),
+# task -> (question kind in the build's YAML, its answer template, the placeholder the options
+# fill); one parent is named in the singular (German: "Der Oberbegriff … ist")
+TASKS: dict[str, tuple[str, str, str]] = {
+    "definition": ("definition", "definition", "definition"),
+    "parent": ("parents", "parents_one", "parents"),
+    "translation": ("translation", "translation", "target_label"),
+    "code_to_label": ("code_to_label", "code_to_label", "label"),
 }
 # trained: in the training data; heldout: kept out by `corpus build --holdout`; unsampled: in the
 # build but not in the training data given (a mixture samples part of a build)
@@ -160,13 +161,13 @@ class QuestionMaker:
         if not distractors:
             return None
         t = self.templates[lang]
-        kind, slot = TASKS[task]
+        kind, answer, slot = TASKS[task]
         rng = _rng(self.seed, task, concept, lang, key)
         chosen = rng.sample(distractors, min(len(distractors), self.size - 1))
         options = [correct, *chosen]
         rng.shuffle(options)
         _, template = t.pick(kind, concept + key, self.seed)  # the build's phrasing
-        answer_start = t.answers[kind].split("{" + slot + "}")[0]
+        answer_start = t.answers[answer].split("{" + slot + "}")[0]
         prompt = t.fill(template, values) + "\n" + t.fill(answer_start, values)
         return Question(
             task,
