@@ -1,5 +1,6 @@
 """End to end through the CLI: dataset folder, load_dataset round trip, card, determinism."""
 
+import csv
 import gc
 import hashlib
 import json
@@ -188,8 +189,20 @@ def test_embedded_default_builds_and_states_licenses(tmp_path):
     assert manifest["inputs"][1]["counts"]["concepts"] == 36044
 
 
+ITALIAN = {  # no template file is Italian; HPO's own Italian names of four concepts
+    "HP:0001626": "Anomalia del sistema cardiovascolare",
+    "HP:0001627": "Anomalia della morfologia cardiaca",
+    "HP:0002107": "Pneumotorace",
+    "HP:0002097": "Enfisema",
+}
+
+
 def test_language_without_templates_appears_in_translation_pairs_and_card(tmp_path):
-    out = tmp_path / "ja"
+    babelon = tmp_path / "hp-it.babelon.tsv"
+    rows = [("subject_id", "predicate_id", "translation_language", "translation_value")]
+    rows += [(concept, "rdfs:label", "it", label) for concept, label in ITALIAN.items()]
+    babelon.write_text("".join("\t".join(row) + "\n" for row in rows), encoding="utf-8")
+    out = tmp_path / "it"
     result = run_cli(
         "build",
         "--source",
@@ -197,9 +210,7 @@ def test_language_without_templates_appears_in_translation_pairs_and_card(tmp_pa
         "--input",
         ONTOLOGY / "hp_sample.obo",
         "--input",
-        ONTOLOGY / "hp-ja.babelon.tsv",
-        "--limit",
-        "200",
+        babelon,
         "--out",
         out,
     )
@@ -212,20 +223,56 @@ def test_language_without_templates_appears_in_translation_pairs_and_card(tmp_pa
         if r["task"] == "translation"
     ]
     directions = {
-        (json.loads(r["meta"])["source_lang"], json.loads(r["meta"])["target_lang"]) for r in pairs
+        (r["source_id"], json.loads(r["meta"])["source_lang"], json.loads(r["meta"])["target_lang"])
+        for r in pairs
     }
-    assert directions == {("en", "ja"), ("ja", "en")}
+    assert directions == {(c, a, b) for c in ITALIAN for a, b in (("en", "it"), ("it", "en"))}
     assert all(r["lang"] == "en" for r in pairs)  # prompts written in the templated language
-    by_direction = {
-        (r["source_id"], json.loads(r["meta"])["source_lang"]): r["messages"] for r in pairs
-    }
-    for (concept_id, source_lang), messages in by_direction.items():
-        if source_lang == "ja":
-            japanese = by_direction[(concept_id, "en")][1]["content"]  # answer of en -> ja
-            assert japanese in messages[0]["content"] and "English" in messages[0]["content"]
+    for r in pairs:
+        if json.loads(r["meta"])["source_lang"] == "en":
+            assert r["messages"][1]["content"] == ITALIAN[r["source_id"]]
+        else:
+            assert ITALIAN[r["source_id"]] in r["messages"][0]["content"]
+            assert "English" in r["messages"][0]["content"]
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["languages_without_templates"] == ["ja"]
+    assert manifest["languages_without_templates"] == ["it"]
     assert "Languages without prose templates" in (out / "README.md").read_text()
+
+
+def test_japanese_has_prose_and_questions_with_no_space_between_sentences(tmp_path):
+    out = tmp_path / "ja"
+    result = run_cli(
+        "build",
+        "--source",
+        "hetop",
+        "--input",
+        ONTOLOGY / "hp_sample.obo",
+        "--input",
+        ONTOLOGY / "hp-ja.babelon.tsv",
+        "--langs",
+        "ja,en",
+        "--out",
+        out,
+    )
+    assert result.returncode == 0, result.stderr
+    japanese = {
+        row["subject_id"]: row["translation_value"]
+        for row in csv.DictReader(
+            (ONTOLOGY / "hp-ja.babelon.tsv").open(encoding="utf-8"), delimiter="\t"
+        )
+        if row["translation_status"] == "OFFICIAL" and row["predicate_id"] == "rdfs:label"
+    }
+    text = [r for r in pq.read_table(out / "data" / "text").to_pylist() if r["lang"] == "ja"]
+    assert len(text) > 2500
+    for record in text:
+        label = japanese[record["source_id"]]
+        assert record["text"].startswith(f"「{label}」はヒト表現型オントロジー（HPO）の概念で、")
+        assert "。 " not in record["text"] and record["text"].endswith("。")
+    instruct = pq.read_table(out / "data" / "instruct").to_pylist()
+    tasks = {r["task"] for r in instruct if r["lang"] == "ja"}
+    assert tasks == {"hierarchy", "code_lookup", "mapping", "translation"}  # no ja definitions
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["languages_without_templates"] == []
 
 
 def test_glibc_takes_the_arena_cap_and_other_libcs_are_left_alone():

@@ -8,7 +8,7 @@ from corpus.sources.hetop.verbalize import Verbalizer
 
 from tests.conftest import ONTOLOGY
 
-TEMPLATED = ["de", "en", "es", "fr", "ko"]
+TEMPLATED = ["de", "en", "es", "fr", "ja", "ko"]
 
 
 def test_languages_with_templates():

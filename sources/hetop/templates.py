@@ -39,6 +39,7 @@ class Templates:
     particles: bool  # ⟨은/는⟩ (Korean) or ⟨de |d'⟩ (French) markers to resolve after filling
     definite_article: str = ""  # English "the", for {the_terminology}
     last_before_i: str = ""  # Spanish " e ": the last separator before an /i/ sound
+    sentence_sep: str = " "  # Japanese runs its sentences on without a space
 
     def join(self, items: list[str]) -> str:
         if len(items) <= 1:
@@ -157,5 +158,6 @@ def load_templates() -> dict[str, Templates]:
                 particles="⟨" in entry.read_text(encoding="utf-8"),
                 definite_article=data.get("definite_article", ""),
                 last_before_i=data["list"].get("last_before_i", ""),
+                sentence_sep=data.get("sentence_sep", " "),
             )
     return loaded

@@ -26,7 +26,7 @@ _KNOWN = [
         "HPO-license",
         "Free to use; acknowledge the HPO Consortium, cite Köhler et al. and show the HPO "
         "version; the content and logical relationships must not be altered.",
-        {"ko": "인간 표현형 온톨로지(HPO)"},
+        {"ko": "인간 표현형 온톨로지(HPO)", "ja": "ヒト表現型オントロジー（HPO）"},
     ),
     Terminology(
         "DOID",
@@ -40,14 +40,24 @@ _KNOWN = [
         "CC-BY-ND-3.0-IGO",
         "WHO content. Derived data (translations, adaptations, training sets) may not be "
         "redistributed without WHO's permission: use internally, ask WHO before publishing.",
-        {"fr": "CIM-11", "es": "CIE-11", "ko": "국제질병분류 제11판(ICD-11)"},
+        {
+            "fr": "CIM-11",
+            "es": "CIE-11",
+            "ko": "국제질병분류 제11판(ICD-11)",
+            "ja": "国際疾病分類第11版（ICD-11）",
+        },
     ),
     Terminology(
         "ICD10",
         "ICD-10",
         "WHO-ICD-10",
         "WHO content; check WHO's ICD-10 terms before any redistribution of derived data.",
-        {"fr": "CIM-10", "es": "CIE-10", "ko": "국제질병분류 제10판(ICD-10)"},
+        {
+            "fr": "CIM-10",
+            "es": "CIE-10",
+            "ko": "국제질병분류 제10판(ICD-10)",
+            "ja": "国際疾病分類第10版（ICD-10）",
+        },
     ),
     Terminology(
         "CIM10",
@@ -73,7 +83,7 @@ _KNOWN = [
         "MeSH",
         "NLM-MeSH",
         "NLM terms and conditions; French MeSH © Inserm.",
-        {"ko": "의학주제표목(MeSH)"},
+        {"ko": "의학주제표목(MeSH)", "ja": "MeSH（医学件名標目）"},
     ),
     Terminology(
         "UMLS", "UMLS", "UMLS-license", "Requires a UMLS licence to use the CUIs' content."

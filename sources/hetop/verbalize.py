@@ -121,7 +121,7 @@ class Verbalizer:
         if others:
             sentences.append(t.fill(text["translations"], {"translations": t.join(others)}))
         return TextRecord(
-            text=" ".join(sentences),
+            text=t.sentence_sep.join(sentences),
             lang=lang,
             source=SOURCE,
             dataset=concept.terminology,
