@@ -202,19 +202,7 @@ def test_language_without_templates_appears_in_translation_pairs_and_card(tmp_pa
     rows = [("subject_id", "predicate_id", "translation_language", "translation_value")]
     rows += [(concept, "rdfs:label", "it", label) for concept, label in ITALIAN.items()]
     babelon.write_text("".join("\t".join(row) + "\n" for row in rows), encoding="utf-8")
-    out = tmp_path / "it"
-    result = run_cli(
-        "build",
-        "--source",
-        "hetop",
-        "--input",
-        ONTOLOGY / "hp_sample.obo",
-        "--input",
-        babelon,
-        "--out",
-        out,
-    )
-    assert result.returncode == 0, result.stderr
+    out = build_cli("hetop", tmp_path / "it", [ONTOLOGY / "hp_sample.obo", babelon])
     text = pq.read_table(out / "data" / "text").to_pylist()
     assert {r["lang"] for r in text} == {"en"}
     pairs = [
@@ -240,21 +228,8 @@ def test_language_without_templates_appears_in_translation_pairs_and_card(tmp_pa
 
 
 def test_japanese_has_prose_and_questions_with_no_space_between_sentences(tmp_path):
-    out = tmp_path / "ja"
-    result = run_cli(
-        "build",
-        "--source",
-        "hetop",
-        "--input",
-        ONTOLOGY / "hp_sample.obo",
-        "--input",
-        ONTOLOGY / "hp-ja.babelon.tsv",
-        "--langs",
-        "ja,en",
-        "--out",
-        out,
-    )
-    assert result.returncode == 0, result.stderr
+    inputs = [ONTOLOGY / "hp_sample.obo", ONTOLOGY / "hp-ja.babelon.tsv"]
+    out = build_cli("hetop", tmp_path / "ja", inputs, "--langs", "ja,en")
     japanese = {
         row["subject_id"]: row["translation_value"]
         for row in csv.DictReader(
