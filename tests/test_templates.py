@@ -263,3 +263,30 @@ def test_spanish_and_is_e_before_an_i_sound(last, joined):
     spanish = load_templates()["es"]
     assert spanish.join(["Bulla", "Enfisema", last]) == joined
     assert load_templates()["en"].join(["Bulla", last]) == f"Bulla and {last}"
+
+
+def test_a_japanese_definition_ends_with_a_japanese_full_stop(tmp_path):
+    """hp-ja has labels only: two Japanese definitions written here, one without its 。"""
+    from corpus.sources.hetop.tables import read_babelon
+
+    babelon = tmp_path / "hp-ja-definitions.babelon.tsv"
+    rows = [
+        ("subject_id", "predicate_id", "translation_language", "translation_value"),
+        ("HP:0002107", "rdfs:label", "ja", "気胸"),
+        ("HP:0002107", "IAO:0000115", "ja", "胸膜腔内に空気が貯留した状態"),
+        ("HP:0002097", "rdfs:label", "ja", "肺気腫"),
+        ("HP:0002097", "IAO:0000115", "ja", "肺胞壁の破壊を伴う気腔の異常な拡大。"),
+    ]
+    babelon.write_text("".join("\t".join(row) + "\n" for row in rows), encoding="utf-8")
+    graph = ConceptGraph()
+    read_obo(ONTOLOGY / "hp_sample.obo", graph)
+    read_babelon(babelon, graph)
+    graph.finish()
+    verbalizer = Verbalizer(graph, load_templates(), seed=0, langs=frozenset({"ja"}))
+    for concept_id, definition in (
+        ("HP:0002107", "胸膜腔内に空気が貯留した状態。"),
+        ("HP:0002097", "肺胞壁の破壊を伴う気腔の異常な拡大。"),
+    ):
+        text = next(r.text for r in verbalizer.records(graph.get(concept_id)) if r.kind == "text")
+        assert f"定義は次のとおりである：{definition}" in text
+        assert "。。" not in text and "。." not in text and "。 " not in text

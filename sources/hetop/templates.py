@@ -40,6 +40,7 @@ class Templates:
     definite_article: str = ""  # English "the", for {the_terminology}
     last_before_i: str = ""  # Spanish " e ": the last separator before an /i/ sound
     sentence_sep: str = " "  # Japanese runs its sentences on without a space
+    full_stop: str = "."  # and ends them with 。
 
     def join(self, items: list[str]) -> str:
         if len(items) <= 1:
@@ -159,5 +160,6 @@ def load_templates() -> dict[str, Templates]:
                 definite_article=data.get("definite_article", ""),
                 last_before_i=data["list"].get("last_before_i", ""),
                 sentence_sep=data.get("sentence_sep", " "),
+                full_stop=data.get("full_stop", "."),
             )
     return loaded

@@ -12,14 +12,14 @@ from corpus.sources.hetop.terminologies import Terminology, lookup, split_curie
 from corpus.records import InstructRecord, Record, TextRecord, user_assistant
 
 SOURCE = "hetop"
-SENTENCE_ENDS = (".", "!", "?", "…", "。", ".)", ".»", ".”", '."')
+SENTENCE_ENDS = (".", "!", "?", "…", "。", "！", "？", ".)", ".»", ".”", '."')
 MAX_LISTED = 8  # children, xrefs: enough to teach the neighbourhood, short enough to read
 
 
-def as_sentence(text: str) -> str:
+def as_sentence(text: str, full_stop: str = ".") -> str:
     """A definition ends its sentence before the next one starts: most of HPO's French ones
     have no final period ("… féminins C'est une sorte de …" ran on)."""
-    return text if text.endswith(SENTENCE_ENDS) else text + "."
+    return text if text.endswith(SENTENCE_ENDS) else text + full_stop
 
 
 class Verbalizer:
@@ -94,7 +94,7 @@ class Verbalizer:
         text = t.text
         sentences = [t.fill(text["intro_code" if concept.code else "intro"], base)]
         if lang in concept.definitions:
-            definition = as_sentence(concept.definitions[lang])
+            definition = as_sentence(concept.definitions[lang], t.full_stop)
             sentences.append(t.fill(text["definition"], {"definition": definition}))
         if concept.synonyms.get(lang):
             sentences.append(t.fill(text["synonyms"], {"synonyms": t.join(concept.synonyms[lang])}))
