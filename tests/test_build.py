@@ -189,7 +189,7 @@ def test_embedded_default_builds_and_states_licenses(tmp_path):
     assert manifest["inputs"][1]["counts"]["concepts"] == 36044
 
 
-ITALIAN = {  # no template file is Italian; HPO's own Italian names of four concepts
+ITALIAN = {  # no template file is Italian; Italian names of four concepts, written for this test
     "HP:0001626": "Anomalia del sistema cardiovascolare",
     "HP:0001627": "Anomalia della morfologia cardiaca",
     "HP:0002107": "Pneumotorace",
