@@ -1,5 +1,6 @@
 """Formats without their own module test: ROBOT templates, SSSOM, ICD-11 SQLite, detection."""
 
+import csv
 from importlib import resources
 from pathlib import Path
 
@@ -46,8 +47,40 @@ def test_robot_template_synonyms_attach_in_french():
     read_obo(ONTOLOGY / "hp_sample.obo", graph)
     counts = read_robot_template(ONTOLOGY / "hp-fr.synonyms.tsv", graph)
     graph.finish()
-    assert counts["rows"] == 1918
+    with (ONTOLOGY / "hp-fr.synonyms.tsv").open(encoding="utf-8") as lines:
+        rows = list(csv.DictReader(lines, delimiter="\t"))[1:]  # the template row after the header
+    untranslated = [r for r in rows if r["Status"] == "NOT_TRANSLATED"]
+    assert counts["rows_not_translated"] == len(untranslated) == 444
+    assert counts["rows"] == len(rows) - len(untranslated) == 1474
     assert {"Transmission", "Mode d'héritage"} <= set(graph.get("HP:0000005").synonyms["fr"])
+    # an untranslated row is the English copied in: it must not become a French synonym
+    assert "PEG-fed in infancy" not in graph.get("HP:0011471").synonyms.get("fr", [])
+    kept = {(r["subject_id"], r["translation_value"]) for r in rows if r not in untranslated}
+    for row in untranslated:
+        concept = graph.get(row["subject_id"])
+        if concept is not None and (row["subject_id"], row["translation_value"]) not in kept:
+            assert row["translation_value"] not in concept.synonyms.get("fr", [])
+
+
+def test_a_synonym_that_is_the_english_name_is_an_untranslated_copy():
+    """HPO's French synonym file marks rows it left untranslated, but many CANDIDATE rows are
+    the English synonym copied too ("Liver failure" for Hepatic failure)."""
+    graph = ConceptGraph()
+    read_obo(ONTOLOGY / "hp_sample.obo", graph)
+    english = {
+        c.id: {c.labels["en"].casefold()} | {s.casefold() for s in c.synonyms.get("en", [])}
+        for c in graph
+    }
+    read_robot_template(ONTOLOGY / "hp-fr.synonyms.tsv", graph)
+    graph.finish()
+    french = [(c.id, s) for c in graph for s in c.synonyms.get("fr", [])]
+    assert len(french) > 800
+    assert not [(cid, s) for cid, s in french if s.casefold() in english[cid]]
+    assert graph.stats["synonyms_same_as_english_dropped"] > 700
+    hepatic_failure = graph.get("HP:0001399")
+    assert "Liver failure" in hepatic_failure.synonyms["en"]
+    assert "Liver failure" not in hepatic_failure.synonyms.get("fr", [])
+    assert "Insuffisance hépato-cellulaire" in hepatic_failure.synonyms["fr"]  # French: kept
 
 
 def test_sssom_mappings_link_both_ways(tmp_path):

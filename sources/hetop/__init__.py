@@ -52,7 +52,10 @@ class HetopSource(Source):
         "translation pairs.",
         "Labels, definitions and translations are used as the inputs give them (candidate and "
         "machine translations included where the input marks them so), except that relation "
-        "names joined by underscores in definitions (DOID's has_symptom) are written as words.",
+        "names joined by underscores in definitions (DOID's has_symptom) are written as words, "
+        "and that a synonym in another language that is the concept's English name letter for "
+        "letter is dropped as an untranslated copy, and so is a term both languages share, "
+        "such as Torsades de pointes.",
         "Concepts are listed with at most 8 children and 8 cross-terminology codes.",
         "A mapping into a terminology the build reads is kept only where that terminology's "
         "input has the code (dangling_mappings counts the others): a national or retired code "

@@ -136,7 +136,7 @@ class ConceptGraph:
 
     def finish(self) -> None:
         """Attach translations, link a mapping table's pairs both ways, index children; drop
-        dangling parents and dangling mappings."""
+        untranslated copies of English synonyms, dangling parents and dangling mappings."""
         for item in self.pending:
             # exact ids only: a translation keyed by an alt_id (often an obsolete term's
             # label) would become the wrong label of the concept that absorbed it
@@ -147,6 +147,9 @@ class ConceptGraph:
             elif concept.add(item.kind, item.lang, item.value):
                 self.stats[f"{item.origin}_{item.kind}s_added"] += 1
         self.pending.clear()
+        for concept in self.concepts.values():
+            if concept.synonyms and (len(concept.synonyms) > 1 or "en" not in concept.synonyms):
+                self._drop_english_copies(concept)
         for subject, target in self.mappings:
             for a, b in ((subject, target), (target, subject)):
                 concept = self.get(a)
@@ -168,6 +171,24 @@ class ConceptGraph:
                     parent.children.append(concept.id)
             concept.parents = resolved
         self.shared_labels = self._shared_labels()
+
+    def _drop_english_copies(self, concept: Concept) -> None:
+        """A synonym in another language that is the concept's English name, letter for letter,
+        is an untranslated copy: a third of the synonyms in HPO's French file are ("Liver
+        failure" as French). A label is kept: Pneumothorax is French too, and without a label
+        the concept would not be said in that language at all."""
+        english = {name.casefold() for name in concept.synonyms.get("en", ())}
+        if "en" in concept.labels:
+            english.add(concept.labels["en"].casefold())
+        if not english:
+            return
+        for lang, values in concept.synonyms.items():
+            if lang == "en":
+                continue
+            kept = [value for value in values if value.casefold() not in english]
+            if len(kept) < len(values):
+                self.stats["synonyms_same_as_english_dropped"] += len(values) - len(kept)
+                concept.synonyms[lang] = kept
 
     def _shared_labels(self) -> set[tuple[str, str, str]]:
         """Labels that name several concepts of one terminology: asking for "the" code of

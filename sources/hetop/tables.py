@@ -124,7 +124,13 @@ def read_robot_template(path: Path, graph: ConceptGraph) -> Counter[str]:
             columns.append((column, kind or SYNONYM, match.group(2).lower(), match.group(3)))
     if not columns:
         raise InputError(path, 2, "no 'A property@lang' annotation column in the ROBOT template")
+    # HPO's translation templates keep untranslated rows, the English copied in, marked in a
+    # Status column: as French synonyms they would teach English ("PEG-fed in infancy")
+    status = next((c for c in template if c.lower() in ("status", "translation_status")), None)
     for row in rows:
+        if status is not None and row.get(status, "") in SKIP_STATUS:
+            counts["rows_not_translated"] += 1
+            continue
         concept_id = row[id_column]
         for column, kind, lang, split in columns:
             value = row.get(column, "")
