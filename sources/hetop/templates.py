@@ -148,6 +148,10 @@ def load_templates() -> dict[str, Templates]:
                 for k, v in data["instruct"].items()
                 if k.endswith("_answer")
             }
+            # a language that says one parent as it says several (It is a kind of X) writes no
+            # parents_one; German does (Sein Oberbegriff ist X)
+            data["text"].setdefault("parents_one", data["text"]["parents"])
+            answers.setdefault("parents_one", answers["parents"])
             loaded[lang] = Templates(
                 lang,
                 data["language_names"],
