@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate
 
 from corpus.records import Record
 
@@ -34,6 +36,23 @@ class PipelineStep(ABC):
 def shard_bounds(count: int, rank: int, world_size: int) -> tuple[int, int]:
     """[start, stop) of rank's contiguous block when `count` items are split `world_size` ways."""
     return count * rank // world_size, count * (rank + 1) // world_size
+
+
+def weighted_bounds(weights: Sequence[int], rank: int, world_size: int) -> tuple[int, int]:
+    """[start, stop) of rank's contiguous block when items of these weights (the work each
+    makes) are split `world_size` ways: blocks of equal count are not equal work where items
+    differ (HPO's older terms make a fifth more records than its newer ones), and the slowest
+    rank sets a build's time. Still contiguous, so the ranks' records, concatenated in rank
+    order, are one worker's."""
+    total = sum(weights)
+    if total <= 0:
+        return shard_bounds(len(weights), rank, world_size)
+    # rank r's block ends after the last item whose cumulative weight is within r + 1 shares
+    # (compared in integers, so every rank cuts at the same place); equal weights cut where
+    # `shard_bounds` does
+    ends = [world_size * end for end in accumulate(weights)]
+    start = bisect_right(ends, total * rank) if rank else 0
+    return start, bisect_right(ends, total * (rank + 1))
 
 
 def run_pipeline(steps: Sequence[PipelineStep], rank: int = 0, world_size: int = 1) -> None:

@@ -23,10 +23,10 @@ from corpus.sources.hetop.tables import (
     read_sssom,
 )
 from corpus.sources.hetop.templates import load_templates
-from corpus.sources.hetop.verbalize import Verbalizer
+from corpus.sources.hetop.verbalize import Verbalizer, expected_records
 
 from corpus.errors import InputError, OptionError
-from corpus.pipeline import shard_bounds
+from corpus.pipeline import weighted_bounds
 
 
 def _package_file(distribution: str, package: str, relative: str) -> InputFile:
@@ -69,6 +69,7 @@ class HetopSource(Source):
         self.per_input: dict[str, dict[str, object]] = {}
         self.prepared = False
         self.heldout: frozenset[str] = frozenset()
+        self.weights: list[int] = []  # of each concept `_concepts()` lists: ranks' shares
 
     @classmethod
     def default_inputs(cls) -> list[InputFile]:
@@ -139,6 +140,10 @@ class HetopSource(Source):
                 c.id for c in self._concepts() if held_out(c.id, options.seed, options.holdout)
             )
             self.stats["concepts_held_out"] = len(self.heldout)
+            self.weights = [
+                0 if c.id in self.heldout else expected_records(c, options.langs)
+                for c in self._concepts()
+            ]
             self.prepared = True
 
     def _concepts(self) -> list:
@@ -146,10 +151,11 @@ class HetopSource(Source):
 
     def run(self, data=None, rank: int = 0, world_size: int = 1):
         """Verbalize this rank's contiguous block of concepts, so that the records of all
-        ranks, concatenated in rank order, are the records of one worker."""
+        ranks, concatenated in rank order, are the records of one worker; blocks of about
+        as many records each."""
         self.prepare()
         concepts = self._concepts()
-        start, stop = shard_bounds(len(concepts), rank, world_size)
+        start, stop = weighted_bounds(self.weights, rank, world_size)
         verbalizer = Verbalizer(
             self.graph, load_templates(), self.options.seed, self.options.langs, self.heldout
         )

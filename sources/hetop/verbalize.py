@@ -22,6 +22,19 @@ def as_sentence(text: str, full_stop: str = ".") -> str:
     return text if text.endswith(SENTENCE_ENDS) else text + full_stop
 
 
+def expected_records(concept: Concept, langs: frozenset[str] | None = None) -> int:
+    """About how many records `Verbalizer.records` makes of a concept (templates, held-out
+    neighbours and ambiguous codes aside): the weight that balances a build's ranks."""
+    kept = [lang for lang in concept.labels if langs is None or lang in langs]
+    per_language = 1 + bool(concept.parents) + bool(concept.children)
+    if concept.code:
+        per_language += 2 + min(len(concept.xrefs), MAX_LISTED)
+    count = len(kept) * (per_language + len(kept) - 1)  # and a translation into each other
+    for lang in kept:
+        count += (lang in concept.definitions) + bool(concept.synonyms.get(lang))
+    return count
+
+
 class Verbalizer:
     """Writes one concept at a time; all choices depend only on (seed, concept, task, lang)."""
 
