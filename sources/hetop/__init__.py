@@ -136,13 +136,13 @@ class HetopSource(Source):
                     f"--langs {','.join(sorted(options.langs))}: no concept has a label in"
                     f" these languages; the inputs have {', '.join(sorted(self._languages()))}"
                 )
+            concepts = self._concepts()
             self.heldout = frozenset(
-                c.id for c in self._concepts() if held_out(c.id, options.seed, options.holdout)
+                c.id for c in concepts if held_out(c.id, options.seed, options.holdout)
             )
             self.stats["concepts_held_out"] = len(self.heldout)
             self.weights = [
-                0 if c.id in self.heldout else expected_records(c, options.langs)
-                for c in self._concepts()
+                0 if c.id in self.heldout else expected_records(c, options.langs) for c in concepts
             ]
             self.prepared = True
 

@@ -148,7 +148,7 @@ class ConceptGraph:
                 self.stats[f"{item.origin}_{item.kind}s_added"] += 1
         self.pending.clear()
         for concept in self.concepts.values():
-            if concept.synonyms and (len(concept.synonyms) > 1 or "en" not in concept.synonyms):
+            if concept.synonyms.keys() - {"en"}:  # synonyms in another language
                 self._drop_english_copies(concept)
         for subject, target in self.mappings:
             for a, b in ((subject, target), (target, subject)):
