@@ -88,6 +88,14 @@ def build_cli(source: str, out: Path, inputs, *extra: str | Path) -> Path:
     return out
 
 
+def write_babelon(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
+    """A Babelon table of (subject_id, predicate_id, translation_language, translation_value)
+    rows written by a test: translations that no file in ../shared/data has."""
+    header = ("subject_id", "predicate_id", "translation_language", "translation_value")
+    path.write_text("".join("\t".join(row) + "\n" for row in [header, *rows]), encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory) -> Path:
     """HPO + French Babelon + Korean KCD, built once through the CLI for the whole session."""

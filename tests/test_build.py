@@ -21,7 +21,7 @@ from corpus.build import build
 from corpus.collection import BUILD_THRESHOLDS
 from corpus.errors import InputError
 from corpus.records import INSTRUCT_SCHEMA, TEXT_SCHEMA
-from tests.conftest import ONTOLOGY, build_cli, run_cli
+from tests.conftest import ONTOLOGY, build_cli, run_cli, write_babelon
 
 DESIGN_TEXT = ["id", "text", "lang", "source", "dataset", "source_id", "license", "meta"]
 DESIGN_INSTRUCT = [
@@ -198,10 +198,8 @@ ITALIAN = {  # no template file is Italian; Italian names of four concepts, writ
 
 
 def test_language_without_templates_appears_in_translation_pairs_and_card(tmp_path):
-    babelon = tmp_path / "hp-it.babelon.tsv"
-    rows = [("subject_id", "predicate_id", "translation_language", "translation_value")]
-    rows += [(concept, "rdfs:label", "it", label) for concept, label in ITALIAN.items()]
-    babelon.write_text("".join("\t".join(row) + "\n" for row in rows), encoding="utf-8")
+    rows = [(concept, "rdfs:label", "it", label) for concept, label in ITALIAN.items()]
+    babelon = write_babelon(tmp_path / "hp-it.babelon.tsv", rows)
     out = build_cli("hetop", tmp_path / "it", [ONTOLOGY / "hp_sample.obo", babelon])
     text = pq.read_table(out / "data" / "text").to_pylist()
     assert {r["lang"] for r in text} == {"en"}

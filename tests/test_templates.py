@@ -6,7 +6,7 @@ from corpus.sources.hetop.obo import read_obo
 from corpus.sources.hetop.templates import load_templates, resolve_particles
 from corpus.sources.hetop.verbalize import Verbalizer
 
-from tests.conftest import ONTOLOGY
+from tests.conftest import ONTOLOGY, write_babelon
 
 TEMPLATED = ["de", "en", "es", "fr", "ja", "ko"]
 
@@ -269,15 +269,13 @@ def test_a_japanese_definition_ends_with_a_japanese_full_stop(tmp_path):
     """hp-ja has labels only: two Japanese definitions written here, one without its 。"""
     from corpus.sources.hetop.tables import read_babelon
 
-    babelon = tmp_path / "hp-ja-definitions.babelon.tsv"
     rows = [
-        ("subject_id", "predicate_id", "translation_language", "translation_value"),
         ("HP:0002107", "rdfs:label", "ja", "気胸"),
         ("HP:0002107", "IAO:0000115", "ja", "胸膜腔内に空気が貯留した状態"),
         ("HP:0002097", "rdfs:label", "ja", "肺気腫"),
         ("HP:0002097", "IAO:0000115", "ja", "肺胞壁の破壊を伴う気腔の異常な拡大。"),
     ]
-    babelon.write_text("".join("\t".join(row) + "\n" for row in rows), encoding="utf-8")
+    babelon = write_babelon(tmp_path / "hp-ja-definitions.babelon.tsv", rows)
     graph = ConceptGraph()
     read_obo(ONTOLOGY / "hp_sample.obo", graph)
     read_babelon(babelon, graph)
