@@ -30,6 +30,8 @@ from tests.conftest import DATA, ONTOLOGY, run_cli
         ("kcd_ko_en.tsv", "table"),
         ("cim10_fr.tsv", "table"),
         ("mesh_desc2006_sample.xml", "mesh"),
+        ("mesh_mtrees2024_C.txt", "mesh-trees"),
+        ("mesh_fr_en_dict.json", "mesh-terms"),
         ("who_icd10_2019_ch01-13.xml", "icd10-xml"),
     ],
 )

@@ -13,6 +13,12 @@ from corpus.sources.hetop.graph import ConceptGraph
 from corpus.sources.hetop.icd10 import read_icd10_xml
 from corpus.sources.hetop.icd11 import read_icd11_sqlite
 from corpus.sources.hetop.mesh import read_mesh_xml
+from corpus.sources.hetop.mesh_lists import (
+    MeshLists,
+    join_mesh_lists,
+    read_mesh_terms,
+    read_mesh_trees,
+)
 from corpus.sources.hetop.obo import read_obo
 from corpus.sources.hetop.probe_table import held_out, write_concept_table
 from corpus.sources.hetop.rdf import read_rdf
@@ -66,6 +72,7 @@ class HetopSource(Source):
     def __init__(self, inputs, options) -> None:
         super().__init__(inputs, options)
         self.graph = ConceptGraph()
+        self.mesh_lists = MeshLists()  # joined into the graph once every input is read
         self.per_input: dict[str, dict[str, object]] = {}
         self.prepared = False
         self.heldout: frozenset[str] = frozenset()
@@ -87,6 +94,9 @@ class HetopSource(Source):
             self.per_input[item.display] = {"format": fmt, **dict(sorted(counts.items()))}
             self.stats.update({f"{fmt}_{k}": v for k, v in counts.items()})
         self._check_columns_used()
+        if self.mesh_lists:
+            counts = join_mesh_lists(self.mesh_lists, self.graph)
+            self.stats.update({f"mesh_lists_{k}": v for k, v in counts.items()})
         self.graph.finish()
         self.stats.update(self.graph.stats)
         if self.options.license:
@@ -113,6 +123,10 @@ class HetopSource(Source):
             return read_rdf(path, self.graph, fmt)
         if fmt == "mesh":
             return read_mesh_xml(path, self.graph)
+        if fmt == "mesh-trees":
+            return read_mesh_trees(path, self.mesh_lists)
+        if fmt == "mesh-terms":
+            return read_mesh_terms(path, self.mesh_lists)
         if fmt == "icd10-xml":
             return read_icd10_xml(path, self.graph)
         if fmt == "babelon":

