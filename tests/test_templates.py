@@ -88,6 +88,12 @@ def test_korean_fill_resolves_the_templates_markers_and_leaves_values_alone():
         ("hernie inguinale", "C'est une sorte de hernie inguinale."),  # aspirated h
         ("Maladie du cœur", "C'est une sorte de Maladie du cœur."),
         ("« X »", "C'est une sorte de « X »."),
+        # a label's own article goes: "une sorte de" takes a bare noun
+        ("Les maladies du sang", "C'est une sorte de maladies du sang."),
+        ("Les os", "C'est une sorte d'os."),
+        ("La hernie", "C'est une sorte de hernie."),
+        ("L'œil et la vue", "C'est une sorte d'œil et la vue."),
+        ("Lèpre", "C'est une sorte de Lèpre."),  # a word, no article
     ],
 )
 def test_french_de_elides_before_a_vowel_or_mute_h(parents, expected):

@@ -15,8 +15,9 @@ _PARTICLE = re.compile(r"⟨([^/⟩]+)/([^⟩]+)⟩")
 _CLOSERS = "”’\"'»」』)] "
 _QUOTES = _CLOSERS.replace(")", "")  # closers but a parenthesis (an aside, see _ASIDE)
 _ASIDE = re.compile(r"\s*\([^()]*\)$")  # 간농양 (K77.0*): the particle goes with 간농양
-# French elision: ⟨de |d'⟩ takes its second form before a vowel or a mute h
-_ELISION = re.compile(r"⟨([^|⟩]*)\|([^⟩]*)⟩(?=(\w*))")
+# French elision: ⟨de |d'⟩ takes its second form before a vowel or a mute h; a label that
+# opens with a definite article (ICD-11's "Les maladies de la couche du sang") loses it there
+_ELISION = re.compile(r"⟨([^|⟩]*)\|([^⟩]*)⟩(?:([Ll]es |[Ll]e |[Ll]a |[Ll]')(?=\w))?(?=(\w*))")
 _VOWELS = frozenset("aeiouyàâäéèêëîïôöùûüœæ")
 # medical words whose h is aspirated (une sorte de hernie); the others are mute (d'hypertension)
 _ASPIRATED_H = ("hernie", "hanche", "handicap", "haut", "hoquet", "hallux", "hamartome")
@@ -127,10 +128,19 @@ def _particle_host(before: str) -> str:
 
 
 def _elide(match: re.Match[str]) -> str:
-    """⟨de |d'⟩ before the word that follows it: d'hypertension, d'Anomalie, de hernie."""
-    word = match.group(3).lower()
+    """⟨de |d'⟩ before the word that follows it: d'hypertension, d'Anomalie, de hernie. After
+    "une sorte de" a noun takes no article: "de Les dents" is "de dents", "de L'œil" "d'œil"."""
+    full, elided, article, word = match.groups()
+    if article and full.strip() != "de":  # ⟨du |de l'⟩ before a label: the article stays
+        word = article
+    form = _elided_form(full, elided, word)
+    return form + article if article and full.strip() != "de" else form
+
+
+def _elided_form(full: str, elided: str, word: str) -> str:
+    word = word.lower()
     mute_h = word.startswith("h") and not word.startswith(_ASPIRATED_H)
-    return match.group(2) if word and (word[0] in _VOWELS or mute_h) else match.group(1)
+    return elided if word and (word[0] in _VOWELS or mute_h) else full
 
 
 @cache
