@@ -14,7 +14,7 @@ from corpus.sources.base import FileSource, InputFile
 from corpus.errors import InputError, OptionError
 from corpus.langid import UNKNOWN
 from corpus.records import InstructRecord, Record, TextRecord, user_assistant
-from corpus.textio import TableReader, check_exists, read_lines
+from corpus.textio import TableReader, check_exists, read_json_array, read_lines
 
 SOURCE = "files"
 ROLES = ("text", "lang", "id", "messages", "prompt", "response", "reasoning", "task")
@@ -37,17 +37,12 @@ def _rows_jsonl(
 
 
 def _rows_json(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """A JSON array of objects (read whole: use JSONL for files that do not fit in memory)."""
-    text = "\n".join(line for _, line in read_lines(path))
-    try:
-        rows = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            path, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})"
-        ) from None
-    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-        raise InputError(path, 1, "expected a JSON array of objects (or JSONL)")
-    yield from enumerate(rows, start=1)
+    """A JSON array of objects, each with the line it starts on (the text is read whole: use
+    JSONL for files that do not fit in memory)."""
+    for line, row in read_json_array(path):
+        if not isinstance(row, dict):
+            raise InputError(path, line, "expected a JSON array of objects (or JSONL)")
+        yield line, row
 
 
 def _rows_table(path: Path, delimiter: str) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -125,6 +125,12 @@ def test_parquet_from_a_built_dataset(sample_build, tmp_path):
             ["--text-column", "t", "--lang-column", "l"],
             ":3: 3 fields, but the header has 2",
         ),
+        (  # a JSON array's element is named by the line it starts on, not its index
+            "bad.json",
+            '[\n  {"t": "ok", "l": "en"},\n  {"t": "also", "l": "en"},\n  "not an object"\n]',
+            ["--text-column", "t", "--lang-column", "l"],
+            ":4: expected a JSON array of objects",
+        ),
         (
             "cols.jsonl",
             '{"t": "ok", "l": "en"}\n',
