@@ -5,12 +5,11 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
-import json
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from corpus.errors import InputError
 
@@ -101,55 +100,6 @@ def read_lines(
             if lineno == 1 and line.startswith("\ufeff"):
                 line = line[1:]
             yield lineno, line if keep_newlines else line.rstrip("\r\n")
-
-
-def read_json_array(path: Path) -> Iterator[tuple[int, Any]]:
-    """(line, element) of a JSON array, each element decoded on its own so that a bad one is
-    named by the line it starts on. The text is read whole (a JSON array has no lines to
-    stream by: JSONL has); gzip and UTF-8 errors are located as `read_lines` locates them."""
-    text = "\n".join(line for _, line in read_lines(path))
-    decoder = json.JSONDecoder()
-    line, counted = 1, 0
-
-    def line_at(offset: int) -> int:
-        nonlocal line, counted
-        line += text.count("\n", counted, offset)
-        counted = offset
-        return line
-
-    def expect(offset: int, allowed: str, what: str) -> int:
-        """The offset of the next non-blank character, which must be one of `allowed`."""
-        while offset < len(text) and text[offset] in " \t\r\n":
-            offset += 1
-        if offset == len(text) or text[offset] not in allowed:
-            raise InputError(
-                path, line_at(min(offset, len(text))), f"invalid JSON: expected {what}"
-            )
-        return offset
-
-    position = expect(0, "[", "a JSON array") + 1
-    if text[expect(position, "]" + _JSON_STARTS, "a value or ']'")] == "]":
-        return
-    while True:
-        start = expect(position, _JSON_STARTS, "a value")
-        try:
-            value, position = decoder.raw_decode(text, start)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                path, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})"
-            ) from None
-        yield line_at(start), value
-        position = expect(position, ",]", "',' or ']'")
-        if text[position] == "]":
-            break
-        position += 1
-    rest = text[position + 1 :]
-    if rest.strip():
-        after = len(text) - len(rest.lstrip())
-        raise InputError(path, line_at(after), "invalid JSON: text after the array")
-
-
-_JSON_STARTS = '{["-0123456789tfn'
 
 
 def newlines_before(path: Path, offset: int) -> int:

@@ -12,9 +12,10 @@ from corpus.sources import register
 from corpus.sources.base import FileSource, InputFile
 
 from corpus.errors import InputError, OptionError
+from corpus.json_array import read_json_array
 from corpus.langid import UNKNOWN
 from corpus.records import InstructRecord, Record, TextRecord, user_assistant
-from corpus.textio import TableReader, check_exists, read_json_array, read_lines
+from corpus.textio import TableReader, check_exists, read_lines
 
 SOURCE = "files"
 ROLES = ("text", "lang", "id", "messages", "prompt", "response", "reasoning", "task")
@@ -37,8 +38,7 @@ def _rows_jsonl(
 
 
 def _rows_json(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """A JSON array of objects, each with the line it starts on (the text is read whole: use
-    JSONL for files that do not fit in memory)."""
+    """A JSON array of objects, each with the line it starts on, read an element at a time."""
     for line, row in read_json_array(path):
         if not isinstance(row, dict):
             raise InputError(path, line, "expected a JSON array of objects (or JSONL)")

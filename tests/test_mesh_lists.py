@@ -18,7 +18,6 @@ from corpus.sources.hetop.mesh_lists import (
 
 from corpus.build import build
 from corpus.errors import InputError
-from corpus.textio import read_json_array
 from tests.conftest import ONTOLOGY, run_cli
 
 TREES = ONTOLOGY / "mesh_mtrees2024_C.txt"
@@ -153,23 +152,3 @@ def test_bad_lines_and_entries_are_named_by_line(tmp_path):
     with pytest.raises(InputError) as error:
         read_mesh_terms(terms, MeshLists())
     assert (error.value.line, error.value.message.startswith("invalid JSON")) == (3, True)
-
-
-def test_json_array_elements_come_with_the_line_they_start_on(tmp_path):
-    rows = list(read_json_array(TERMS))
-    assert [row for _, row in rows] == json.loads(TERMS.read_text(encoding="utf-8"))
-    lines = TERMS.read_text(encoding="utf-8").splitlines()
-    assert all(lines[line - 1].strip() == "{" for line, _ in rows)
-    path = tmp_path / "a.json"
-    for text, line, says in [
-        ('{"term": "x"}', 1, "expected a JSON array"),
-        ("[\n 1,\n 2\n 3]", 4, "expected ',' or ']'"),
-        ("[\n 1,\n]", 3, "expected a value"),
-        ("[1]\n\n[2]", 3, "text after the array"),
-    ]:
-        path.write_text(text)
-        with pytest.raises(InputError) as error:
-            list(read_json_array(path))
-        assert (error.value.line, says in error.value.message) == (line, True), text
-    path.write_text(" [ ] ")
-    assert list(read_json_array(path)) == []

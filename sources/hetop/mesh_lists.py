@@ -21,7 +21,8 @@ from pathlib import Path
 from corpus.sources.hetop.graph import LABEL, ConceptGraph
 
 from corpus.errors import InputError
-from corpus.textio import read_json_array, read_lines
+from corpus.json_array import read_json_array
+from corpus.textio import read_lines
 
 TREE_LINE = re.compile(r"([^;]*\S[^;]*);([A-Z]\d{2}(?:\.\d{3})*)")
 DESCRIPTOR_ID = re.compile(r"D\d{6,9}")
