@@ -123,6 +123,27 @@ def test_build_writes_french_text_translations_and_the_inserm_license(tmp_path):
     assert "no commercial use" in (tmp_path / "out" / "README.md").read_text()
 
 
+def test_a_descriptor_with_several_other_terms_keeps_its_english_name_and_parents(tmp_path):
+    trees = tmp_path / "mtrees.bin"
+    trees.write_text("Infections;C01\nBacterial Infections;C01.150\n")
+    terms = tmp_path / "terms.json"
+    entries = [
+        ("Infections", "D007239"),
+        ("Infection", "D007239"),
+        ("Bacterial Infections", "D001424"),
+        ("Infections bactériennes", "D001424"),
+        ("Bactérioses", "D001424"),  # two others: which one is the French label is not said
+    ]
+    terms.write_text(json.dumps([{"term": t, "id": i} for t, i in entries]))
+    graph, counts = _joined((read_mesh_trees, trees), (read_mesh_terms, terms))
+    bacterial = graph.get("MESH:D001424")
+    assert bacterial.labels == {"en": "Bacterial Infections"}
+    assert bacterial.parents == ["MESH:D007239"]
+    assert graph.get("MESH:D007239").labels == {"en": "Infections", "fr": "Infection"}
+    assert (counts["descriptors_joined"], counts["descriptors_en_fr"]) == (2, 1)
+    assert counts["descriptors_french_unknown"] == 1
+
+
 @pytest.mark.parametrize(
     ("alone", "says"),
     [(TERMS, "no descriptor's English term is known"), (TREES, "no heading names a known")],

@@ -98,19 +98,20 @@ def join_mesh_lists(lists: MeshLists, graph: ConceptGraph) -> Counter[str]:
         if english is None:
             counts["descriptors_language_unknown"] += 1
             continue
-        others = [term for term in terms if term != english]
         concept = graph.concept(f"{PREFIX}:{code}", PREFIX, code)
         concept.add(LABEL, "en", english)
+        id_of_heading.setdefault(english, code)
+        counts["descriptors_joined"] += 1
+        others = [term for term in terms if term != english]
         if len(others) > 1:  # which of them is French is not said: none is taken
             counts["descriptors_french_unknown"] += 1
             continue
         concept.add(LABEL, "fr", others[0] if others else english)
         counts["descriptors_en_fr"] += 1
-        id_of_heading.setdefault(english, code)
     if counts["descriptors_en_fr"]:
         graph.set_license(PREFIX, *FRENCH_LICENSE)
     counts.update(_tree_parents(lists.trees, id_of_heading, graph))
-    if lists.term_files and not counts["descriptors_en_fr"]:
+    if lists.term_files and not counts["descriptors_joined"]:
         raise InputError(
             lists.term_files[0],
             None,
