@@ -11,6 +11,7 @@ from corpus.errors import InputError
 from corpus.textio import read_lines
 
 _DECODER = json.JSONDecoder()
+_VALUE_STARTS = '{["-0123456789tfn'  # what a JSON value can begin with
 
 
 class _Window:
@@ -23,7 +24,6 @@ class _Window:
         self.lines = read_lines(path)
         self.text = ""
         self.line = 1
-        self.ended = False
 
     def more(self) -> bool:
         """Add the next line; False at the end of the file. A JSON string cannot hold a raw
@@ -31,7 +31,6 @@ class _Window:
         for _, text in self.lines:
             self.text += text + "\n"
             return True
-        self.ended = True
         return False
 
     def drop(self, count: int) -> None:
@@ -92,6 +91,3 @@ def read_json_array(path: Path) -> Iterator[tuple[int, Any]]:
                 break
     if window.peek():
         raise InputError(path, window.line, "invalid JSON: text after the array")
-
-
-_VALUE_STARTS = '{["-0123456789tfn'
