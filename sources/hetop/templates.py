@@ -131,10 +131,9 @@ def _elide(match: re.Match[str]) -> str:
     """⟨de |d'⟩ before the word that follows it: d'hypertension, d'Anomalie, de hernie. After
     "une sorte de" a noun takes no article: "de Les dents" is "de dents", "de L'œil" "d'œil"."""
     full, elided, article, word = match.groups()
-    if article and full.strip() != "de":  # ⟨du |de l'⟩ before a label: the article stays
-        word = article
-    form = _elided_form(full, elided, word)
-    return form + article if article and full.strip() != "de" else form
+    if not article or full.strip() == "de":
+        return _elided_form(full, elided, word)
+    return _elided_form(full, elided, article) + article  # ⟨du |de l'⟩: the article stays
 
 
 def _elided_form(full: str, elided: str, word: str) -> str:
