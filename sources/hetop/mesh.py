@@ -49,16 +49,28 @@ def read_mesh_xml(path: Path, graph: ConceptGraph) -> Counter[str]:
             by_tree[tree] = concept.id
         trees_of[concept.id] = trees
         counts["concepts"] += 1
+    if missing := add_tree_parents(graph, trees_of, by_tree):
+        counts["parents_outside_file"] = missing
+    counts["tree_numbers"] = len(by_tree)
+    return counts
+
+
+def add_tree_parents(
+    graph: ConceptGraph, trees_of: dict[str, list[str]], by_tree: dict[str, str]
+) -> int:
+    """Each concept's parents from its tree numbers (`trees_of`: concept id -> numbers): the
+    concept at the number without its last segment (`by_tree`: number -> concept id). Returns
+    how many parent numbers no concept has."""
+    missing = 0
     for concept_id, trees in trees_of.items():
         concept = graph.concepts[concept_id]
         for tree in trees:
             parent_tree, dot, _ = tree.rpartition(".")
             if not dot:
-                continue  # C01: a top of its category, which is no descriptor
+                continue  # C01: the top of its branch
             parent = by_tree.get(parent_tree)
             if parent is None:
-                counts["parents_outside_file"] += 1
+                missing += 1
             else:
                 concept.add_parent(parent)
-    counts["tree_numbers"] = len(by_tree)
-    return counts
+    return missing

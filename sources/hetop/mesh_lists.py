@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus.sources.hetop.graph import LABEL, ConceptGraph
+from corpus.sources.hetop.mesh import add_tree_parents
 
 from corpus.errors import InputError
 from corpus.json_array import read_json_array
@@ -149,22 +150,19 @@ def _english_term(
 def _tree_parents(
     trees: dict[str, list[str]], id_of_heading: dict[str, str], graph: ConceptGraph
 ) -> Counter[str]:
+    """The headings' tree numbers as the XML reader takes its descriptors': parents."""
     counts: Counter[str] = Counter()
-    heading_at = {tree: heading for heading, numbers in trees.items() for tree in numbers}
+    trees_of: dict[str, list[str]] = {}  # concept id -> its tree numbers
+    by_tree: dict[str, str] = {}
     for heading, numbers in trees.items():
         code = id_of_heading.get(heading)
         if code is None:
             counts["headings_without_descriptor"] += 1
             continue
         counts["headings_with_descriptor"] += 1
-        concept = graph.concepts[f"{PREFIX}:{code}"]
-        for tree in numbers:
-            parent_tree, dot, _ = tree.rpartition(".")
-            if not dot:
-                continue  # C01: the top of its branch
-            parent = id_of_heading.get(heading_at.get(parent_tree, ""))
-            if parent is None:
-                counts["parents_without_descriptor"] += 1
-            else:
-                concept.add_parent(f"{PREFIX}:{parent}")
+        concept_id = f"{PREFIX}:{code}"
+        trees_of.setdefault(concept_id, []).extend(numbers)
+        by_tree.update(dict.fromkeys(numbers, concept_id))
+    if missing := add_tree_parents(graph, trees_of, by_tree):
+        counts["parents_without_descriptor"] = missing
     return counts
