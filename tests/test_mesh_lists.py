@@ -173,3 +173,21 @@ def test_bad_lines_and_entries_are_named_by_line(tmp_path):
     with pytest.raises(InputError) as error:
         read_mesh_terms(terms, MeshLists())
     assert (error.value.line, error.value.message.startswith("invalid JSON")) == (3, True)
+
+
+def test_each_list_file_counts_its_own_headings_and_descriptors(tmp_path):
+    files = {
+        "c01.bin": "Infections;C01\nBacterial Infections;C01.150\n",
+        "c04.bin": "Neoplasms;C04\nInfections;C01\n",
+        "en.json": '[{"term": "Infections", "id": "D007239"}]',
+        "fr.json": '[{"term": "Infection", "id": "D007239"},'
+        ' {"term": "Tumeurs", "id": "D009369"}, {"term": "Neoplasms", "id": "D009369"}]',
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    inputs = [InputFile(tmp_path / name, name) for name in files]
+    result = build("hetop", inputs, tmp_path / "out", SourceOptions())
+    counts = {item["path"]: item["counts"] for item in result.manifest["inputs"]}
+    assert (counts["c01.bin"]["headings"], counts["c04.bin"]["headings"]) == (2, 2)
+    assert (counts["en.json"]["descriptors"], counts["fr.json"]["descriptors"]) == (1, 2)
+    assert counts["c04.bin"]["tree_numbers"] == 2

@@ -50,6 +50,7 @@ class MeshLists:
 
 def read_mesh_trees(path: Path, lists: MeshLists) -> Counter[str]:
     counts: Counter[str] = Counter()
+    headings: set[str] = set()  # this file's: the lists gather every file's
     for line, text in read_lines(path):
         if not text.strip():
             continue
@@ -58,14 +59,16 @@ def read_mesh_trees(path: Path, lists: MeshLists) -> Counter[str]:
             raise InputError(path, line, f"expected 'Heading;TreeNumber' (C01.069), got {text!r}")
         heading, tree = " ".join(match.group(1).split()), match.group(2)
         lists.trees.setdefault(heading, []).append(tree)
+        headings.add(heading)
         counts["tree_numbers"] += 1
-    counts["headings"] = len(lists.trees)
+    counts["headings"] = len(headings)
     lists.tree_files.append(path)
     return counts
 
 
 def read_mesh_terms(path: Path, lists: MeshLists) -> Counter[str]:
     counts: Counter[str] = Counter()
+    descriptors: set[str] = set()  # this file's: the lists gather every file's
     for line, entry in read_json_array(path):
         if not isinstance(entry, dict) or not isinstance(entry.get("term"), str):
             raise InputError(path, line, 'expected an object with a "term" and an "id"')
@@ -76,8 +79,9 @@ def read_mesh_terms(path: Path, lists: MeshLists) -> Counter[str]:
             terms = lists.terms.setdefault(code, [])
             if term not in terms:
                 terms.append(term)
+            descriptors.add(code)
             counts["terms"] += 1
-    counts["descriptors"] = len(lists.terms)
+    counts["descriptors"] = len(descriptors)
     lists.term_files.append(path)
     return counts
 
