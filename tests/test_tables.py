@@ -22,6 +22,13 @@ def rows(path):
         return list(csv.DictReader(handle, delimiter="\t"))
 
 
+def cim10_rows(withdrawn: bool = False) -> list[dict[str, str]]:
+    """ATIH's CIM-10 rows in use, or those whose label opens with "*** SU17 ***" (withdrawn in
+    2017)."""
+    table = rows(ONTOLOGY / "cim10_fr.tsv")
+    return [row for row in table if row["lib_long"].startswith("*** SU") == withdrawn]
+
+
 def who_icd10_labels() -> dict[str, str]:
     """Code -> label of every item of WHO's ICD-10 sample, by a whole-tree parse (not ours)."""
     items = ElementTree.parse(ONTOLOGY / "who_icd10_2019_ch01-13.xml").iter("item")
@@ -105,8 +112,13 @@ def test_column_mapping_reads_french_icd10():
         ONTOLOGY / "cim10_fr.tsv", graph, parse_columns("code=code,fr=lib_long"), "CIM10"
     )
     graph.finish()
-    assert counts["concepts"] == len(rows(ONTOLOGY / "cim10_fr.tsv"))
+    assert counts["concepts"] == len(graph) == len(cim10_rows())
+    assert counts["obsolete"] == len(cim10_rows(withdrawn=True)) == 164
     assert graph.get("CIM10:A00").labels == {"fr": "Choléra"}
+    # A90 "*** SU17 *** Dengue [dengue classique]" gave way to A97 Dengue in 2017
+    assert graph.get("CIM10:A90") is None
+    assert graph.get("CIM10:A97").labels == {"fr": "Dengue"}
+    assert not any("***" in label for c in graph for label in c.labels.values())
     # ATIH writes A000 and C169+0; the codes are the dotted ones of every ICD-10 edition
     assert graph.get("CIM10:A00.0").parents == ["CIM10:A00"]
     assert graph.get("CIM10:A00.0").code == "A00.0"
@@ -140,7 +152,7 @@ def test_mappings_into_a_terminology_the_build_reads_land_on_its_concepts():
     read_code_table(ONTOLOGY / "cim10_fr.tsv", graph, spec, "CIM10")
     graph.finish()
     who = who_icd10_labels()
-    atih = [row["code"] for row in rows(ONTOLOGY / "cim10_fr.tsv")]
+    atih = [row["code"] for row in cim10_rows()]
     dotted = [
         code if len(code) == 3 or code[3] == "+" else f"{code[:3]}.{code[3:]}" for code in atih
     ]
@@ -258,7 +270,7 @@ def test_columns_describe_the_tables_that_have_them_and_others_read_their_header
     source = get_source("hetop")([InputFile(p, p.name) for p in paths], options)
     graph = source.read_graph()
     kcd = {row["code"]: row for row in rows(ONTOLOGY / "kcd_ko_en.tsv")}
-    cim = {row["code"]: row for row in rows(ONTOLOGY / "cim10_fr.tsv")}
+    cim = {row["code"]: row for row in cim10_rows()}
     assert len(graph) == len(kcd) + len(cim)
     code = next(c for c in cim if c in kcd)
     assert graph.get(f"KCD:{code}").labels["ko"] == " ".join(kcd[code]["ko"].split())

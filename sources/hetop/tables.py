@@ -66,6 +66,9 @@ LANGS = {
 # bare column names taken as languages without --columns (not "tr", "id", "no": too ambiguous)
 HEADER_LANGS = {"en", "fr", "ko", "es", "de", "ja", "zh", "it", "pt", "nl", "ru", "ar", "pl", "sv"}
 _ROBOT_ANNOTATION = re.compile(r"^A[LI]?\s+(\S+?)@([A-Za-z-]+)(?:\s+SPLIT=(.))?$")
+# ATIH's CIM-10 FR marks a code withdrawn in 20yy by its label: "*** SU17 *** Dengue [dengue
+# classique]" (A90, replaced by A97 in 2017). Such a code is obsolete, as an OBO term can be.
+_WITHDRAWN = re.compile(r"\*\*\*\s*SU\d{2}\s*\*\*\*")
 _LANG_COLUMN = re.compile(r"^(?:([a-z]{2})|(?:label|name)_([a-z]{2})|([a-z]{2})_(?:label|name))$")
 
 
@@ -214,7 +217,7 @@ def read_code_table(
 
     Parents come from a parent column, else from the longest code prefix found in the table
     (A00.0 -> A00; not for codes of digits only); `xref:PREFIX` columns map codes into other
-    terminologies.
+    terminologies. Codes whose label says they were withdrawn are skipped and counted.
     """
     counts: Counter[str] = Counter()
     table = TableReader(path, "," if path.suffix.lower() == ".csv" else "\t")
@@ -241,6 +244,9 @@ def read_code_table(
         code = row[roles["code"]]
         if not code:
             raise InputError(path, table.line, f"empty code in column {roles['code']!r}")
+        if any(_WITHDRAWN.match(row[column]) for column in label_roles.values()):
+            counts["obsolete"] += 1
+            continue
         own_prefix, _ = split_curie(code)
         is_curie = bool(own_prefix) and own_prefix.upper() == own_prefix  # ORPHA:5, not a:b
         concept_id = normalize_curie(code if is_curie else f"{prefix}:{code}")
