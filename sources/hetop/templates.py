@@ -42,6 +42,7 @@ class Templates:
     last_before_i: str = ""  # Spanish " e ": the last separator before an /i/ sound
     sentence_sep: str = " "  # Japanese runs its sentences on without a space
     full_stop: str = "."  # and ends them with 。
+    running_case: str = ""  # label_case's rule for a label mid-sentence; none: kept as written
 
     def join(self, items: list[str]) -> str:
         if len(items) <= 1:
@@ -54,10 +55,15 @@ class Templates:
     def with_article(self, name: str) -> str:
         return _with_article(self.definite_article, name)
 
-    def concept_values(self, label: str, terminology: str, code: str) -> dict[str, str]:
-        """The placeholders every concept template may use."""
+    def concept_values(
+        self, label: str, terminology: str, code: str, running_label: str = ""
+    ) -> dict[str, str]:
+        """The placeholders every concept template may use: {running_label} is the label as
+        it reads inside a sentence (lowercase "abnormality of the pleura"), {label} as the
+        terminology writes it (at a sentence's start, in quotes, alone as an answer)."""
         return {
             "label": label,
+            "running_label": running_label or label,
             "terminology": terminology,
             "the_terminology": self.with_article(terminology),
             "code": code,
@@ -174,5 +180,6 @@ def load_templates() -> dict[str, Templates]:
                 last_before_i=data["list"].get("last_before_i", ""),
                 sentence_sep=data.get("sentence_sep", " "),
                 full_stop=data.get("full_stop", "."),
+                running_case=data.get("running_case", ""),
             )
     return loaded

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from corpus.sources.hetop.graph import Concept, ConceptGraph
+from corpus.sources.hetop.label_case import LabelCase
 from corpus.sources.hetop.templates import Templates
 from corpus.sources.hetop.terminologies import Terminology, lookup, split_curie
 
@@ -52,10 +53,16 @@ class Verbalizer:
         self.langs = langs
         self.heldout = heldout  # never named, not even as another concept's parent or child
         self.stats: Counter[str] = Counter()
+        rules = {
+            lang: t.running_case
+            for lang, t in templates.items()
+            if t.running_case and (langs is None or lang in langs)
+        }
+        self.case = LabelCase(graph, rules)
 
     def _labels(self, ids: list[str], lang: str, limit: int | None = None) -> list[str]:
-        """Labels in `lang` of the concepts that have one (others, and held-out concepts, are
-        left out)."""
+        """Labels in `lang`, as they read mid-sentence, of the concepts that have one (others,
+        and held-out concepts, are left out)."""
         found = []
         concepts = self.graph.concepts
         for concept_id in ids:
@@ -63,7 +70,7 @@ class Verbalizer:
                 continue
             other = concepts.get(concept_id)
             if other is not None and lang in other.labels:
-                found.append(other.labels[lang])
+                found.append(self.case.running(other.labels[lang], lang))
                 if limit is not None and len(found) >= limit:
                     break
         return found
@@ -90,7 +97,9 @@ class Verbalizer:
                 self.stats[f"no_templates_{lang}"] += 1
                 continue
             name = term.name_in(lang)
-            base = t.concept_values(concept.labels[lang], name, concept.code)
+            label = concept.labels[lang]
+            base = t.concept_values(label, name, concept.code, self.case.running(label, lang))
+            base["synonyms"] = t.join(self.case.running_all(concept.synonyms.get(lang, ()), lang))
             # "figurent X" with one child reads wrong, and German names one Oberbegriff in the
             # singular: each list comes with the template that fits its number
             above = self._labels(concept.parents, lang)
@@ -109,8 +118,8 @@ class Verbalizer:
         if lang in concept.definitions:
             definition = as_sentence(concept.definitions[lang], t.full_stop)
             sentences.append(t.fill(text["definition"], {"definition": definition}))
-        if concept.synonyms.get(lang):
-            sentences.append(t.fill(text["synonyms"], {"synonyms": t.join(concept.synonyms[lang])}))
+        if base["synonyms"]:
+            sentences.append(t.fill(text["synonyms"], base))
         parents, parents_kind = parents
         if parents:
             sentences.append(t.fill(text[parents_kind], {"parents": parents}))
@@ -172,9 +181,8 @@ class Verbalizer:
         if lang in concept.definitions:
             values = {**base, "definition": concept.definitions[lang]}
             yield self._ask(concept, t, "definition", "definition", values, license_id)
-        if concept.synonyms.get(lang):
-            values = {**base, "synonyms": t.join(concept.synonyms[lang])}
-            yield self._ask(concept, t, "synonyms", "synonyms", values, license_id)
+        if base["synonyms"]:
+            yield self._ask(concept, t, "synonyms", "synonyms", base, license_id)
         if parents:
             values = {**base, "parents": parents}
             yield self._ask(
@@ -213,8 +221,10 @@ class Verbalizer:
                 if t is None:
                     self.stats["translation_pairs_without_templates"] += 1
                     continue
+                label = concept.labels[source]
+                running = self.case.running(label, source)
                 values = {
-                    **t.concept_values(concept.labels[source], term.name_in(t.lang), concept.code),
+                    **t.concept_values(label, term.name_in(t.lang), concept.code, running),
                     "source_language": t.language_name(source),
                     "target_language": t.language_name(target),
                     "target_label": concept.labels[target],

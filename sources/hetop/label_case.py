@@ -1,0 +1,89 @@
+"""A label inside a sentence, cased as running text: "It is a kind of abnormality of the
+pleura", "C'est une sorte d'anomalie de la plèvre", not "of Abnormality", "d'Anomalie".
+
+Terminologies capitalize a label's first word (HPO, ICD-10, the translations), so a label put
+mid-sentence keeps a capital that running text would not have, unless the word is a name:
+"Marfan syndrome", "Streptococcus pneumoniae". Which first words are names is read off the
+graph's labels themselves: a word that some label has capitalized past its first word
+("Juvenile Paget disease", "Maladie de Parkinson"; not in a title-case label, "Young Adult")
+is a name and keeps its capital. English labels open with names often (Marfan, Barrett,
+Zika), so English lowers only a word that labels or synonyms also have in lowercase ("Acute
+sinusitis" and "Recurrent acute sinusitis"); French and Spanish labels open with a common noun
+("Maladie de…", "Síndrome de…"), so they lower every first word that is not a name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from corpus.sources.hetop.graph import ConceptGraph
+
+ATTESTED = "attested"  # lowered only where labels show the word in lowercase
+UNLESS_NAME = "unless-name"  # lowered unless labels show the word capitalized mid-label
+RULES = (ATTESTED, UNLESS_NAME)
+_TRAILING = ",;:.)]"
+_PUNCTUATION = "()[]{},;:.!?\"'“”‘’«»"
+# a word past a label's first (no space before that one), not just after a break: a capital
+# after "Neoplasm: " or "(" opens a phrase and says nothing
+_MID_WORD = re.compile(r"(?<=[^\s:(\[/,;.-]) ([^\W\d_][\w'-]*)")
+
+
+class LabelCase:
+    """The running-text form of labels in the languages that have a rule (`RULES`)."""
+
+    def __init__(self, graph: ConceptGraph, rules: Mapping[str, str]) -> None:
+        if unknown := set(rules.values()) - set(RULES):
+            raise ValueError(f"running_case {sorted(unknown)}: expected one of {RULES}")
+        self.rules = dict(rules)
+        self.lowercase: dict[str, set[str]] = {}
+        self.names: dict[str, set[str]] = {}
+        self.cache: dict[tuple[str, str], str] = {}
+        concepts = list(graph)
+        for lang in self.rules:
+            labels = [label for c in concepts if (label := c.labels.get(lang))]
+            synonyms = [synonym for c in concepts for synonym in c.synonyms.get(lang, ())]
+            # lowercase words from names that open with a capital (DOID writes every word of
+            # a label in lowercase, names too)
+            cased = "\n".join([text for text in labels + synonyms if text[:1].isupper()])
+            self.lowercase[lang] = {
+                word
+                for token in set(cased.split())
+                if (word := token.strip(_PUNCTUATION)).islower()
+            }
+            self.names[lang] = set()
+            for label in labels:
+                if label[1:] != label[1:].lower():  # a capital past the first letter
+                    self._names_in(label, self.names[lang])
+
+    @staticmethod
+    def _names_in(label: str, names: set[str]) -> None:
+        """Capitalized words past a label's first, unless the label is in title case ("Severe
+        Acute Respiratory Syndrome coronavirus", "Young Adult"), where capitals mean nothing."""
+        words = _MID_WORD.findall(label)
+        capitalized = [word for word in words if word[:1].isupper() and word[1:].islower()]
+        if capitalized and len(capitalized) <= sum(word.islower() for word in words):
+            names.update(word.lower() for word in capitalized)
+
+    def running(self, label: str, lang: str) -> str:
+        """`label` as it reads mid-sentence in `lang` (unchanged where `lang` has no rule)."""
+        rule = self.rules.get(lang)
+        if rule is None:
+            return label
+        found = self.cache.get((lang, label))
+        if found is None:
+            found = self.cache[(lang, label)] = self._lowered(label, lang, rule)
+        return found
+
+    def running_all(self, labels: Iterable[str], lang: str) -> list[str]:
+        return [self.running(label, lang) for label in labels]
+
+    def _lowered(self, label: str, lang: str, rule: str) -> str:
+        word = label.split(" ", 1)[0].rstrip(_TRAILING)
+        # one capital, then lowercase letters: not B-cell, DNA, pH, McCune
+        if not (word[:1].isupper() and word[1:2].isalpha() and word[1:].islower()):
+            return label
+        key = word.lower()
+        if key in self.names[lang] or (rule == ATTESTED and key not in self.lowercase[lang]):
+            return label
+        return label[0].lower() + label[1:]

@@ -1,0 +1,109 @@
+"""A label inside a sentence reads as running text: its first word lowercase, unless it is a
+name ("Marfan syndrome", "Streptococcus pneumoniae"), which the graph's own labels tell."""
+
+import pytest
+from corpus.sources.hetop.graph import LABEL, ConceptGraph
+from corpus.sources.hetop.label_case import ATTESTED, RULES, UNLESS_NAME, LabelCase
+from corpus.sources.hetop.obo import read_obo
+from corpus.sources.hetop.tables import read_babelon
+from corpus.sources.hetop.templates import load_templates
+from corpus.sources.hetop.verbalize import Verbalizer
+
+from tests.conftest import ONTOLOGY
+
+LABELS = {
+    "en": [
+        "Abnormality of the pleura",
+        "Generalized abnormality of skin",  # "abnormality" in lowercase: a common word
+        "Marfan syndrome",
+        "Neonatal Marfan syndrome",  # "Marfan" capitalized past the first word: a name
+        "Zika fever",  # "Zika" seen nowhere else: English keeps the capital
+        "neonatal sepsis syndrome",  # DOID's all-lowercase labels say nothing of case
+        "Sepsis syndrome",
+        "Malignant neoplasm: Anterior wall of bladder",  # a capital after ":" opens a phrase
+        "Anterior uveitis",
+        "Acute anterior uveitis",
+        "DNA repair defect",
+        "B-cell lymphoma",
+        "Severe Acute Respiratory Syndrome",  # title case: its capitals name nothing
+        "Acute sinusitis",
+        "Recurrent acute sinusitis",
+    ],
+    "fr": [
+        "Anomalie de la plèvre",  # French lowers a first word that is no name
+        "Infection à Streptococcus",
+        "Streptococcus pneumoniae, infection",
+    ],
+    "de": ["Anomalie der Pleura"],  # German writes nouns with a capital: no rule
+}
+
+
+def small_graph() -> ConceptGraph:
+    graph = ConceptGraph()
+    for lang, labels in LABELS.items():
+        for number, label in enumerate(labels):
+            graph.concept(f"X:{lang}{number}", "X", f"{lang}{number}").add(LABEL, lang, label)
+    return graph
+
+
+@pytest.mark.parametrize(
+    ("label", "lang", "running"),
+    [
+        ("Abnormality of the pleura", "en", "abnormality of the pleura"),
+        ("Marfan syndrome", "en", "Marfan syndrome"),
+        ("Zika fever", "en", "Zika fever"),
+        ("Sepsis syndrome", "en", "Sepsis syndrome"),
+        ("Anterior uveitis", "en", "anterior uveitis"),
+        ("DNA repair defect", "en", "DNA repair defect"),
+        ("Acute sinusitis", "en", "acute sinusitis"),
+        ("B-cell lymphoma", "en", "B-cell lymphoma"),
+        ("Anomalie de la plèvre", "fr", "anomalie de la plèvre"),
+        ("Streptococcus pneumoniae, infection", "fr", "Streptococcus pneumoniae, infection"),
+        ("Anomalie der Pleura", "de", "Anomalie der Pleura"),
+    ],
+)
+def test_a_first_word_is_lowered_unless_the_labels_say_it_is_a_name(label, lang, running):
+    case = LabelCase(small_graph(), {"en": ATTESTED, "fr": UNLESS_NAME})
+    assert case.running(label, lang) == running
+
+
+def test_the_languages_with_a_capitalized_first_word_have_a_rule_and_german_none():
+    rules = {lang: t.running_case for lang, t in load_templates().items()}
+    assert rules == {
+        "en": ATTESTED,
+        "fr": UNLESS_NAME,
+        "es": UNLESS_NAME,
+        "de": "",
+        "ja": "",
+        "ko": "",
+    }
+    assert set(rules.values()) - {""} <= set(RULES)
+
+
+def test_records_name_parents_and_children_as_running_text_and_quote_labels_as_written():
+    graph = ConceptGraph()
+    read_obo(ONTOLOGY / "hp_sample.obo", graph)
+    read_babelon(ONTOLOGY / "hp-fr.babelon.tsv", graph)
+    graph.finish()
+    verbalizer = Verbalizer(graph, load_templates(), seed=0)
+    # Myocardial steatosis (HP:0006693) is a kind of Abnormal cardiac ventricle morphology
+    steatosis = graph.get("HP:0006693")
+    parent = graph.get(steatosis.parents[0])
+    assert parent.labels == {
+        "en": "Abnormal cardiac ventricle morphology",
+        "fr": "Anomalie morphologique du ventricule cardiaque",
+    }
+    records = list(verbalizer.records(steatosis))
+    texts = {r.lang: r.text for r in records if r.kind == "text"}
+    assert "It is a kind of abnormal cardiac ventricle morphology." in texts["en"]
+    assert "C'est une sorte d'anomalie morphologique du ventricule cardiaque." in texts["fr"]
+    assert texts["en"].startswith("Myocardial steatosis is")  # a sentence's start: as written
+    assert texts["fr"].startswith("« Stéatose myocardique »")  # quoted: as written
+    answers = {
+        (r.lang, r.meta["template"].split(".")[0]): r.messages[1]["content"]
+        for r in records
+        if r.kind == "instruct"
+    }
+    assert answers["en", "code_to_label"] == "HP:0006693 is myocardial steatosis."
+    assert answers["fr", "code_to_label"] == "Le code HP:0006693 désigne « Stéatose myocardique »."
+    assert answers["fr", "translation"] == "Myocardial steatosis"  # an answer alone: as written
