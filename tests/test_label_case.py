@@ -28,6 +28,8 @@ LABELS = {
         "Severe Acute Respiratory Syndrome",  # title case: its capitals name nothing
         "Acute sinusitis",
         "Recurrent acute sinusitis",
+        "Down syndrome",
+        "Looking down spasm",  # "down" in lowercase, but DOID writes Down syndrome so
     ],
     "fr": [
         "Anomalie de la plèvre",  # French lowers a first word that is no name
@@ -38,11 +40,17 @@ LABELS = {
 }
 
 
+# a terminology that writes its labels in lowercase (DOID) capitalizes names only
+LOWERCASE_TERMINOLOGY = ["vascular disease", "sepsis", "Down syndrome"]
+
+
 def small_graph() -> ConceptGraph:
     graph = ConceptGraph()
     for lang, labels in LABELS.items():
         for number, label in enumerate(labels):
             graph.concept(f"X:{lang}{number}", "X", f"{lang}{number}").add(LABEL, lang, label)
+    for number, label in enumerate(LOWERCASE_TERMINOLOGY):
+        graph.concept(f"Y:{number}", "Y", str(number)).add(LABEL, "en", label)
     return graph
 
 
@@ -56,6 +64,7 @@ def small_graph() -> ConceptGraph:
         ("Anterior uveitis", "en", "anterior uveitis"),
         ("DNA repair defect", "en", "DNA repair defect"),
         ("Acute sinusitis", "en", "acute sinusitis"),
+        ("Down syndrome", "en", "Down syndrome"),
         ("B-cell lymphoma", "en", "B-cell lymphoma"),
         ("Anomalie de la plèvre", "fr", "anomalie de la plèvre"),
         ("Streptococcus pneumoniae, infection", "fr", "Streptococcus pneumoniae, infection"),

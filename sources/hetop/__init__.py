@@ -62,6 +62,11 @@ class HetopSource(Source):
         "and that a synonym in another language that is the concept's English name letter for "
         "letter is dropped as an untranslated copy, and so is a term both languages share, "
         "such as Torsades de pointes.",
+        "A label inside an English, French or Spanish sentence loses its first capital unless "
+        "the inputs' labels write that word capitalized past their first word (a name: "
+        "Parkinson); a French or Spanish label that opens with a name no label shows so is "
+        "written with a lowercase first letter, and an English label keeps its capital "
+        "wherever the labels never show the word in lowercase.",
         "Concepts are listed with at most 8 children and 8 cross-terminology codes.",
         "A mapping into a terminology the build reads is kept only where that terminology's "
         "input has the code (dangling_mappings counts the others): a national or retired code "

@@ -5,11 +5,13 @@ Terminologies capitalize a label's first word (HPO, ICD-10, the translations), s
 mid-sentence keeps a capital that running text would not have, unless the word is a name:
 "Marfan syndrome", "Streptococcus pneumoniae". Which first words are names is read off the
 graph's labels themselves: a word that some label has capitalized past its first word
-("Juvenile Paget disease", "Maladie de Parkinson"; not in a title-case label, "Young Adult")
-is a name and keeps its capital. English labels open with names often (Marfan, Barrett,
-Zika), so English lowers only a word that labels or synonyms also have in lowercase ("Acute
-sinusitis" and "Recurrent acute sinusitis"); French and Spanish labels open with a common noun
-("Maladie de…", "Síndrome de…"), so they lower every first word that is not a name.
+("Juvenile Paget disease", "Maladie de Parkinson"; not in a title-case label, "Young Adult"),
+or that opens a label capitalized where its terminology opens labels in lowercase (DOID's
+"Rocky Mountain spotted fever"), is a name and keeps its capital. English labels open with
+names often (Marfan, Barrett, Zika), so English lowers only a word that labels or synonyms
+also have in lowercase ("Acute sinusitis" and "Recurrent acute sinusitis"); French and Spanish
+labels open with a common noun ("Maladie de…", "Síndrome de…"), so they lower every first word
+that is not a name.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from corpus.sources.hetop.graph import ConceptGraph
+from corpus.sources.hetop.graph import Concept, ConceptGraph
 
 ATTESTED = "attested"  # lowered only where labels show the word in lowercase
 UNLESS_NAME = "unless-name"  # lowered unless labels show the word capitalized mid-label
@@ -39,22 +41,31 @@ class LabelCase:
         self.lowercase: dict[str, set[str]] = {}
         self.names: dict[str, set[str]] = {}
         self.cache: dict[tuple[str, str], str] = {}
-        concepts = list(graph)
+        every = list(graph)
+        by_terminology: dict[str, list[Concept]] = {}
+        for concept in every:
+            by_terminology.setdefault(concept.terminology, []).append(concept)
         for lang in self.rules:
-            labels = [label for c in concepts if (label := c.labels.get(lang))]
-            synonyms = [synonym for c in concepts for synonym in c.synonyms.get(lang, ())]
-            # lowercase words from names that open with a capital (DOID writes every word of
-            # a label in lowercase, names too)
-            cased = "\n".join([text for text in labels + synonyms if text[:1].isupper()])
+            self.names[lang] = names = set()
+            labels, cased = [], []  # cased: the labels that open with a capital
+            for members in by_terminology.values():
+                own = [label for c in members if (label := c.labels.get(lang))]
+                capitalized = [label for label in own if label[:1].isupper()]
+                if len(capitalized) * 2 < len(own):  # labels in lowercase but for names: DOID
+                    names.update(_opening_names(capitalized))
+                labels += own
+                cased += capitalized
+            synonyms = [synonym for c in every for synonym in c.synonyms.get(lang, ())]
+            cased += [synonym for synonym in synonyms if synonym[:1].isupper()]
+            # lowercase words only from texts that open with a capital: DOID writes every word
+            # of a label in lowercase, names too
             self.lowercase[lang] = {
                 word
-                for token in set(cased.split())
+                for token in set("\n".join(cased).split())
                 if (word := token.strip(_PUNCTUATION)).islower()
             }
-            self.names[lang] = set()
-            for label in labels:
-                if label[1:] != label[1:].lower():  # a capital past the first letter
-                    self._names_in(label, self.names[lang])
+            for label in [label for label in labels if not label[1:].islower()]:
+                self._names_in(label, names)  # a label with a capital past its first letter
 
     @staticmethod
     def _names_in(label: str, names: set[str]) -> None:
@@ -87,3 +98,10 @@ class LabelCase:
         if key in self.names[lang] or (rule == ATTESTED and key not in self.lowercase[lang]):
             return label
         return label[0].lower() + label[1:]
+
+
+def _opening_names(labels: list[str]) -> set[str]:
+    """The first words, in lowercase, of labels that a terminology writing its labels in
+    lowercase capitalizes: names ("Rocky Mountain spotted fever", "Down syndrome")."""
+    words = (label.split(" ", 1)[0].rstrip(_TRAILING) for label in labels)
+    return {word.lower() for word in words if word[1:].islower()}
