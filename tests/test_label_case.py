@@ -2,7 +2,7 @@
 name ("Marfan syndrome", "Streptococcus pneumoniae"), which the graph's own labels tell."""
 
 import pytest
-from corpus.sources.hetop.graph import LABEL, ConceptGraph
+from corpus.sources.hetop.graph import LABEL, SYNONYM, ConceptGraph
 from corpus.sources.hetop.label_case import ATTESTED, RULES, UNLESS_NAME, LabelCase
 from corpus.sources.hetop.obo import read_obo
 from corpus.sources.hetop.tables import read_babelon
@@ -40,6 +40,11 @@ LABELS = {
 }
 
 
+# synonyms are written loosely: a word they have in lowercase once says little
+SYNONYMS = {
+    "Brushfield spots": ["Iris brushfield spots"],
+    "Sparse hair": ["Thin and sparse hair", "Hair, thin and sparse"],
+}
 # a terminology that writes its labels in lowercase (DOID) capitalizes names only
 LOWERCASE_TERMINOLOGY = ["vascular disease", "sepsis", "Down syndrome"]
 
@@ -49,6 +54,11 @@ def small_graph() -> ConceptGraph:
     for lang, labels in LABELS.items():
         for number, label in enumerate(labels):
             graph.concept(f"X:{lang}{number}", "X", f"{lang}{number}").add(LABEL, lang, label)
+    for label, synonyms in SYNONYMS.items():
+        concept = graph.concept(f"X:{label}", "X", label)
+        concept.add(LABEL, "en", label)
+        for synonym in synonyms:
+            concept.add(SYNONYM, "en", synonym)
     for number, label in enumerate(LOWERCASE_TERMINOLOGY):
         graph.concept(f"Y:{number}", "Y", str(number)).add(LABEL, "en", label)
     return graph
@@ -65,6 +75,8 @@ def small_graph() -> ConceptGraph:
         ("DNA repair defect", "en", "DNA repair defect"),
         ("Acute sinusitis", "en", "acute sinusitis"),
         ("Down syndrome", "en", "Down syndrome"),
+        ("Brushfield spots", "en", "Brushfield spots"),
+        ("Sparse hair", "en", "sparse hair"),
         ("B-cell lymphoma", "en", "B-cell lymphoma"),
         ("Anomalie de la plèvre", "fr", "anomalie de la plèvre"),
         ("Streptococcus pneumoniae, infection", "fr", "Streptococcus pneumoniae, infection"),
@@ -95,24 +107,23 @@ def test_records_name_parents_and_children_as_running_text_and_quote_labels_as_w
     read_babelon(ONTOLOGY / "hp-fr.babelon.tsv", graph)
     graph.finish()
     verbalizer = Verbalizer(graph, load_templates(), seed=0)
-    # Myocardial steatosis (HP:0006693) is a kind of Abnormal cardiac ventricle morphology
-    steatosis = graph.get("HP:0006693")
-    parent = graph.get(steatosis.parents[0])
-    assert parent.labels == {
-        "en": "Abnormal cardiac ventricle morphology",
-        "fr": "Anomalie morphologique du ventricule cardiaque",
+    # Abnormality of the mouth (HP:0000153) is a kind of Abnormality of the face
+    mouth = graph.get("HP:0000153")
+    assert graph.get(mouth.parents[0]).labels == {
+        "en": "Abnormality of the face",
+        "fr": "Anomalie du visage",
     }
-    records = list(verbalizer.records(steatosis))
+    records = list(verbalizer.records(mouth))
     texts = {r.lang: r.text for r in records if r.kind == "text"}
-    assert "It is a kind of abnormal cardiac ventricle morphology." in texts["en"]
-    assert "C'est une sorte d'anomalie morphologique du ventricule cardiaque." in texts["fr"]
-    assert texts["en"].startswith("Myocardial steatosis is")  # a sentence's start: as written
-    assert texts["fr"].startswith("« Stéatose myocardique »")  # quoted: as written
+    assert "It is a kind of abnormality of the face." in texts["en"]
+    assert "C'est une sorte d'anomalie du visage." in texts["fr"]
+    assert texts["en"].startswith("Abnormality of the mouth is")  # a sentence's start: as written
+    assert texts["fr"].startswith("« Anomalie de la bouche »")  # quoted: as written
     answers = {
         (r.lang, r.meta["template"].split(".")[0]): r.messages[1]["content"]
         for r in records
         if r.kind == "instruct"
     }
-    assert answers["en", "code_to_label"] == "HP:0006693 is myocardial steatosis."
-    assert answers["fr", "code_to_label"] == "Le code HP:0006693 désigne « Stéatose myocardique »."
-    assert answers["fr", "translation"] == "Myocardial steatosis"  # an answer alone: as written
+    assert answers["en", "code_to_label"] == "HP:0000153 is abnormality of the mouth."
+    assert answers["fr", "code_to_label"] == "Le code HP:0000153 désigne « Anomalie de la bouche »."
+    assert answers["fr", "translation"] == "Abnormality of the mouth"  # an answer alone: as written

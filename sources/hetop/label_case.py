@@ -8,15 +8,16 @@ graph's labels themselves: a word that some label has capitalized past its first
 ("Juvenile Paget disease", "Maladie de Parkinson"; not in a title-case label, "Young Adult"),
 or that opens a label capitalized where its terminology opens labels in lowercase (DOID's
 "Rocky Mountain spotted fever"), is a name and keeps its capital. English labels open with
-names often (Marfan, Barrett, Zika), so English lowers only a word that labels or synonyms
-also have in lowercase ("Acute sinusitis" and "Recurrent acute sinusitis"); French and Spanish
-labels open with a common noun ("Maladie de…", "Síndrome de…"), so they lower every first word
-that is not a name.
+names often (Marfan, Barrett, Zika), so English lowers only a word that labels (or two
+synonyms) also have in lowercase ("Acute sinusitis" and "Recurrent acute sinusitis"); French
+and Spanish labels open with a common noun ("Maladie de…", "Síndrome de…"), so they lower
+every first word that is not a name.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from corpus.sources.hetop.graph import Concept, ConceptGraph
@@ -56,14 +57,14 @@ class LabelCase:
                 labels += own
                 cased += capitalized
             synonyms = [synonym for c in every for synonym in c.synonyms.get(lang, ())]
-            cased += [synonym for synonym in synonyms if synonym[:1].isupper()]
-            # lowercase words only from texts that open with a capital: DOID writes every word
-            # of a label in lowercase, names too
-            self.lowercase[lang] = {
-                word
-                for token in set("\n".join(cased).split())
-                if (word := token.strip(_PUNCTUATION)).islower()
-            }
+            # lowercase words only from texts that open with a capital (DOID writes every word
+            # of a label in lowercase, names too); synonyms are written more loosely ("Iris
+            # brushfield spots"): a word there counts once seen twice
+            lowercase = _lowercase_words("\n".join(cased).split())
+            tokens = "\n".join([text for text in synonyms if text[:1].isupper()]).split()
+            seen = Counter(token for token in tokens if token.islower())
+            lowercase |= _lowercase_words(token for token, count in seen.items() if count > 1)
+            self.lowercase[lang] = lowercase
             for label in [label for label in labels if not label[1:].islower()]:
                 self._names_in(label, names)  # a label with a capital past its first letter
 
@@ -105,3 +106,7 @@ def _opening_names(labels: list[str]) -> set[str]:
     lowercase capitalizes: names ("Rocky Mountain spotted fever", "Down syndrome")."""
     words = (label.split(" ", 1)[0].rstrip(_TRAILING) for label in labels)
     return {word.lower() for word in words if word[1:].islower()}
+
+
+def _lowercase_words(tokens: Iterable[str]) -> set[str]:
+    return {word for token in set(tokens) if (word := token.strip(_PUNCTUATION)).islower()}
