@@ -96,6 +96,19 @@ def write_babelon(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
     return path
 
 
+def hpo_sample_in_french():
+    """The HPO sample's graph with HPO's French translations: concepts with both languages."""
+    from corpus.sources.hetop.graph import ConceptGraph
+    from corpus.sources.hetop.obo import read_obo
+    from corpus.sources.hetop.tables import read_babelon
+
+    graph = ConceptGraph()
+    read_obo(ONTOLOGY / "hp_sample.obo", graph)
+    read_babelon(ONTOLOGY / "hp-fr.babelon.tsv", graph)
+    graph.finish()
+    return graph
+
+
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory) -> Path:
     """HPO + French Babelon + Korean KCD, built once through the CLI for the whole session."""

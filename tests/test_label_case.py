@@ -4,12 +4,10 @@ name ("Marfan syndrome", "Streptococcus pneumoniae"), which the graph's own labe
 import pytest
 from corpus.sources.hetop.graph import LABEL, SYNONYM, ConceptGraph
 from corpus.sources.hetop.label_case import ATTESTED, RULES, UNLESS_NAME, LabelCase
-from corpus.sources.hetop.obo import read_obo
-from corpus.sources.hetop.tables import read_babelon
 from corpus.sources.hetop.templates import load_templates
 from corpus.sources.hetop.verbalize import Verbalizer
 
-from tests.conftest import ONTOLOGY
+from tests.conftest import hpo_sample_in_french
 
 LABELS = {
     "en": [
@@ -102,10 +100,7 @@ def test_the_languages_with_a_capitalized_first_word_have_a_rule_and_german_none
 
 
 def test_records_name_parents_and_children_as_running_text_and_quote_labels_as_written():
-    graph = ConceptGraph()
-    read_obo(ONTOLOGY / "hp_sample.obo", graph)
-    read_babelon(ONTOLOGY / "hp-fr.babelon.tsv", graph)
-    graph.finish()
+    graph = hpo_sample_in_french()
     verbalizer = Verbalizer(graph, load_templates(), seed=0)
     # Abnormality of the mouth (HP:0000153) is a kind of Abnormality of the face
     mouth = graph.get("HP:0000153")

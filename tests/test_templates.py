@@ -6,7 +6,7 @@ from corpus.sources.hetop.obo import read_obo
 from corpus.sources.hetop.templates import load_templates, resolve_particles
 from corpus.sources.hetop.verbalize import Verbalizer
 
-from tests.conftest import ONTOLOGY, write_babelon
+from tests.conftest import ONTOLOGY, hpo_sample_in_french, write_babelon
 
 TEMPLATED = ["de", "en", "es", "fr", "ja", "ko"]
 
@@ -194,12 +194,7 @@ def test_english_says_the_before_a_terminology_that_takes_it(name, running):
 
 def test_a_definition_without_a_final_period_ends_its_sentence():
     """Most of HPO's French definitions have no final period; the prose must not run on."""
-    from corpus.sources.hetop.tables import read_babelon
-
-    graph = ConceptGraph()
-    read_obo(ONTOLOGY / "hp_sample.obo", graph)
-    read_babelon(ONTOLOGY / "hp-fr.babelon.tsv", graph)
-    graph.finish()
+    graph = hpo_sample_in_french()
     verbalizer = Verbalizer(graph, load_templates(), seed=0)
     open_ended = [c for c in graph if c.definitions.get("fr", ".")[-1] not in ".!?"]
     assert len(open_ended) > 20
