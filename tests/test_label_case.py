@@ -34,7 +34,8 @@ LABELS = {
         "Infection à Streptococcus",
         "Streptococcus pneumoniae, infection",
     ],
-    "de": ["Anomalie der Pleura"],  # German writes nouns with a capital: no rule
+    # German capitalizes nouns: only an adjective is seen in lowercase past a first word
+    "de": ["Anomalie der Pleura", "Hepatische Fibrose", "Erhöhte hepatische Enzyme"],
 }
 
 
@@ -79,20 +80,21 @@ def small_graph() -> ConceptGraph:
         ("Anomalie de la plèvre", "fr", "anomalie de la plèvre"),
         ("Streptococcus pneumoniae, infection", "fr", "Streptococcus pneumoniae, infection"),
         ("Anomalie der Pleura", "de", "Anomalie der Pleura"),
+        ("Hepatische Fibrose", "de", "hepatische Fibrose"),
     ],
 )
 def test_a_first_word_is_lowered_unless_the_labels_say_it_is_a_name(label, lang, running):
-    case = LabelCase(small_graph(), {"en": ATTESTED, "fr": UNLESS_NAME})
+    case = LabelCase(small_graph(), {"en": ATTESTED, "fr": UNLESS_NAME, "de": ATTESTED})
     assert case.running(label, lang) == running
 
 
-def test_the_languages_with_a_capitalized_first_word_have_a_rule_and_german_none():
+def test_the_languages_written_with_capitals_have_a_rule_and_korean_and_japanese_none():
     rules = {lang: t.running_case for lang, t in load_templates().items()}
     assert rules == {
         "en": ATTESTED,
         "fr": UNLESS_NAME,
         "es": UNLESS_NAME,
-        "de": "",
+        "de": ATTESTED,
         "ja": "",
         "ko": "",
     }

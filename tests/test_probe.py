@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import polars as pl
 import pytest
 import torch
 from corpus.sources.hetop.probe_table import PROBE_TABLE, held_out
+from corpus.sources.hetop.templates import load_templates
 from corpus.train.model import load_tokenizer, resolve_model
 from corpus.train.probe import make_questions, read_concept_table
 from corpus.train.scoring import best, perplexity, score_options
@@ -20,6 +22,7 @@ from corpus.train.tiny import build_tiny_model
 from tests.conftest import ONTOLOGY, SAMPLE_INPUTS, build_cli, run_cli
 
 HOLDOUT = 0.2
+TEMPLATES = load_templates()
 
 
 @pytest.fixture(scope="module")
@@ -103,16 +106,25 @@ def test_questions_are_well_formed(heldout_build, questions):
         folded = [o.casefold() for o in q.options]
         assert len(set(folded)) == len(folded)
         assert q.split == ("heldout" if q.concept_id in table.heldout else "trained")
-        right = q.options[q.answers[0]]
+        # French says "une sorte d'anomalie", "de morphologie": the article leads each option
+        said_options = [re.sub(r"^(d'|de )", "", o) if q.lang == "fr" else o for o in q.options]
+        right = said_options[q.answers[0]] if q.task == "parent" else q.options[q.answers[0]]
         siblings = set(table.siblings(q.concept_id))
-        wrong = [o for i, o in enumerate(q.options) if i not in q.answers]
+        wrong = [
+            o
+            for i, o in enumerate(said_options if q.task == "parent" else q.options)
+            if i not in q.answers
+        ]
         if q.task == "definition":
             assert right == table.definitions[q.concept_id, q.lang]
             pool = {table.definitions.get((s, q.lang)) for s in siblings}
         elif q.task == "code_to_label":
-            assert table.codes[q.concept_id] in q.prompt
-            assert right == table.labels[q.concept_id, q.lang]
-            pool = {table.labels.get((s, q.lang)) for s in siblings}
+            # options as the build's answer says a label: mid-sentence in English
+            running = "{running_label}" in TEMPLATES[q.lang].answers["code_to_label"]
+            said = table.running if running else table.labels
+            assert table.codes[q.concept_id] in q.prompt and right not in q.prompt
+            assert right == said[q.concept_id, q.lang]
+            pool = {said.get((s, q.lang)) for s in siblings}
         elif q.task == "translation":
             target = next(
                 lang
@@ -121,14 +133,30 @@ def test_questions_are_well_formed(heldout_build, questions):
             )
             assert target != q.lang and table.labels[q.concept_id, q.lang] in q.prompt
             pool = {table.labels.get((s, target)) for s in siblings}
-        else:
+        else:  # parents are listed as they read mid-sentence
             parents = table.parents[q.concept_id]
-            parent = next(p for p in parents if table.labels.get((p, q.lang)) == right)
-            pool = {table.labels.get((s, q.lang)) for s in table.siblings(parent)}
-            assert not {table.labels.get((a, q.lang)) for a in table.ancestors(q.concept_id)} & set(
-                wrong
-            )
+            parent = next(p for p in parents if table.running.get((p, q.lang)) == right)
+            pool = {table.running.get((s, q.lang)) for s in table.siblings(parent)}
+            ancestors = {table.running.get((a, q.lang)) for a in table.ancestors(q.concept_id)}
+            assert not ancestors & set(wrong)
         assert set(wrong) <= pool, (q.task, q.prompt)
+
+
+def test_french_parent_options_carry_their_elided_article(questions):
+    """The records say "une sorte d'anomalie …" and "une sorte de morphologie …": an option
+    carries its own form of "de", or options opening with a vowel would read "de anomalie"."""
+    french = [q for q in questions if q.task == "parent" and q.lang == "fr"]
+    assert len(french) > 20
+    vowel_first = 0
+    for q in french:
+        assert q.prompt.endswith(" une sorte ")
+        for option in q.options:
+            rest = re.sub(r"^(d'|de )", "", option)
+            if rest[0].lower() != "h":  # mute or aspirated: test_templates says which
+                vowel = rest[0].lower() in "aeiouyéèêàâîôûœ"  # d'ECG anormal, too
+                assert option == (f"d'{rest}" if vowel else f"de {rest}")
+            vowel_first += option.startswith("d'")
+    assert vowel_first > 20
 
 
 def test_a_parent_question_asks_for_one_parent(tmp_path):

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow.parquet as pq
 from corpus.sources.hetop.probe_table import PROBE_TABLE
-from corpus.sources.hetop.templates import Templates, load_templates
+from corpus.sources.hetop.templates import Templates, load_templates, resolve_particles
 
 from corpus.errors import InputError
 
@@ -31,6 +32,8 @@ TASKS: dict[str, tuple[str, str, str]] = {
     "translation": ("translation", "translation", "target_label"),
     "code_to_label": ("code_to_label", "code_to_label", "label"),
 }
+# an article that elides before a vowel (French ⟨de |d'⟩), just before the options' place
+_ELISION_AT_END = re.compile(r"⟨[^⟩|]*\|[^⟩]*⟩$")
 # trained: in the training data; heldout: kept out by `corpus build --holdout`; unsampled: in the
 # build but not in the training data given (a mixture samples part of a build)
 SPLITS = ("trained", "heldout", "unsampled")
@@ -56,6 +59,7 @@ class ConceptTable:
     """The probe table in memory, indexed the ways questions need."""
 
     labels: dict[tuple[str, str], str]
+    running: dict[tuple[str, str], str]  # a label as the records say it mid-sentence
     definitions: dict[tuple[str, str], str]
     parents: dict[str, list[str]]
     children: dict[str, list[str]]
@@ -91,10 +95,12 @@ def require_probe_table(folder: Path) -> None:
 def read_concept_table(folder: Path) -> ConceptTable:
     require_probe_table(folder)
     rows = pq.read_table(folder / PROBE_TABLE).to_pylist()
-    table = ConceptTable({}, {}, {}, defaultdict(list), defaultdict(list), {}, {}, set())
+    table = ConceptTable({}, {}, {}, {}, defaultdict(list), defaultdict(list), {}, {}, set())
     for row in rows:
         concept, lang = row["concept_id"], row["lang"]
         table.labels[concept, lang] = row["label"]
+        # a table written before builds cased labels mid-sentence has no running_label
+        table.running[concept, lang] = row.get("running_label") or row["label"]
         if row["definition"]:
             table.definitions[concept, lang] = row["definition"]
         table.terminology[concept, lang] = row["terminology_name"]
@@ -107,6 +113,16 @@ def read_concept_table(folder: Path) -> ConceptTable:
             if row["heldout"]:
                 table.heldout.add(concept)
     return table
+
+
+def _placeholder(templates: Templates, answer: str, slot: str) -> str:
+    """Where the options go in an answer template: {slot}, or {running_slot} where the
+    language says a label mid-sentence in running case (English: "{code} is {running_label}.")."""
+    text = templates.answers[answer]
+    for placeholder in ("{running_" + slot + "}", "{" + slot + "}"):
+        if placeholder in text:
+            return placeholder
+    raise ValueError(f"{templates.lang} {answer}_answer has no {{{slot}}}: {text!r}")
 
 
 def _rng(seed: int, *key: str) -> random.Random:
@@ -166,8 +182,14 @@ class QuestionMaker:
         chosen = rng.sample(distractors, min(len(distractors), self.size - 1))
         options = [correct, *chosen]
         rng.shuffle(options)
+        right = options.index(correct)
         _, template = t.pick(kind, concept + key, self.seed)  # the build's phrasing
-        answer_start = t.answers[answer].split("{" + slot + "}")[0]
+        answer_start = t.answers[answer].split(_placeholder(t, answer, slot))[0]
+        if lead := _ELISION_AT_END.search(answer_start):
+            # "une sorte ⟨de |d'⟩": each option takes its own form, as the records wrote it
+            # ("d'anomalie …", "de morphologie …"); left in the prompt, it would be "de "
+            answer_start = answer_start[: lead.start()]
+            options = [resolve_particles(lead.group() + option) for option in options]
         prompt = t.fill(template, values) + "\n" + t.fill(answer_start, values)
         return Question(
             task,
@@ -176,7 +198,7 @@ class QuestionMaker:
             self.split(concept),
             prompt,
             tuple(options),
-            (options.index(correct),),
+            (right,),
         )
 
     def for_concept(self, concept: str) -> list[Question | None]:
@@ -188,7 +210,10 @@ class QuestionMaker:
                 continue
             label = table.labels[concept, lang]
             values = self.templates[lang].concept_values(
-                label, table.terminology[concept, lang], table.codes[concept]
+                label,
+                table.terminology[concept, lang],
+                table.codes[concept],
+                table.running[concept, lang],
             )
             if (concept, lang) in table.definitions:
                 others = [
@@ -207,15 +232,19 @@ class QuestionMaker:
                 )
             made.append(self._parent(concept, lang, values))
             if table.codes[concept]:
-                others = [table.labels[s, lang] for s in siblings if (s, lang) in table.labels]
+                # options as the answer says them: "HP:0000153 is abnormality of the mouth."
+                slot = _placeholder(self.templates[lang], *TASKS["code_to_label"][1:])
+                said = table.running if slot == "{running_label}" else table.labels
+                correct = said[concept, lang]
+                others = [said[s, lang] for s in siblings if (s, lang) in said]
                 made.append(
                     self._question(
                         "code_to_label",
                         concept,
                         lang,
                         values,
-                        label,
-                        _distinct(label, others, set()),
+                        correct,
+                        _distinct(correct, others, set()),
                     )
                 )
             for target in table.langs[concept]:
@@ -250,14 +279,15 @@ class QuestionMaker:
         if not parents:
             return None
         parent = parents[_rng(self.seed, "parent", concept).randrange(len(parents))]
-        correct = table.labels[parent, lang]
+        said = table.running  # parents are listed as they read mid-sentence
+        correct = said[parent, lang]
         ruled_out = table.ancestors(concept) | {concept}  # each of these is also "right"
         others = [
-            table.labels[s, lang]
+            said[s, lang]
             for s in table.siblings(parent)
-            if s not in ruled_out and (s, lang) in table.labels
+            if s not in ruled_out and (s, lang) in said
         ]
-        excluded = {table.labels[a, lang] for a in ruled_out if (a, lang) in table.labels}
+        excluded = {said[a, lang] for a in ruled_out if (a, lang) in said}
         return self._question(
             "parent",
             concept,

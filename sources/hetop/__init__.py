@@ -12,6 +12,7 @@ from corpus.sources.hetop.formats import FORMATS, detect_format
 from corpus.sources.hetop.graph import ConceptGraph
 from corpus.sources.hetop.icd10 import read_icd10_xml
 from corpus.sources.hetop.icd11 import read_icd11_sqlite
+from corpus.sources.hetop.label_case import LabelCase
 from corpus.sources.hetop.mesh import read_mesh_xml
 from corpus.sources.hetop.mesh_lists import (
     MeshLists,
@@ -29,7 +30,7 @@ from corpus.sources.hetop.tables import (
     read_sssom,
 )
 from corpus.sources.hetop.templates import load_templates
-from corpus.sources.hetop.verbalize import Verbalizer, expected_records
+from corpus.sources.hetop.verbalize import Verbalizer, expected_records, label_case
 
 from corpus.errors import InputError, OptionError
 from corpus.pipeline import weighted_bounds
@@ -62,11 +63,11 @@ class HetopSource(Source):
         "and that a synonym in another language that is the concept's English name letter for "
         "letter is dropped as an untranslated copy, and so is a term both languages share, "
         "such as Torsades de pointes.",
-        "A label inside an English, French or Spanish sentence loses its first capital unless "
-        "the inputs' labels write that word capitalized past their first word (a name: "
+        "A label inside an English, French, Spanish or German sentence loses its first capital "
+        "unless the inputs' labels write that word capitalized past their first word (a name: "
         "Parkinson); a French or Spanish label that opens with a name no label shows so is "
-        "written with a lowercase first letter, and an English label keeps its capital "
-        "wherever the labels never show the word in lowercase.",
+        "written with a lowercase first letter, and an English or German label keeps its "
+        "capital wherever the labels never show the word in lowercase.",
         "Concepts are listed with at most 8 children and 8 cross-terminology codes.",
         "A mapping into a terminology the build reads is kept only where that terminology's "
         "input has the code (dangling_mappings counts the others): a national or retired code "
@@ -82,6 +83,7 @@ class HetopSource(Source):
         self.prepared = False
         self.heldout: frozenset[str] = frozenset()
         self.weights: list[int] = []  # of each concept `_concepts()` lists: ranks' shares
+        self.case: LabelCase | None = None
 
     @classmethod
     def default_inputs(cls) -> list[InputFile]:
@@ -176,16 +178,29 @@ class HetopSource(Source):
         concepts = self._concepts()
         start, stop = weighted_bounds(self.weights, rank, world_size)
         verbalizer = Verbalizer(
-            self.graph, load_templates(), self.options.seed, self.options.langs, self.heldout
+            self.graph,
+            load_templates(),
+            self.options.seed,
+            self.options.langs,
+            self.heldout,
+            self.label_case(),
         )
         for concept in concepts[start:stop]:
             if concept.id not in self.heldout:
                 yield from verbalizer.records(concept)
         self.stats.update(verbalizer.stats)
 
+    def label_case(self) -> LabelCase:
+        """Made once a process: a rank's records and the probe table (rank 0's) share it."""
+        if self.case is None:
+            self.case = label_case(self.graph, load_templates(), self.options.langs)
+        return self.case
+
     def write_sidecars(self, root: Path) -> None:
         self.prepare()
-        write_concept_table(self.graph, self._concepts(), root, self.heldout, self.options.langs)
+        write_concept_table(
+            self.graph, self._concepts(), root, self.heldout, self.options.langs, self.label_case()
+        )
 
     def input_summary(self) -> dict[str, dict[str, object]]:
         return self.per_input

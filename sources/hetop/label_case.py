@@ -9,9 +9,11 @@ graph's labels themselves: a word that some label has capitalized past its first
 or that opens a label capitalized where its terminology opens labels in lowercase (DOID's
 "Rocky Mountain spotted fever"), is a name and keeps its capital. English labels open with
 names often (Marfan, Barrett, Zika), so English lowers only a word that labels (or two
-synonyms) also have in lowercase ("Acute sinusitis" and "Recurrent acute sinusitis"); French
-and Spanish labels open with a common noun ("Maladie de…", "Síndrome de…"), so they lower
-every first word that is not a name.
+synonyms) also have in lowercase ("Acute sinusitis" and "Recurrent acute sinusitis"); so does
+German, whose nouns keep their capital anywhere ("Hepatische Fibrose" reads "hepatische
+Fibrose" mid-sentence, as "Erhöhte hepatische Enzyme" shows). French and Spanish labels open
+with a common noun ("Maladie de…", "Síndrome de…"), so they lower every first word that is
+not a name.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 from corpus.sources.hetop.graph import Concept, ConceptGraph
+from corpus.sources.hetop.label_case import LabelCase
 
 PROBE_TABLE = "probe/concepts.parquet"
 
@@ -26,6 +27,7 @@ CONCEPT_SCHEMA = pa.schema(
         ("code", pa.string()),
         ("lang", pa.string()),
         ("label", pa.string()),
+        ("running_label", pa.string()),  # as the records say it mid-sentence
         ("definition", pa.string()),
         ("parents", pa.list_(pa.string())),
         ("heldout", pa.bool_()),
@@ -48,6 +50,7 @@ def write_concept_table(
     root: Path,
     heldout: frozenset[str],
     langs: frozenset[str] | None,
+    case: LabelCase,
 ) -> int:
     """Write the table under `root`; returns its row count."""
     rows: dict[str, list] = {name: [] for name in CONCEPT_SCHEMA.names}
@@ -62,6 +65,7 @@ def write_concept_table(
             rows["code"].append(concept.code)
             rows["lang"].append(lang)
             rows["label"].append(label)
+            rows["running_label"].append(case.running(label, lang))
             rows["definition"].append(concept.definitions.get(lang))
             rows["parents"].append(list(concept.parents))
             rows["heldout"].append(concept.id in heldout)

@@ -23,6 +23,18 @@ def as_sentence(text: str, full_stop: str = ".") -> str:
     return text if text.endswith(SENTENCE_ENDS) else text + full_stop
 
 
+def label_case(
+    graph: ConceptGraph, templates: dict[str, Templates], langs: frozenset[str] | None = None
+) -> LabelCase:
+    """How labels read mid-sentence in the kept languages whose templates say so."""
+    rules = {
+        lang: t.running_case
+        for lang, t in templates.items()
+        if t.running_case and (langs is None or lang in langs)
+    }
+    return LabelCase(graph, rules)
+
+
 def expected_records(concept: Concept, langs: frozenset[str] | None = None) -> int:
     """About how many records `Verbalizer.records` makes of a concept (templates, held-out
     neighbours and ambiguous codes aside): the weight that balances a build's ranks."""
@@ -46,6 +58,7 @@ class Verbalizer:
         seed: int,
         langs: frozenset[str] | None = None,
         heldout: frozenset[str] = frozenset(),
+        case: LabelCase | None = None,
     ) -> None:
         self.graph = graph
         self.templates = templates
@@ -53,12 +66,7 @@ class Verbalizer:
         self.langs = langs
         self.heldout = heldout  # never named, not even as another concept's parent or child
         self.stats: Counter[str] = Counter()
-        rules = {
-            lang: t.running_case
-            for lang, t in templates.items()
-            if t.running_case and (langs is None or lang in langs)
-        }
-        self.case = LabelCase(graph, rules)
+        self.case = case or label_case(graph, templates, langs)
 
     def _labels(self, ids: list[str], lang: str, limit: int | None = None) -> list[str]:
         """Labels in `lang`, as they read mid-sentence, of the concepts that have one (others,
