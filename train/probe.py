@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import random
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow.parquet as pq
 from corpus.sources.hetop.probe_table import PROBE_TABLE
-from corpus.sources.hetop.templates import Templates, load_templates, resolve_particles
+from corpus.sources.hetop.templates import (
+    Templates,
+    load_templates,
+    resolve_particles,
+    split_trailing_elision,
+)
 
 from corpus.errors import InputError
 
@@ -32,8 +36,6 @@ TASKS: dict[str, tuple[str, str, str]] = {
     "translation": ("translation", "translation", "target_label"),
     "code_to_label": ("code_to_label", "code_to_label", "label"),
 }
-# an article that elides before a vowel (French ⟨de |d'⟩), just before the options' place
-_ELISION_AT_END = re.compile(r"⟨[^⟩|]*\|[^⟩]*⟩$")
 # trained: in the training data; heldout: kept out by `corpus build --holdout`; unsampled: in the
 # build but not in the training data given (a mixture samples part of a build)
 SPLITS = ("trained", "heldout", "unsampled")
@@ -185,11 +187,11 @@ class QuestionMaker:
         right = options.index(correct)
         _, template = t.pick(kind, concept + key, self.seed)  # the build's phrasing
         answer_start = t.answers[answer].split(_placeholder(t, answer, slot))[0]
-        if lead := _ELISION_AT_END.search(answer_start):
-            # "une sorte ⟨de |d'⟩": each option takes its own form, as the records wrote it
-            # ("d'anomalie …", "de morphologie …"); left in the prompt, it would be "de "
-            answer_start = answer_start[: lead.start()]
-            options = [resolve_particles(lead.group() + option) for option in options]
+        # "une sorte ⟨de |d'⟩": each option takes its own form, as the records wrote it
+        # ("d'anomalie …", "de morphologie …"); left in the prompt, it would be "de "
+        answer_start, lead = split_trailing_elision(answer_start)
+        if lead:
+            options = [resolve_particles(lead + option) for option in options]
         prompt = t.fill(template, values) + "\n" + t.fill(answer_start, values)
         return Question(
             task,

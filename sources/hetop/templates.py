@@ -17,7 +17,9 @@ _QUOTES = _CLOSERS.replace(")", "")  # closers but a parenthesis (an aside, see 
 _ASIDE = re.compile(r"\s*\([^()]*\)$")  # 간농양 (K77.0*): the particle goes with 간농양
 # French elision: ⟨de |d'⟩ takes its second form before a vowel or a mute h; a label that
 # opens with a definite article (ICD-11's "Les maladies de la couche du sang") loses it there
-_ELISION = re.compile(r"⟨([^|⟩]*)\|([^⟩]*)⟩(?:([Ll]es |[Ll]e |[Ll]a |[Ll]')(?=\w))?(?=(\w*))")
+_ELISION_MARKER = r"⟨([^|⟩]*)\|([^⟩]*)⟩"
+_ELISION = re.compile(_ELISION_MARKER + r"(?:([Ll]es |[Ll]e |[Ll]a |[Ll]')(?=\w))?(?=(\w*))")
+_ELISION_AT_END = re.compile(_ELISION_MARKER + "$")
 _VOWELS = frozenset("aeiouyàâäéèêëîïôöùûüœæ")
 # medical words whose h is aspirated (une sorte de hernie); the others are mute (d'hypertension)
 _ASPIRATED_H = ("hernie", "hanche", "handicap", "haut", "hoquet", "hallux", "hamartome")
@@ -131,6 +133,13 @@ def _particle_host(before: str) -> str:
     quoted = before.rstrip(_QUOTES)
     host = _ASIDE.sub("", quoted)
     return (host if host.strip() else quoted).rstrip(_CLOSERS)
+
+
+def split_trailing_elision(text: str) -> tuple[str, str]:
+    """`text` without the ⟨de |d'⟩ marker it ends with, and that marker ("" if none): its form
+    depends on a word not there yet (the probe's options: "d'anomalie", "de morphologie")."""
+    match = _ELISION_AT_END.search(text)
+    return (text, "") if match is None else (text[: match.start()], match.group())
 
 
 def _elide(match: re.Match[str]) -> str:
