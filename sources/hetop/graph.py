@@ -12,12 +12,16 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
+from corpus.sources.hetop.label_repair import repair_texts
 from corpus.sources.hetop.terminologies import Terminology, lookup, split_curie
 
 LABEL, DEFINITION, SYNONYM = "label", "definition", "synonym"
 # DOID writes its relations into definitions ("a disease that has_material_basis_in ..."):
 # a lowercase word_joined_by_underscores standing alone (not inside a URL) is written as words
 _RELATION_NAME = re.compile(r"(?<![^\s(])[a-z]+(?:_[a-z]+)+(?=[\s,;:.)]|$)")
+# English labels of a root that only holds a terminology's branches together: HPO's HP:0000001
+# "All" (Phenotypic abnormality, Mode of inheritance, … sit under it). No kind of anything.
+CONTAINER_ROOT_LABELS = {"all", "root", "thing"}
 
 
 @dataclass(slots=True)
@@ -135,8 +139,9 @@ class ConceptGraph:
         self.pending.append(PendingValue(concept_id, kind, lang, value, origin))
 
     def finish(self) -> None:
-        """Attach translations, link a mapping table's pairs both ways, index children; drop
-        untranslated copies of English synonyms, dangling parents and dangling mappings."""
+        """Attach translations, link a mapping table's pairs both ways, index children; repair
+        labels an export damaged (`label_repair`); drop untranslated copies of English
+        synonyms, dangling parents, dangling mappings and container roots."""
         for item in self.pending:
             # exact ids only: a translation keyed by an alt_id (often an obsolete term's
             # label) would become the wrong label of the concept that absorbed it
@@ -148,6 +153,7 @@ class ConceptGraph:
                 self.stats[f"{item.origin}_{item.kind}s_added"] += 1
         self.pending.clear()
         for concept in self.concepts.values():
+            repair_texts(concept.labels, concept.synonyms, self.stats)
             if concept.synonyms.keys() - {"en"}:  # synonyms in another language
                 self._drop_english_copies(concept)
         for subject, target in self.mappings:
@@ -170,7 +176,32 @@ class ConceptGraph:
                     resolved.append(parent.id)
                     parent.children.append(concept.id)
             concept.parents = resolved
+        self._drop_container_roots()
         self.shared_labels = self._shared_labels()
+
+    def _drop_container_roots(self) -> None:
+        """A root named like HPO's "All", with no definition, is no concept: "Phenotypic
+        abnormality is a kind of all" says nothing, and asking for its parent has no answer.
+        Its children become roots."""
+        containers = {
+            concept.id
+            for concept in self.concepts.values()
+            if not concept.parents
+            and concept.children
+            and not concept.definitions
+            and concept.labels.get("en", "").casefold() in CONTAINER_ROOT_LABELS
+        }
+        for root_id in containers:
+            for child_id in self.concepts.pop(root_id).children:
+                self.concepts[child_id].parents.remove(root_id)
+            self.stats["container_roots_dropped"] += 1
+        if containers:
+            for concept in self.concepts.values():
+                if concept.xrefs and not containers.isdisjoint(concept.xrefs):
+                    concept.xrefs = [x for x in concept.xrefs if x not in containers]
+            for alias, target in list(self.aliases.items()):
+                if target in containers:
+                    del self.aliases[alias]
 
     def _drop_english_copies(self, concept: Concept) -> None:
         """A synonym in another language that is the concept's English name, letter for letter,

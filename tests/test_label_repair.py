@@ -1,0 +1,148 @@
+import csv
+import re
+
+import pyarrow.parquet as pq
+import pytest
+from corpus.sources.base import parse_columns
+from corpus.sources.hetop.graph import ConceptGraph
+from corpus.sources.hetop.label_repair import balance_brackets, repair, unquote_sql
+from corpus.sources.hetop.obo import read_obo
+from corpus.sources.hetop.tables import read_babelon, read_code_table
+
+from tests.conftest import ONTOLOGY
+
+
+def _column(name: str, column: str) -> list[tuple[str, str]]:
+    """(first column, `column`) of each row of a TSV in ../shared/data/ontology, read apart
+    from the tool's reader."""
+    with open(ONTOLOGY / name, encoding="utf-8", newline="") as handle:
+        rows = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        first = rows.fieldnames[0]
+        return [(row[first], row[column]) for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("'Canalopathie non ''pore loop'''", "Canalopathie non 'pore loop'"),
+        ("Canalopathie ''cys-loop''", "Canalopathie 'cys-loop'"),
+        ("'Quoted'", "Quoted"),
+        ("Canalopathie non ''pore loop'' CFTR'", "Canalopathie non 'pore loop' CFTR"),
+        ("Parents'", None),
+        ("Alzheimer's disease", None),  # one apostrophe: written, not escaped
+        ("'Sunset' and 'dawn'", None),  # quotes inside are not doubled
+        ("''", None),
+    ],
+)
+def test_sql_escaped_values_are_unescaped(value, expected):
+    assert unquote_sql(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (
+            "Encephalitis [Russian spring-summer encephalitis",
+            "Encephalitis [Russian spring-summer encephalitis]",
+        ),
+        ("Alveolar conditions)", "Alveolar conditions"),
+        ("Histiocytosis) [Letterer-Siwe disease]", "Histiocytosis [Letterer-Siwe disease]"),
+        ("Balanced (as written) [here]", None),
+        ("(Infection (of x) or (y)", None),  # left open before others: where to close is a guess
+        ("Two (slips [here", None),
+    ],
+)
+def test_one_unmatched_bracket_is_mended(value, expected):
+    assert balance_brackets(value) == expected
+
+
+def test_a_value_with_a_lost_character_is_dropped():
+    assert repair("低?正常血圧") == (None, "values_with_lost_characters_dropped")
+    assert repair("Lost \ufffd here")[0] is None
+    assert repair("What? Nothing lost") == ("What? Nothing lost", None)
+
+
+def test_orphanet_names_read_without_their_sql_escapes():
+    """Orphanet's French table SQL-escapes a few names ('Canalopathie non ''pore loop'' …'),
+    some with both outer quotes, some with one or none: the label is the name as written."""
+    escaped = {code: name for code, name in _column("orphanet_fr.tsv", "name") if "''" in name}
+    assert len(escaped) >= 7
+    graph = ConceptGraph()
+    read_code_table(ONTOLOGY / "orphanet_fr.tsv", graph, parse_columns("code=orphanumber,fr=name"))
+    graph.finish()
+    for code, name in escaped.items():
+        label = graph.get(f"ORPHA:{code}").labels["fr"]
+        assert "''" not in label and not label.startswith("'")
+        written = re.sub(r"^'(?!')|(?<!')'$", "", name).replace("''", "'")
+        assert label == " ".join(written.split())
+    assert graph.get("ORPHA:98114").labels["fr"].startswith("Canalopathie non 'pore loop' due")
+    assert graph.stats["sql_escaped_values_unescaped"] >= len(escaped)
+
+
+def test_kcd_english_labels_have_their_brackets_closed():
+    """KCD's English file lost a bracket in a few labels (A84.0 '[Russian spring-summer
+    encephalitis', J84.0 'conditions)'); every English label of the graph is balanced."""
+    unbalanced = [
+        code
+        for code, label in _column("kcd_ko_en.tsv", "en")
+        if label.count("(") != label.count(")") or label.count("[") != label.count("]")
+    ]
+    assert {"A84.0", "J84.0", "C96.0"} <= set(unbalanced)
+    graph = ConceptGraph()
+    read_code_table(ONTOLOGY / "kcd_ko_en.tsv", graph)
+    graph.finish()
+    for concept in graph:
+        label = concept.labels.get("en", "")
+        assert label.count("(") == label.count(")") and label.count("[") == label.count("]")
+    assert graph.get("KCD:A84.0").labels["en"].endswith("[Russian spring-summer encephalitis]")
+    assert graph.get("KCD:J84.0").labels["en"] == "Alveolar and parietoalveolar conditions"
+    assert graph.stats["brackets_balanced"] >= len(unbalanced)
+
+
+def test_a_japanese_label_with_a_lost_character_is_not_read():
+    """HPO's Japanese file writes HP:0002632's label with a '?' where a character was lost."""
+    lost = re.compile(r"[^\W\d_]\?[^\W\d_]")
+    rows = [row for row in _column("hp-ja.babelon.tsv", "translation_value") if lost.search(row[1])]
+    assert rows
+    graph = ConceptGraph()
+    read_obo(ONTOLOGY / "hp_sample.obo", graph)
+    read_babelon(ONTOLOGY / "hp-ja.babelon.tsv", graph)
+    graph.finish()
+    assert "ja" not in graph.get("HP:0002632").labels
+    assert sum("ja" in concept.labels for concept in graph) > 100  # the others are read
+    labels = [label for concept in graph for label in concept.labels.values()]
+    assert not [label for label in labels if lost.search(label)]
+    assert graph.stats["values_with_lost_characters_dropped"] >= 1
+
+
+def test_hpo_root_all_is_no_concept_and_its_children_are_roots(sample_build):
+    """HP:0000001 'All' holds HPO's branches together; 'a kind of all' says nothing."""
+    graph = ConceptGraph()
+    read_obo(ONTOLOGY / "hp_sample.obo", graph)
+    assert graph.get("HP:0000001").labels["en"] == "All"
+    under_all = [c.id for c in graph if "HP:0000001" in c.parents]
+    assert "HP:0000118" in under_all
+    graph.finish()
+    assert graph.get("HP:0000001") is None
+    assert all(graph.get(child).parents == [] for child in under_all)
+    assert graph.stats["container_roots_dropped"] == 1
+    text = pq.read_table(sample_build / "data" / "text").column("text").to_pylist()
+    assert not [t for t in text if re.search(r"kind of all\b|sorte de tout\b", t)]
+    assert [t for t in text if t.startswith("Phenotypic abnormality")]
+
+
+def test_a_root_with_a_definition_or_another_name_stays():
+    graph = ConceptGraph()
+    for concept_id, label, definition in (
+        ("X:1", "All", "Every thing there is."),
+        ("Y:1", "disease", ""),
+    ):
+        root = graph.concept(concept_id, concept_id[0], "1")
+        root.add("label", "en", label)
+        if definition:
+            root.add("definition", "en", definition)
+        child = graph.concept(f"{concept_id[0]}:2", concept_id[0], "2")
+        child.add("label", "en", "child")
+        child.add_parent(concept_id)
+    graph.finish()
+    assert graph.get("X:2").parents == ["X:1"] and graph.get("Y:2").parents == ["Y:1"]
