@@ -2,12 +2,19 @@
 name ("Marfan syndrome", "Streptococcus pneumoniae"), which the graph's own labels tell."""
 
 import pytest
+from corpus.sources import InputFile, SourceOptions, get_source
 from corpus.sources.hetop.graph import LABEL, SYNONYM, ConceptGraph
-from corpus.sources.hetop.label_case import ATTESTED, RULES, UNLESS_NAME, LabelCase
+from corpus.sources.hetop.label_case import (
+    ATTESTED,
+    NOUNS_CAPITALIZED,
+    RULES,
+    UNLESS_NAME,
+    LabelCase,
+)
 from corpus.sources.hetop.templates import load_templates
 from corpus.sources.hetop.verbalize import Verbalizer
 
-from tests.conftest import hpo_sample_in_french
+from tests.conftest import ONTOLOGY, hpo_sample_in_french
 
 LABELS = {
     "en": [
@@ -28,6 +35,10 @@ LABELS = {
         "Recurrent acute sinusitis",
         "Down syndrome",
         "Looking down spasm",  # "down" in lowercase, but DOID writes Down syndrome so
+        "Speech and language disorders",
+        "Chronic back pain",
+        "Recurrent infections",
+        "Infections of the skin",
     ],
     "fr": [
         "Anomalie de la plèvre",  # French lowers a first word that is no name
@@ -46,6 +57,14 @@ SYNONYMS = {
 }
 # a terminology that writes its labels in lowercase (DOID) capitalizes names only
 LOWERCASE_TERMINOLOGY = ["vascular disease", "sepsis", "Down syndrome"]
+# one that writes them in title case (MeSH's English) capitalizes every word: no names
+TITLE_CASE_TERMINOLOGY = [
+    "Language Disorders",
+    "Back Pain",
+    "Escherichia coli Infections",  # "Infections" past the first word: no name here
+    "Obstetric Labor Complications",  # "labor" in lowercase nowhere: kept as written
+    "Acinetobacter Infections",
+]
 
 
 def small_graph() -> ConceptGraph:
@@ -60,6 +79,8 @@ def small_graph() -> ConceptGraph:
             concept.add(SYNONYM, "en", synonym)
     for number, label in enumerate(LOWERCASE_TERMINOLOGY):
         graph.concept(f"Y:{number}", "Y", str(number)).add(LABEL, "en", label)
+    for number, label in enumerate(TITLE_CASE_TERMINOLOGY):
+        graph.concept(f"M:{number}", "M", str(number)).add(LABEL, "en", label)
     return graph
 
 
@@ -81,11 +102,59 @@ def small_graph() -> ConceptGraph:
         ("Streptococcus pneumoniae, infection", "fr", "Streptococcus pneumoniae, infection"),
         ("Anomalie der Pleura", "de", "Anomalie der Pleura"),
         ("Hepatische Fibrose", "de", "hepatische Fibrose"),
+        ("Language Disorders", "en", "language disorders"),
+        ("Back Pain", "en", "back pain"),
+        ("Escherichia coli Infections", "en", "Escherichia coli infections"),
+        ("Obstetric Labor Complications", "en", "Obstetric Labor Complications"),
+        ("Infections of the skin", "en", "infections of the skin"),
     ],
 )
 def test_a_first_word_is_lowered_unless_the_labels_say_it_is_a_name(label, lang, running):
-    case = LabelCase(small_graph(), {"en": ATTESTED, "fr": UNLESS_NAME, "de": ATTESTED})
+    rules = {"en": ATTESTED, "fr": UNLESS_NAME, "de": NOUNS_CAPITALIZED}
+    case = LabelCase(small_graph(), rules)
     assert case.running(label, lang) == running
+
+
+def test_german_labels_are_never_read_as_title_case():
+    """German capitalizes nouns: "Hepatische Leber Fibrose" has capitals past its first word
+    that are grammar, so German labels do not read as title case (where a capital no label
+    explains keeps the whole label as written), and a noun never loses its capital."""
+    graph = small_graph()
+    for number, label in enumerate(["Abnorme Morphologie", "Hepatische Leber Fibrose"]):
+        graph.concept(f"G:{number}", "G", str(number)).add(LABEL, "de", label)
+    case = LabelCase(graph, {"de": NOUNS_CAPITALIZED})
+    assert not case.title_case["de"]
+    assert case.running("Hepatische Leber Fibrose", "de") == "hepatische Leber Fibrose"
+    as_english = LabelCase(graph, {"de": ATTESTED})
+    assert "Hepatische Leber Fibrose" in as_english.title_case["de"]
+    assert as_english.running("Hepatische Leber Fibrose", "de") == "Hepatische Leber Fibrose"
+
+
+def test_mesh_headings_read_as_running_text_or_as_written_never_half_lowered():
+    """MeSH writes its English headings in title case: Agraphia is a kind of "language
+    disorders", not "language Disorders" (the first word lowered alone)."""
+    names = ["hp_sample.obo", "mesh_fr_en_dict.json", "mesh_mtrees2024_C.txt"]
+    source = get_source("hetop")([InputFile(ONTOLOGY / n, n) for n in names], SourceOptions())
+    graph = source.read_graph()
+    case = source.label_case()
+    headings = [c.labels["en"] for c in graph if c.terminology == "MESH" and "en" in c.labels]
+    assert len(headings) > 1000 and set(headings) <= case.title_case["en"]
+    hpo = {c.labels["en"] for c in graph if c.terminology == "HP" and " " in c.labels["en"]}
+    assert not case.title_case["en"] & hpo
+    lowered = 0
+    for heading in headings:
+        running = case.running(heading, "en")
+        rest = running.split(" ")[1:]
+        if running != heading:
+            lowered += 1
+            left = [w for w in rest if w[:1].isupper() and w[1:].islower()]
+            assert all(w.rstrip(",;:.)]").lower() in case.names["en"] for w in left), running
+    assert lowered > len(headings) / 3
+    agraphia = graph.get("MESH:D000381")
+    assert graph.get(agraphia.parents[0]).labels["en"] == "Language Disorders"
+    verbalizer = Verbalizer(graph, load_templates(), seed=0, case=case)
+    text = next(r.text for r in verbalizer.records(agraphia) if r.kind == "text" and r.lang == "en")
+    assert "It is a kind of language disorders." in text
 
 
 def test_the_languages_written_with_capitals_have_a_rule_and_korean_and_japanese_none():
@@ -94,7 +163,7 @@ def test_the_languages_written_with_capitals_have_a_rule_and_korean_and_japanese
         "en": ATTESTED,
         "fr": UNLESS_NAME,
         "es": UNLESS_NAME,
-        "de": ATTESTED,
+        "de": NOUNS_CAPITALIZED,
         "ja": "",
         "ko": "",
     }

@@ -70,7 +70,9 @@ class HetopSource(Source):
         "unless the inputs' labels write that word capitalized past their first word (a name: "
         "Parkinson); a French or Spanish label that opens with a name no label shows so is "
         "written with a lowercase first letter, and an English or German label keeps its "
-        "capital wherever the labels never show the word in lowercase.",
+        "capital wherever the labels never show the word in lowercase. A terminology written "
+        "in title case (MeSH's English) has all its words lowered the same way, or its label "
+        "kept as written where one word has no lowercase evidence.",
         "Concepts are listed with at most 8 children and 8 cross-terminology codes.",
         "A mapping into a terminology the build reads is kept only where that terminology's "
         "input has the code (dangling_mappings counts the others): a national or retired code "

@@ -14,6 +14,11 @@ German, whose nouns keep their capital anywhere ("Hepatische Fibrose" reads "hep
 Fibrose" mid-sentence, as "Erhöhte hepatische Enzyme" shows). French and Spanish labels open
 with a common noun ("Maladie de…", "Síndrome de…"), so they lower every first word that is
 not a name.
+
+A terminology that writes most labels in title case (MeSH's English headings: "Language
+Disorders") says nothing of names by its capitals, and its labels read mid-sentence with every
+word lowered that labels have in lowercase ("language disorders"); where one such word has no
+evidence, the label stays as written: "language Disorders" would be worse than either.
 """
 
 from __future__ import annotations
@@ -26,7 +31,10 @@ from corpus.sources.hetop.graph import Concept, ConceptGraph
 
 ATTESTED = "attested"  # lowered only where labels show the word in lowercase
 UNLESS_NAME = "unless-name"  # lowered unless labels show the word capitalized mid-label
-RULES = (ATTESTED, UNLESS_NAME)
+# as attested, in a language whose nouns keep their capital anywhere (German): capitals past a
+# label's first word are grammar, so no terminology's labels read as title case
+NOUNS_CAPITALIZED = "attested-nouns-capitalized"
+RULES = (ATTESTED, UNLESS_NAME, NOUNS_CAPITALIZED)
 _TRAILING = ",;:.)]"
 _PUNCTUATION = "()[]{},;:.!?\"'“”‘’«»"
 # a word past a label's first (no space before that one), not just after a break: a capital
@@ -43,20 +51,25 @@ class LabelCase:
         self.rules = dict(rules)
         self.lowercase: dict[str, set[str]] = {}
         self.names: dict[str, set[str]] = {}
+        self.title_case: dict[str, set[str]] = {}  # labels of terminologies written so
         self.cache: dict[tuple[str, str], str] = {}
         every = list(graph)
         by_terminology: dict[str, list[Concept]] = {}
         for concept in every:
             by_terminology.setdefault(concept.terminology, []).append(concept)
-        for lang in self.rules:
+        for lang, rule in self.rules.items():
             self.names[lang] = names = set()
+            self.title_case[lang] = title_case = set()
             labels, cased = [], []  # cased: the labels that open with a capital
             for members in by_terminology.values():
                 own = [label for c in members if (label := c.labels.get(lang))]
                 capitalized = [label for label in own if label[:1].isupper()]
                 if len(capitalized) * 2 < len(own):  # labels in lowercase but for names: DOID
                     names.update(_opening_names(capitalized))
-                labels += own
+                if rule != NOUNS_CAPITALIZED and _writes_title_case(own):  # MeSH's English
+                    title_case.update(own)
+                else:
+                    labels += own
                 cased += capitalized
             synonyms = [synonym for c in every for synonym in c.synonyms.get(lang, ())]
             # lowercase words only from texts that open with a capital (DOID writes every word
@@ -93,14 +106,34 @@ class LabelCase:
         return [self.running(label, lang) for label in labels]
 
     def _lowered(self, label: str, lang: str, rule: str) -> str:
-        word = label.split(" ", 1)[0].rstrip(_TRAILING)
-        # one capital, then lowercase letters: not B-cell, DNA, pH, McCune
-        if not (word[:1].isupper() and word[1:2].isalpha() and word[1:].islower()):
-            return label
-        key = word.lower()
-        if key in self.names[lang] or (rule == ATTESTED and key not in self.lowercase[lang]):
-            return label
-        return label[0].lower() + label[1:]
+        first, space, rest = label.partition(" ")
+        if rest and label in self.title_case[lang]:  # "Language Disorders": every word
+            words = rest.split(" ")
+            for index, word in enumerate(words):
+                if not _capitalized(word):
+                    continue
+                key = word.rstrip(_TRAILING).lower()
+                if key in self.names[lang]:
+                    continue
+                if key not in self.lowercase[lang]:  # half-lowered reads worse than as written
+                    return label
+                words[index] = word[0].lower() + word[1:]
+            rest = " ".join(words)
+        return self._lowered_word(first, lang, rule) + space + rest
+
+    def _lowered_word(self, word: str, lang: str, rule: str) -> str:
+        if not _capitalized(word):
+            return word
+        key = word.rstrip(_TRAILING).lower()
+        if key in self.names[lang] or (rule != UNLESS_NAME and key not in self.lowercase[lang]):
+            return word
+        return word[0].lower() + word[1:]
+
+
+def _capitalized(word: str) -> bool:
+    """One capital, then lowercase letters: not B-cell, DNA, pH, McCune."""
+    bare = word.rstrip(_TRAILING)
+    return bare[:1].isupper() and bare[1:2].isalpha() and bare[1:].islower()
 
 
 def _opening_names(labels: list[str]) -> set[str]:
@@ -108,6 +141,19 @@ def _opening_names(labels: list[str]) -> set[str]:
     lowercase capitalizes: names ("Rocky Mountain spotted fever", "Down syndrome")."""
     words = (label.split(" ", 1)[0].rstrip(_TRAILING) for label in labels)
     return {word.lower() for word in words if word[1:].islower()}
+
+
+def _writes_title_case(labels: list[str]) -> bool:
+    """Whether most labels that have words of four letters or more past their first capitalize
+    all of them ("Disorders of Sex Development", "Central Nervous System Infections"): MeSH's
+    English headings, whose capitals mark no names. Read off an even sample of 400 labels."""
+    longer = [
+        words
+        for label in labels[:: max(1, len(labels) // 400)]
+        if (words := [word for word in _MID_WORD.findall(label) if len(word) > 3])
+    ]
+    titled = sum(all(word[:1].isupper() for word in words) for words in longer)
+    return titled * 2 > len(longer)
 
 
 def _lowercase_words(tokens: Iterable[str]) -> set[str]:
