@@ -11,6 +11,7 @@ from corpus.sources.hetop.label_case import (
     UNLESS_NAME,
     LabelCase,
 )
+from corpus.sources.hetop.obo import read_obo
 from corpus.sources.hetop.templates import load_templates
 from corpus.sources.hetop.verbalize import Verbalizer
 
@@ -120,7 +121,8 @@ def test_german_labels_are_never_read_as_title_case():
     that are grammar, so German labels do not read as title case (where a capital no label
     explains keeps the whole label as written), and a noun never loses its capital."""
     graph = small_graph()
-    for number, label in enumerate(["Abnorme Morphologie", "Hepatische Leber Fibrose"]):
+    german = ["Abnorme Morphologie", "Hepatische Leber Fibrose", "Vergrößerte Leber Zellen"]
+    for number, label in enumerate(german):
         graph.concept(f"G:{number}", "G", str(number)).add(LABEL, "de", label)
     case = LabelCase(graph, {"de": NOUNS_CAPITALIZED})
     assert not case.title_case["de"]
@@ -128,6 +130,67 @@ def test_german_labels_are_never_read_as_title_case():
     as_english = LabelCase(graph, {"de": ATTESTED})
     assert "Hepatische Leber Fibrose" in as_english.title_case["de"]
     assert as_english.running("Hepatische Leber Fibrose", "de") == "Hepatische Leber Fibrose"
+
+
+def _prose_graph() -> ConceptGraph:
+    """Words whose only evidence is in definitions, and names whose only evidence is in a
+    translation."""
+    graph = small_graph()
+    texts = [
+        # (terminology, labels, English definition)
+        ("X", {"en": "Cochlear otosclerosis"}, "Otosclerosis that reaches the cochlear bone."),
+        ("X", {"en": "Initial stage of trachoma"}, "Initial signs; the initial stage of it."),
+        ("X", {"en": "Still disease"}, "A fever that is still high, as in Still disease."),
+        ("X", {"en": "Cerebral palsy"}, "A palsy that rings like a bell."),
+        ("Y", {"en": "zika fever"}, "a fever caused by zika virus."),  # DOID-like: no evidence
+        ("M", {"en": "Bell Palsy", "fr": "Paralysie de Bell"}, ""),
+        (
+            "X",
+            {
+                "en": "Penicillin resistant Neisseria meningitidis",
+                "fr": "Neisseria meningitidis résistante à la pénicilline",
+            },
+            "",
+        ),
+    ]
+    for number, (terminology, labels, definition) in enumerate(texts):
+        concept = graph.concept(f"{terminology}:p{number}", terminology, f"p{number}")
+        for lang, label in labels.items():
+            concept.add(LABEL, lang, label)
+        if definition:
+            concept.add("definition", "en", definition)
+    return graph
+
+
+@pytest.mark.parametrize(
+    ("label", "lang", "running"),
+    [
+        ("Cochlear otosclerosis", "en", "cochlear otosclerosis"),  # lowercase in a definition
+        ("Initial stage of trachoma", "en", "initial stage of trachoma"),  # a sentence opens
+        ("Still disease", "en", "Still disease"),  # capitalized mid-sentence: a name
+        ("Zika fever", "en", "Zika fever"),  # a lowercase terminology's definitions tell nothing
+        ("Bell Palsy", "en", "Bell palsy"),  # "a bell" in prose, but Paralysie de Bell
+        (
+            "Neisseria meningitidis résistante à la pénicilline",
+            "fr",
+            "Neisseria meningitidis résistante à la pénicilline",
+        ),
+    ],
+)
+def test_definitions_and_translations_are_evidence(label, lang, running):
+    case = LabelCase(_prose_graph(), {"en": ATTESTED, "fr": UNLESS_NAME})
+    assert case.running(label, lang) == running
+
+
+def test_hpo_labels_read_as_running_text_on_their_definitions_evidence():
+    """No HPO sample label has "notched" in lowercase; its definitions do ("a wide and often
+    notched R wave"), so "Notched T wave" reads "notched T wave" mid-sentence."""
+    graph = ConceptGraph()
+    read_obo(ONTOLOGY / "hp_sample.obo", graph)
+    graph.finish()
+    labels = [c.labels["en"] for c in graph]
+    assert "Notched T wave" in labels and not [x for x in labels if " notched" in x]
+    assert LabelCase(graph, {"en": ATTESTED}).running("Notched T wave", "en") == "notched T wave"
 
 
 def test_mesh_headings_read_as_running_text_or_as_written_never_half_lowered():

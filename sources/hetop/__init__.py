@@ -67,10 +67,11 @@ class HetopSource(Source):
         "to '?'; a root named All, Root or Thing without a definition (HPO's HP:0000001) is "
         "dropped, its children becoming roots (the Processing counts say how many of each).",
         "A label inside an English, French, Spanish or German sentence loses its first capital "
-        "unless the inputs' labels write that word capitalized past their first word (a name: "
-        "Parkinson); a French or Spanish label that opens with a name no label shows so is "
-        "written with a lowercase first letter, and an English or German label keeps its "
-        "capital wherever the labels never show the word in lowercase. A terminology written "
+        "unless the inputs' labels (its own translations included) write that word "
+        "capitalized past their first word (a name: Parkinson); a French or Spanish label that "
+        "opens with a name no label shows so is written with a lowercase first letter, and an "
+        "English or German label keeps its capital wherever neither labels nor definitions "
+        "show the word in lowercase. A terminology written "
         "in title case (MeSH's English) has all its words lowered the same way, or its label "
         "kept as written where one word has no lowercase evidence.",
         "Concepts are listed with at most 8 children and 8 cross-terminology codes.",

@@ -15,6 +15,13 @@ Fibrose" mid-sentence, as "Erhöhte hepatische Enzyme" shows). French and Spanis
 with a common noun ("Maladie de…", "Síndrome de…"), so they lower every first word that is
 not a name.
 
+Evidence beyond labels: a word that definitions (running text) write in lowercase and never
+capitalize mid-sentence may be lowered ("Notched T wave" reads "notched T wave": no label has
+"notched" so, but "a wide and often notched R wave" does); a word that a concept's label in
+another language capitalizes past its first word is a name in this one too ("Syndrome de
+Down" keeps "Down syndrome", which "broken down" alone would have lowered; "Penicillin
+resistant Neisseria meningitidis" keeps the French "Neisseria meningitidis résistante…").
+
 A terminology that writes most labels in title case (MeSH's English headings: "Language
 Disorders") says nothing of names by its capitals, and its labels read mid-sentence with every
 word lowered that labels have in lowercase ("language disorders"); where one such word has no
@@ -29,7 +36,7 @@ from collections.abc import Iterable, Mapping
 
 from corpus.sources.hetop.graph import Concept, ConceptGraph
 
-ATTESTED = "attested"  # lowered only where labels show the word in lowercase
+ATTESTED = "attested"  # lowered only where labels (or definitions) show the word in lowercase
 UNLESS_NAME = "unless-name"  # lowered unless labels show the word capitalized mid-label
 # as attested, in a language whose nouns keep their capital anywhere (German): capitals past a
 # label's first word are grammar, so no terminology's labels read as title case
@@ -40,6 +47,8 @@ _PUNCTUATION = "()[]{},;:.!?\"'“”‘’«»"
 # a word past a label's first (no space before that one), not just after a break: a capital
 # after "Neoplasm: " or "(" opens a phrase and says nothing
 _MID_WORD = re.compile(r"(?<=[^\s:(\[/,;.-]) ([^\W\d_][\w'-]*)")
+# a sentence's first word, whose capital says nothing (definitions are joined by ". ")
+_SENTENCE_START = re.compile(r"[.!?:;] \S+")
 
 
 class LabelCase:
@@ -52,6 +61,7 @@ class LabelCase:
         self.lowercase: dict[str, set[str]] = {}
         self.names: dict[str, set[str]] = {}
         self.title_case: dict[str, set[str]] = {}  # labels of terminologies written so
+        self.named_first: dict[str, set[str]] = {}  # labels opening with a name (translations)
         self.cache: dict[tuple[str, str], str] = {}
         every = list(graph)
         by_terminology: dict[str, list[Concept]] = {}
@@ -61,11 +71,15 @@ class LabelCase:
             self.names[lang] = names = set()
             self.title_case[lang] = title_case = set()
             labels, cased = [], []  # cased: the labels that open with a capital
+            prose: list[str] = []  # definitions where labels follow the language's case
             for members in by_terminology.values():
                 own = [label for c in members if (label := c.labels.get(lang))]
                 capitalized = [label for label in own if label[:1].isupper()]
                 if len(capitalized) * 2 < len(own):  # labels in lowercase but for names: DOID
+                    # its definitions follow its labels ("… such as down syndrome"): no evidence
                     names.update(_opening_names(capitalized))
+                else:
+                    prose += [d for c in members if (d := c.definitions.get(lang))]
                 if rule != NOUNS_CAPITALIZED and _writes_title_case(own):  # MeSH's English
                     title_case.update(own)
                 else:
@@ -79,18 +93,39 @@ class LabelCase:
             tokens = "\n".join([text for text in synonyms if text[:1].isupper()]).split()
             seen = Counter(token for token in tokens if token.islower())
             lowercase |= _lowercase_words(token for token, count in seen.items() if count > 1)
+            if rule != UNLESS_NAME or title_case:  # unless-name asks for no lowercase words
+                lowercase |= _lowercase_in_prose(prose)
             self.lowercase[lang] = lowercase
             for label in [label for label in labels if not label[1:].islower()]:
-                self._names_in(label, names)  # a label with a capital past its first letter
+                names.update(_mid_names(label))  # a label with a capital past its first letter
+        self.named_first = self._names_by_translation(every)
 
-    @staticmethod
-    def _names_in(label: str, names: set[str]) -> None:
-        """Capitalized words past a label's first, unless the label is in title case ("Severe
-        Acute Respiratory Syndrome coronavirus", "Young Adult"), where capitals mean nothing."""
-        words = _MID_WORD.findall(label)
-        capitalized = [word for word in words if word[:1].isupper() and word[1:].islower()]
-        if capitalized and len(capitalized) <= sum(word.islower() for word in words):
-            names.update(word.lower() for word in capitalized)
+    def _names_by_translation(self, concepts: list[Concept]) -> dict[str, set[str]]:
+        """Labels that open with a word the concept's label in another language has
+        capitalized past its first word: a name, which keeps its capital in translation
+        (MeSH's "Down Syndrome" beside "Syndrome de Down", where nothing else says Down is
+        one and "broken down" says it is not). Title-case labels and German ones, whose
+        capitals are no evidence, tell nothing."""
+        named: dict[str, set[str]] = {lang: set() for lang in self.rules}
+        plain = {lang for lang, rule in self.rules.items() if rule != NOUNS_CAPITALIZED}
+        for concept in concepts:
+            if len(concept.labels) < 2:
+                continue
+            for lang, label in concept.labels.items():
+                first = label.split(" ", 1)[0].rstrip(_TRAILING)
+                if lang not in named or not _capitalized(first):
+                    continue
+                for other_lang, other in concept.labels.items():
+                    if (
+                        other_lang != lang
+                        and other_lang in plain
+                        and " " + first in other
+                        and other not in self.title_case[other_lang]
+                        and first.lower() in _mid_names(other)
+                    ):
+                        named[lang].add(label)
+                        break
+        return named
 
     def running(self, label: str, lang: str) -> str:
         """`label` as it reads mid-sentence in `lang` (unchanged where `lang` has no rule)."""
@@ -119,6 +154,8 @@ class LabelCase:
                     return label
                 words[index] = word[0].lower() + word[1:]
             rest = " ".join(words)
+        if label in self.named_first[lang]:
+            return first + space + rest
         return self._lowered_word(first, lang, rule) + space + rest
 
     def _lowered_word(self, word: str, lang: str, rule: str) -> str:
@@ -128,6 +165,17 @@ class LabelCase:
         if key in self.names[lang] or (rule != UNLESS_NAME and key not in self.lowercase[lang]):
             return word
         return word[0].lower() + word[1:]
+
+
+def _mid_names(label: str) -> list[str]:
+    """Capitalized words past a label's first, in lowercase, unless the label is in title case
+    ("Severe Acute Respiratory Syndrome coronavirus", "Young Adult", ICD-11's "Female Genital
+    Mutilation Type 2"), where capitals mean nothing."""
+    words = _MID_WORD.findall(label)
+    capitalized = [word for word in words if word[:1].isupper() and word[1:].islower()]
+    if capitalized and len(capitalized) <= sum(word.islower() for word in words):
+        return [word.lower() for word in capitalized]
+    return []
 
 
 def _capitalized(word: str) -> bool:
@@ -153,7 +201,22 @@ def _writes_title_case(labels: list[str]) -> bool:
         if (words := [word for word in _MID_WORD.findall(label) if len(word) > 3])
     ]
     titled = sum(all(word[:1].isupper() for word in words) for words in longer)
-    return titled * 2 > len(longer)
+    return len(longer) >= 3 and titled * 2 > len(longer)  # two labels show no convention
+
+
+def _lowercase_in_prose(definitions: list[str]) -> set[str]:
+    """Words that definitions, written as running text, have in lowercase and never capitalize
+    mid-sentence, as they would a name ("looking down", but "… in Down syndrome"): "initial",
+    "profound", "cochlear", first words that labels alone leave without evidence."""
+    prose = ". ".join(definitions)
+    lowercase, capitalized = set(), set()
+    for token in set(_SENTENCE_START.sub(" ", ". " + prose).split()):
+        word = token.strip(_PUNCTUATION)
+        if word.islower():
+            lowercase.add(word)
+        elif word[:1].isupper() and word[1:].islower():
+            capitalized.add(word.lower())
+    return lowercase - capitalized
 
 
 def _lowercase_words(tokens: Iterable[str]) -> set[str]:
