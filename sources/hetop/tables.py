@@ -274,8 +274,7 @@ def read_code_table(
         counts["concepts"] += 1
     if "parent" not in roles:
         counts.update(_parents_from_prefix(graph, codes, prefix))
-    if renamed := qualify_site_labels(graph, codes):
-        counts["site_labels_named_after_parent"] = renamed
+    counts.update(qualify_site_labels(graph, codes))
     return counts
 
 
