@@ -146,3 +146,26 @@ def test_a_root_with_a_definition_or_another_name_stays():
         child.add_parent(concept_id)
     graph.finish()
     assert graph.get("X:2").parents == ["X:1"] and graph.get("Y:2").parents == ["Y:1"]
+
+
+def test_snomed_semantic_tags_are_no_part_of_a_name():
+    """DOID copies SNOMED CT's fully specified names as synonyms, semantic tag and all: "It is
+    also known as HELLP syndrome (disorder)" beside the label HELLP syndrome."""
+    assert repair("HELLP syndrome (disorder)") == ("HELLP syndrome", "snomed_semantic_tags_removed")
+    assert repair("Leprosy (superficial)") == ("Leprosy (superficial)", None)  # no tag
+    text = (ONTOLOGY / "doid_sample.obo").read_text(encoding="utf-8")
+    tag = r" \((?:disorder|finding|morphologic abnormality)\)"
+    tagged = re.findall(rf'^synonym: "(.*){tag}" ', text, flags=re.M)
+    assert len(tagged) > 1000
+    graph = ConceptGraph()
+    read_obo(ONTOLOGY / "doid_sample.obo", graph)
+    graph.finish()
+    synonyms = [s for concept in graph for s in concept.synonyms.get("en", [])]
+    assert not [s for s in synonyms if re.search(tag + "$", s)]
+    hellp = graph.get("DOID:13133")
+    assert hellp.labels["en"] == "HELLP syndrome"
+    assert hellp.synonyms["en"] == [
+        "syndrome of haemolysis, elevated liver enzymes and low platelet"
+    ]
+    assert graph.stats["snomed_semantic_tags_removed"] > 1000
+    assert graph.stats["synonyms_same_once_repaired_dropped"] > 100

@@ -3,9 +3,11 @@
 Published terminology files carry a few values that an export damaged: Orphanet's French table
 has names SQL-quoted ("'Canalopathie non ''pore loop'' due à…'"), KCD's English labels lose a
 bracket ("Far Eastern tick-borne encephalitis [Russian spring-summer encephalitis"), and HPO's
-Japanese file has a character lost to "?" ("低?正常血圧"). A label is said in many records and
-questions, so a slip repeats in all of them. What can be undone unambiguously is undone; a value
-with a lost character cannot be, and is dropped. Each is counted in the build's stats.
+Japanese file has a character lost to "?" ("低?正常血圧"); DOID copies SNOMED CT's names with
+their semantic tag ("HELLP syndrome (disorder)"), which is no part of the name. A label is said
+in many records and questions, so a slip repeats in all of them. What can be undone
+unambiguously is undone; a value with a lost character cannot be, and is dropped. Each is
+counted in the build's stats.
 """
 
 from __future__ import annotations
@@ -17,6 +19,13 @@ from collections import Counter
 _LOST_CHARACTER = re.compile(r"[^\W\d_]\?[^\W\d_]|\ufffd")
 # a value with any of these may need `repair`; most values have none, and are passed by
 _SUSPECT = re.compile(r"[?\ufffd()\[\]]|''|^'", re.M)
+# SNOMED CT's semantic tags, which end its fully specified names: DOID copies them into 1,114
+# synonyms ("HELLP syndrome (disorder)", beside the label HELLP syndrome). Only tags no name
+# ends in: ICD-11 has "Natural blood (product)", where the word is part of the name
+_SEMANTIC_TAG = re.compile(
+    r" \((?:disorder|finding|morphologic abnormality|body structure|qualifier value|"
+    r"observable entity|regime/therapy|navigational concept|situation|cell structure)\)$"
+)
 _CLOSER = {"(": ")", "[": "]"}
 _OPENER = {close: open_ for open_, close in _CLOSER.items()}
 
@@ -70,6 +79,8 @@ def repair(value: str) -> tuple[str | None, str | None]:
         return None, "values_with_lost_characters_dropped"
     if "'" in value and (unquoted := unquote_sql(value)) is not None:
         return unquoted, "sql_escaped_values_unescaped"
+    if value[-1:] == ")" and (tag := _SEMANTIC_TAG.search(value)):
+        return value[: tag.start()], "snomed_semantic_tags_removed"
     unbalanced = value.count("(") != value.count(")") or value.count("[") != value.count("]")
     if unbalanced and (balanced := balance_brackets(value)) is not None:
         return balanced, "brackets_balanced"
@@ -92,10 +103,16 @@ def repair_texts(labels: dict[str, str], synonyms: dict[str, list[str]], stats: 
         if not _SUSPECT.search("\n".join(values)):
             continue
         repaired: list[str] = []
+        seen = {labels[lang].casefold()} if lang in labels else set()
         for value in values:
             kept, made = repair(value)
             if made:
                 stats[made] += 1
-            if kept is not None and kept not in repaired and kept != labels.get(lang):
-                repaired.append(kept)
+            if kept is None:
+                continue
+            if made and kept.casefold() in seen:  # a name it repeats once repaired: HELLP syndrome
+                stats["synonyms_same_once_repaired_dropped"] += 1
+                continue
+            seen.add(kept.casefold())
+            repaired.append(kept)
         values[:] = repaired
