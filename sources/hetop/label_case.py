@@ -208,15 +208,11 @@ def _lowercase_in_prose(definitions: list[str]) -> set[str]:
     """Words that definitions, written as running text, have in lowercase and never capitalize
     mid-sentence, as they would a name ("looking down", but "… in Down syndrome"): "initial",
     "profound", "cochlear", first words that labels alone leave without evidence."""
-    prose = ". ".join(definitions)
-    lowercase, capitalized = set(), set()
-    for token in set(_SENTENCE_START.sub(" ", ". " + prose).split()):
-        word = token.strip(_PUNCTUATION)
-        if word.islower():
-            lowercase.add(word)
-        elif word[:1].isupper() and word[1:].islower():
-            capitalized.add(word.lower())
-    return lowercase - capitalized
+    tokens = set(_SENTENCE_START.sub(" ", ". " + ". ".join(definitions)).split())
+    capitalized = {
+        word.lower() for token in tokens if _capitalized(word := token.strip(_PUNCTUATION))
+    }
+    return _lowercase_words(tokens) - capitalized
 
 
 def _lowercase_words(tokens: Iterable[str]) -> set[str]:
