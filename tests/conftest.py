@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import subprocess
 import sys
@@ -46,6 +47,12 @@ def pytest_configure(config: pytest.Config) -> None:
             f"sample data not found at {DATA}: clone beside ../shared (or clone a checkout "
             "that has it)"
         )
+
+
+def tsv_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a TSV file, read by the csv module: apart from the tool's own reader."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
 
 
 def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -1,4 +1,3 @@
-import csv
 import re
 
 import pyarrow.parquet as pq
@@ -9,16 +8,7 @@ from corpus.sources.hetop.label_repair import balance_brackets, repair, unquote_
 from corpus.sources.hetop.obo import read_obo
 from corpus.sources.hetop.tables import read_babelon, read_code_table
 
-from tests.conftest import ONTOLOGY
-
-
-def _column(name: str, column: str) -> list[tuple[str, str]]:
-    """(first column, `column`) of each row of a TSV in ../shared/data/ontology, read apart
-    from the tool's reader."""
-    with open(ONTOLOGY / name, encoding="utf-8", newline="") as handle:
-        rows = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        first = rows.fieldnames[0]
-        return [(row[first], row[column]) for row in rows]
+from tests.conftest import ONTOLOGY, tsv_rows
 
 
 @pytest.mark.parametrize(
@@ -65,7 +55,11 @@ def test_a_value_with_a_lost_character_is_dropped():
 def test_orphanet_names_read_without_their_sql_escapes():
     """Orphanet's French table SQL-escapes a few names ('Canalopathie non ''pore loop'' …'),
     some with both outer quotes, some with one or none: the label is the name as written."""
-    escaped = {code: name for code, name in _column("orphanet_fr.tsv", "name") if "''" in name}
+    escaped = {
+        row["orphanumber"]: row["name"]
+        for row in tsv_rows(ONTOLOGY / "orphanet_fr.tsv")
+        if "''" in row["name"]
+    }
     assert len(escaped) >= 7
     graph = ConceptGraph()
     read_code_table(ONTOLOGY / "orphanet_fr.tsv", graph, parse_columns("code=orphanumber,fr=name"))
@@ -83,9 +77,10 @@ def test_kcd_english_labels_have_their_brackets_closed():
     """KCD's English file lost a bracket in a few labels (A84.0 '[Russian spring-summer
     encephalitis', J84.0 'conditions)'); every English label of the graph is balanced."""
     unbalanced = [
-        code
-        for code, label in _column("kcd_ko_en.tsv", "en")
-        if label.count("(") != label.count(")") or label.count("[") != label.count("]")
+        row["code"]
+        for row in tsv_rows(ONTOLOGY / "kcd_ko_en.tsv")
+        if row["en"].count("(") != row["en"].count(")")
+        or row["en"].count("[") != row["en"].count("]")
     ]
     assert {"A84.0", "J84.0", "C96.0"} <= set(unbalanced)
     graph = ConceptGraph()
@@ -102,7 +97,8 @@ def test_kcd_english_labels_have_their_brackets_closed():
 def test_a_japanese_label_with_a_lost_character_is_not_read():
     """HPO's Japanese file writes HP:0002632's label with a '?' where a character was lost."""
     lost = re.compile(r"[^\W\d_]\?[^\W\d_]")
-    rows = [row for row in _column("hp-ja.babelon.tsv", "translation_value") if lost.search(row[1])]
+    table = tsv_rows(ONTOLOGY / "hp-ja.babelon.tsv")
+    rows = [row for row in table if lost.search(row["translation_value"])]
     assert rows
     graph = ConceptGraph()
     read_obo(ONTOLOGY / "hp_sample.obo", graph)

@@ -1,4 +1,3 @@
-import csv
 import json
 import re
 import xml.etree.ElementTree as ElementTree
@@ -14,18 +13,13 @@ from corpus.sources.hetop.tables import read_babelon, read_code_table
 from corpus.sources.hetop.terminologies import normalize_curie
 
 from corpus.errors import InputError
-from tests.conftest import ONTOLOGY
-
-
-def rows(path):
-    with open(path, encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle, delimiter="\t"))
+from tests.conftest import ONTOLOGY, tsv_rows
 
 
 def cim10_rows(withdrawn: bool = False) -> list[dict[str, str]]:
     """ATIH's CIM-10 rows in use, or those whose label opens with "*** SU17 ***" (withdrawn in
     2017)."""
-    table = rows(ONTOLOGY / "cim10_fr.tsv")
+    table = tsv_rows(ONTOLOGY / "cim10_fr.tsv")
     return [row for row in table if row["lib_long"].startswith("*** SU") == withdrawn]
 
 
@@ -43,7 +37,7 @@ def records(folder, kind):
 def test_babelon_french_labels_become_text_and_translation_pairs(sample_build):
     hpo_ids = {r["source_id"] for r in records(sample_build, "text") if r["dataset"] == "HP"}
     expected = {}
-    for row in rows(ONTOLOGY / "hp-fr.babelon.tsv"):
+    for row in tsv_rows(ONTOLOGY / "hp-fr.babelon.tsv"):
         if row["predicate_id"] == "rdfs:label" and row["subject_id"] in hpo_ids:
             label = " ".join(row["translation_value"].split())
             if not row["source_value"].endswith("."):  # a name, not a sentence
@@ -68,7 +62,7 @@ def test_babelon_french_labels_become_text_and_translation_pairs(sample_build):
 
 
 def test_korean_code_table_gives_korean_text_and_code_lookups(sample_build):
-    kcd = rows(ONTOLOGY / "kcd_ko_en.tsv")
+    kcd = tsv_rows(ONTOLOGY / "kcd_ko_en.tsv")
     text = {(r["source_id"], r["lang"]): r["text"] for r in records(sample_build, "text")}
     lookups = {}
     for r in records(sample_build, "instruct"):
@@ -202,7 +196,7 @@ def test_babelon_names_lose_a_period_their_english_source_lacks():
     path = ONTOLOGY / "hp-es.babelon.tsv"
     stray = [
         row
-        for row in rows(path)
+        for row in tsv_rows(path)
         if row["predicate_id"] == "rdfs:label"
         and row["translation_value"].endswith(".")
         and not row["source_value"].endswith(".")
@@ -220,7 +214,7 @@ def test_babelon_names_lose_a_period_their_english_source_lacks():
         assert graph.get(row["subject_id"]).labels["es"] == row["translation_value"][:-1]
     sentences = [
         row
-        for row in rows(ONTOLOGY / "hp-fr.babelon.tsv")
+        for row in tsv_rows(ONTOLOGY / "hp-fr.babelon.tsv")
         if row["predicate_id"] == "IAO:0000115"
         and row["translation_value"].endswith(".")
         and graph.get(row["subject_id"]) is not None
@@ -269,7 +263,7 @@ def test_columns_describe_the_tables_that_have_them_and_others_read_their_header
     options = SourceOptions(columns=parse_columns("code=code,fr=lib_long"), terminology="CIMFR")
     source = get_source("hetop")([InputFile(p, p.name) for p in paths], options)
     graph = source.read_graph()
-    kcd = {row["code"]: row for row in rows(ONTOLOGY / "kcd_ko_en.tsv")}
+    kcd = {row["code"]: row for row in tsv_rows(ONTOLOGY / "kcd_ko_en.tsv")}
     cim = {row["code"]: row for row in cim10_rows()}
     assert len(graph) == len(kcd) + len(cim)
     code = next(c for c in cim if c in kcd)
@@ -309,7 +303,7 @@ def test_kcd_labels_that_categories_repeat_are_named_after_their_category():
     A08.38, named as its category A08.3 (Other viral enteritis), keeps its label."""
     graph = ConceptGraph()
     counts = read_code_table(ONTOLOGY / "kcd_ko_en.tsv", graph)
-    kcd = {row["code"]: row for row in rows(ONTOLOGY / "kcd_ko_en.tsv")}
+    kcd = {row["code"]: row for row in tsv_rows(ONTOLOGY / "kcd_ko_en.tsv")}
     repeated = [c for c, row in kcd.items() if row["en"] in ("Carotid artery", "Bilateral")]
     assert len(repeated) >= 19
     for code in repeated:
@@ -331,7 +325,7 @@ def test_kcd_sites_are_named_after_their_category():
     subcategories that name their growth (Liver cell carcinoma) keep their label."""
     graph = ConceptGraph()
     counts = read_code_table(ONTOLOGY / "kcd_ko_en.tsv", graph)
-    kcd = {row["code"]: row for row in rows(ONTOLOGY / "kcd_ko_en.tsv")}
+    kcd = {row["code"]: row for row in tsv_rows(ONTOLOGY / "kcd_ko_en.tsv")}
     who = who_icd10_labels()
     prefixed = {code for code, text in who.items() if ": " in text and "C00" <= code <= "D49"}
     growths = re.compile(r"(?i)neoplasm|carcinoma|melanoma|sarcoma|blastoma")
