@@ -40,7 +40,7 @@ def _names_only_a_site(code: str, english_label: str) -> bool:
     return "." in code and low <= code[:3] <= high and _NAMES_A_GROWTH.search(english_label) is None
 
 
-def qualify_site_labels(graph: ConceptGraph, ids: list[str]) -> Counter[str]:
+def name_after_parents(graph: ConceptGraph, ids: list[str]) -> Counter[str]:
     """Name the site-only subcategories of a code table, and those whose label several
     categories repeat, after their parents; parents first (shorter codes), so Left under Ovary
     under a category reads "…: Ovary, Left". Returns how many concepts were renamed, by why."""

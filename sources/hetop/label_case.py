@@ -61,7 +61,6 @@ class LabelCase:
         self.lowercase: dict[str, set[str]] = {}
         self.names: dict[str, set[str]] = {}
         self.title_case: dict[str, set[str]] = {}  # labels of terminologies written so
-        self.named_first: dict[str, set[str]] = {}  # labels opening with a name (translations)
         self.cache: dict[tuple[str, str], str] = {}
         every = list(graph)
         by_terminology: dict[str, list[Concept]] = {}
@@ -98,7 +97,8 @@ class LabelCase:
             self.lowercase[lang] = lowercase
             for label in [label for label in labels if not label[1:].islower()]:
                 names.update(_mid_names(label))  # a label with a capital past its first letter
-        self.named_first = self._names_by_translation(every)
+        # labels opening with a name, as their translations say
+        self.named_first: dict[str, set[str]] = self._names_by_translation(every)
 
     def _names_by_translation(self, concepts: list[Concept]) -> dict[str, set[str]]:
         """Labels that open with a word the concept's label in another language has

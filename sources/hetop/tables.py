@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from corpus.sources.hetop.graph import DEFINITION, LABEL, SYNONYM, ConceptGraph
-from corpus.sources.hetop.icd10_sites import qualify_site_labels
+from corpus.sources.hetop.icd10_sites import name_after_parents
 from corpus.sources.hetop.terminologies import normalize_curie, normalize_prefix, split_curie
 
 from corpus.errors import InputError
@@ -274,7 +274,7 @@ def read_code_table(
         counts["concepts"] += 1
     if "parent" not in roles:
         counts.update(_parents_from_prefix(graph, codes, prefix))
-    counts.update(qualify_site_labels(graph, codes))
+    counts.update(name_after_parents(graph, codes))
     return counts
 
 
