@@ -105,18 +105,20 @@ def build(
         int, typer.Option(help="Seed for every random choice (phrasings, sampling).")
     ] = 0,
     columns: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
+            metavar="ROLE=COL,…",
             help="Table columns by role: code=COL,LANG=COL,parent=COL,"
-            "LANG_synonyms=COL,xref:PREFIX=COL (hetop: a table without these columns is read "
-            "by its header)."
+            "LANG_synonyms=COL,xref:PREFIX=COL (hetop: repeatable, one per table layout; a "
+            "table takes the first whose columns it has, or is read by its header).",
         ),
     ] = None,
     terminology: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
+            metavar="NAME",
             help="Terminology name (CURIE prefix) of code tables (with --columns: of the tables "
-            "it describes); default: from the file name."
+            "it describes, one per --columns in the same order); default: from the file name.",
         ),
     ] = None,
     text_column: Annotated[str | None, typer.Option(help="files: the text column.")] = None,
@@ -209,16 +211,18 @@ def build(
     from corpus.build import resolve_inputs
     from corpus.executors import ExecutorOptions
     from corpus.filters import FilterOptions
-    from corpus.sources.base import SourceOptions, parse_columns
+    from corpus.sources.base import SourceOptions, parse_columns, table_layouts
 
     try:
         files = resolve_inputs(source, list(inputs or []))
+        specs = [parse_columns(spec) for spec in columns or []]
+        first, *more_layouts = table_layouts(specs, terminology or [])
         options = SourceOptions(
             seed=seed,
             limit=limit,
             langs=frozenset(x.strip() for x in langs.split(",") if x.strip()) if langs else None,
             columns={
-                **parse_columns(columns),
+                **first.columns,
                 **{
                     role: column
                     for role, column in (
@@ -234,7 +238,8 @@ def build(
             lang=lang,
             strict=strict,
             holdout=holdout,
-            terminology=terminology,
+            terminology=first.terminology,
+            more_columns=tuple(more_layouts),
             license=license,
         )
         language_set = options.langs

@@ -37,12 +37,13 @@ import yaml
 from corpus.errors import CorpusError, InputError
 from corpus.filters import FilterOptions
 from corpus.sources import InputFile, SourceOptions, all_sources
+from corpus.sources.base import table_layouts
 from corpus.sources.hetop.probe_table import PROBE_TABLE
 from corpus.textio import sha256_of
 
 SOURCE_KEYS = {"source", "inputs", "inputs_sha256", "options", "filters"}
 TOP_KEYS = {"seed", "langid", "filters", "dedup", "sources"}
-OPTION_FIELDS = {f.name for f in fields(SourceOptions)} - {"seed"}
+OPTION_FIELDS = {f.name for f in fields(SourceOptions)} - {"seed", "more_columns"}
 FILTER_FIELDS = {f.name for f in fields(FilterOptions)}
 DEDUP_FIELDS = {
     "exact",
@@ -141,6 +142,29 @@ def _langs(value: Any) -> frozenset[str] | None:
     return frozenset(str(x).strip() for x in items if str(x).strip())
 
 
+def _table_layouts(located: Located, options: dict[str, Any], key: tuple) -> dict[str, Any]:
+    """`columns` as one mapping, or a list of them (tables of several layouts, as --columns
+    given several times), with `terminology` as one name or a list in the same order."""
+    columns, names = options.get("columns"), options.get("terminology")
+    if not isinstance(columns, list) and not isinstance(names, list):
+        return options
+    many = columns if isinstance(columns, list) else [columns] if columns else []
+    if not all(isinstance(spec, dict) and spec for spec in many):
+        raise located.error((*key, "columns"), "columns must be a mapping or a list of them")
+    specs = [{str(role): str(column) for role, column in spec.items()} for spec in many]
+    given = names if isinstance(names, list) else [names] if names else []
+    try:
+        first, *more = table_layouts(specs, [str(name) for name in given])
+    except CorpusError as exc:
+        raise located.error((*key, "terminology"), str(exc)) from None
+    return {
+        **options,
+        "columns": first.columns,
+        "terminology": first.terminology,
+        "more_columns": tuple(more),
+    }
+
+
 def _filters(located: Located, values: dict[str, Any], key: tuple) -> FilterOptions:
     values = dict(values)
     values["langs"] = _langs(values.get("langs"))
@@ -199,6 +223,11 @@ def load_recipe(path: Path) -> Recipe:
             _mapping(located, item.get("options"), (*key, "options"), OPTION_FIELDS, "option")
         )
         options["langs"] = _langs(options.get("langs"))
+        options = _table_layouts(located, options, (*key, "options"))
+        if options.get("more_columns") and not known[name].reads_many_layouts:
+            raise located.error(
+                (*key, "options", "columns"), f"{name} reads one table layout: one columns mapping"
+            )
         source_options = SourceOptions(seed=seed, **options)
         merged = {**shared_filters, **(item.get("filters") or {})}
         _mapping(located, item.get("filters"), (*key, "filters"), FILTER_FIELDS, "filter")

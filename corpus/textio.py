@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
+import itertools
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -129,7 +130,11 @@ class TableReader:
 
     def __init__(self, path: Path, delimiter: str) -> None:
         self.path = path
-        self._lines = (line for _, line in read_lines(path, keep_newlines=True))
+        lines = (line for _, line in read_lines(path, keep_newlines=True))
+        first = next(lines, "")
+        if delimiter == "," and "," not in first and ";" in first:
+            delimiter = ";"  # a spreadsheet's CSV in a locale whose decimal mark is a comma
+        self._lines = itertools.chain([first] if first else [], lines)
         self._reader = csv.reader(self._lines, delimiter=delimiter)
         try:
             self.header = [name.strip() for name in next(self._reader)]

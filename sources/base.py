@@ -33,6 +33,31 @@ def parse_columns(spec: str | None, option: str = "--columns") -> dict[str, str]
     return mapping
 
 
+@dataclass(frozen=True)
+class TableLayout:
+    """One `--columns` and the `--terminology` given with it: the roles of the columns of the
+    tables that have them, and the terminology those tables hold (None: from the file name)."""
+
+    columns: dict[str, str]
+    terminology: str | None = None
+
+    def spec(self) -> str:
+        return ",".join(f"{role}={column}" for role, column in self.columns.items())
+
+
+def table_layouts(columns: list[dict[str, str]], terminologies: list[str]) -> list[TableLayout]:
+    """Repeated --columns, each with the --terminology given in the same place (or none: the
+    terminologies come from the file names). Without --columns, one --terminology names every
+    table. Never empty: the first layout is the one every source reads."""
+    if len(terminologies) not in {0, len(columns)} and (columns or len(terminologies) > 1):
+        raise OptionError(
+            f"{len(columns)} --columns but {len(terminologies)} --terminology: give one "
+            "--terminology per --columns, in the same order, or none"
+        )
+    names: list[str | None] = [*terminologies] or [None] * max(len(columns), 1)
+    return [TableLayout(c, name) for c, name in zip(columns or [{}], names, strict=True)]
+
+
 @dataclass
 class SourceOptions:
     """Options shared by sources; each source reads the ones that apply to it."""
@@ -42,6 +67,9 @@ class SourceOptions:
     langs: frozenset[str] | None = None
     columns: dict[str, str] = field(default_factory=dict)
     terminology: str | None = None
+    # the second and later --columns (with their --terminology): tables of several layouts
+    # in one build; only sources whose `reads_many_layouts` is set read them
+    more_columns: tuple[TableLayout, ...] = ()
     license: str | None = None
     lang: str | None = None  # one language for every record, where the input has no column
     strict: bool = False  # rows a source would skip (empty notes, answers) are errors instead
@@ -52,13 +80,18 @@ class SourceOptions:
             "seed": self.seed,
             "limit": self.limit,
             "langs": sorted(self.langs) if self.langs else None,
-            "columns": self.columns or None,
-            "terminology": self.terminology,
+            "columns": self._each(self.columns or None, [t.columns for t in self.more_columns]),
+            "terminology": self._each(self.terminology, [t.terminology for t in self.more_columns]),
             "license": self.license,
             "lang": self.lang,
             "strict": self.strict,
             "holdout": self.holdout,
         }
+
+    @staticmethod
+    def _each(first: object, more: list) -> object:
+        """An option given once as its value, given several times as the list of them."""
+        return [first, *more] if more else first
 
 
 @dataclass(frozen=True)
@@ -82,9 +115,13 @@ class Source(PipelineStep):
     # language): two of them alike are siblings (M54.04 and M54.05, a lookup and its
     # inverse), never copies, so dedup removes only their exact copies
     distinct_records: ClassVar[frozenset[str]] = frozenset()
+    reads_many_layouts: ClassVar[bool] = False  # tables of several --columns in one build
 
     def __init__(self, inputs: list[InputFile], options: SourceOptions) -> None:
         super().__init__()
+        if options.more_columns and not self.reads_many_layouts:
+            count = len(options.more_columns) + 1
+            raise OptionError(f"--columns given {count} times: {self.name} reads one table layout")
         self.inputs = inputs
         self.options = options
 

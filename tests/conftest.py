@@ -55,6 +55,13 @@ def tsv_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle, delimiter="\t"))
 
 
+def layouts(spec: str, terminology: str | None = None) -> list:
+    """One --columns, with its --terminology, as `read_code_table` takes them."""
+    from corpus.sources.base import TableLayout, parse_columns
+
+    return [TableLayout(parse_columns(spec), terminology)]
+
+
 def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run `corpus` as a user would: a real process, real exit code, real stderr."""
     return subprocess.run(

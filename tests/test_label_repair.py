@@ -2,13 +2,12 @@ import re
 
 import pyarrow.parquet as pq
 import pytest
-from corpus.sources.base import parse_columns
 from corpus.sources.hetop.graph import ConceptGraph
 from corpus.sources.hetop.label_repair import balance_brackets, repair, unquote_sql
 from corpus.sources.hetop.obo import read_obo
 from corpus.sources.hetop.tables import read_babelon, read_code_table
 
-from tests.conftest import ONTOLOGY, tsv_rows
+from tests.conftest import ONTOLOGY, layouts, tsv_rows
 
 
 @pytest.mark.parametrize(
@@ -62,7 +61,7 @@ def test_orphanet_names_read_without_their_sql_escapes():
     }
     assert len(escaped) >= 7
     graph = ConceptGraph()
-    read_code_table(ONTOLOGY / "orphanet_fr.tsv", graph, parse_columns("code=orphanumber,fr=name"))
+    read_code_table(ONTOLOGY / "orphanet_fr.tsv", graph, layouts("code=orphanumber,fr=name"))
     graph.finish()
     for code, name in escaped.items():
         label = graph.get(f"ORPHA:{code}").labels["fr"]

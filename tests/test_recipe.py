@@ -144,6 +144,21 @@ def test_the_committed_recipe_resolves(tmp_path):
     assert recipe.sources[4].filters.phi == "redact" and recipe.sources[4].filters.min_chars == 20
 
 
+def test_a_recipe_lists_table_layouts_as_the_command_line_repeats_columns(tmp_path):
+    body = (
+        "sources:\n  - source: hetop\n"
+        f"    inputs: [{ONTOLOGY / 'cim10_fr.tsv'}, {ONTOLOGY / 'orphanet_fr.tsv'}]\n"
+        "    options:\n"
+        "      columns: [{code: code, fr: lib_long}, {code: orphanumber, fr: name}]\n"
+        "      terminology: [CIMFR, ORPHANET]\n"
+    )
+    options = load_recipe(_recipe(tmp_path / "tables.yaml", body)).sources[0].options
+    assert (options.columns, options.terminology) == ({"code": "code", "fr": "lib_long"}, "CIMFR")
+    assert [(t.columns, t.terminology) for t in options.more_columns] == [
+        ({"code": "orphanumber", "fr": "name"}, "ORPHANET")
+    ]
+
+
 @pytest.mark.parametrize(
     ("body", "line", "message"),
     [
@@ -158,6 +173,18 @@ def test_the_committed_recipe_resolves(tmp_path):
         ("sources:\n  - source: hetop\n    options: {colour: red}\n", 3, "unknown option key"),
         ("seed: 1\n", 1, "sources must be a non-empty list"),
         ("sources:\n  - source: lissa\n", 2, "lissa has no embedded default: list its inputs"),
+        (
+            "sources:\n  - source: hetop\n    inputs: [here.obo]\n    options:\n"
+            "      columns: [{code: a, fr: b}, {code: c, fr: d}]\n      terminology: [A]\n",
+            6,
+            "2 --columns but 1 --terminology",
+        ),
+        (
+            "sources:\n  - source: files\n    inputs: [here.obo]\n"
+            "    options: {columns: [{text: a}, {text: b}]}\n",
+            4,
+            "files reads one table layout",
+        ),
     ],
 )
 def test_bad_recipes_name_their_line(tmp_path, body, line, message):

@@ -13,7 +13,7 @@ from corpus.sources.hetop.tables import read_babelon, read_code_table
 from corpus.sources.hetop.terminologies import normalize_curie
 
 from corpus.errors import InputError
-from tests.conftest import ONTOLOGY, tsv_rows
+from tests.conftest import ONTOLOGY, layouts, tsv_rows
 
 
 def cim10_rows(withdrawn: bool = False) -> list[dict[str, str]]:
@@ -103,7 +103,7 @@ def test_code_table_parents_come_from_code_prefixes():
 def test_column_mapping_reads_french_icd10():
     graph = ConceptGraph()
     counts = read_code_table(
-        ONTOLOGY / "cim10_fr.tsv", graph, parse_columns("code=code,fr=lib_long"), "CIM10"
+        ONTOLOGY / "cim10_fr.tsv", graph, layouts("code=code,fr=lib_long", "CIM10")
     )
     graph.finish()
     assert counts["concepts"] == len(graph) == len(cim10_rows())
@@ -118,6 +118,25 @@ def test_column_mapping_reads_french_icd10():
     assert graph.get("CIM10:A00.0").code == "A00.0"
     assert graph.get("CIM10:C16.9+0").parents == ["CIM10:C16.9"]
     assert graph.get("CIM10:A000") is None
+
+
+def test_a_spreadsheet_csv_with_semicolons_reads_as_its_tab_separated_original(tmp_path):
+    """Spreadsheets in French (and German, …) locales save CSV with ';': the same rows."""
+    import csv
+
+    rows = cim10_rows()[:200]
+    table = tmp_path / "cim10_excel.csv"
+    with open(table, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, ["code", "lib_long"], delimiter=";", extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    assert ";" in table.read_text("utf-8").splitlines()[1]
+    graph = ConceptGraph()
+    read_code_table(table, graph, layouts("code=code,fr=lib_long", "CIM10"))
+    code = rows[-1]["code"]
+    dotted = code if len(code) == 3 else f"{code[:3]}.{code[3:]}"
+    assert len(graph) == len(rows)
+    assert graph.get(f"CIM10:{dotted}").labels == {"fr": " ".join(rows[-1]["lib_long"].split())}
 
 
 @pytest.mark.parametrize(
@@ -142,8 +161,8 @@ def test_mappings_into_a_terminology_the_build_reads_land_on_its_concepts():
     France's own codes (C16.9+0, B18.10) are no ICD-10 codes and their mappings are dropped."""
     graph = ConceptGraph()
     read_icd10_xml(ONTOLOGY / "who_icd10_2019_ch01-13.xml", graph)
-    spec = parse_columns("code=code,fr=lib_long,xref:ICD10=code")
-    read_code_table(ONTOLOGY / "cim10_fr.tsv", graph, spec, "CIM10")
+    spec = layouts("code=code,fr=lib_long,xref:ICD10=code", "CIM10")
+    read_code_table(ONTOLOGY / "cim10_fr.tsv", graph, spec)
     graph.finish()
     who = who_icd10_labels()
     atih = [row["code"] for row in cim10_rows()]
@@ -164,7 +183,7 @@ def test_an_xref_maps_one_way():
     said to correspond to ORPHA:5."""
     graph = ConceptGraph()
     read_icd10_xml(ONTOLOGY / "who_icd10_2019_ch01-13.xml", graph)
-    spec = parse_columns("code=orphanumber,fr=name,xref:ICD10=icd10")
+    spec = layouts("code=orphanumber,fr=name,xref:ICD10=icd10")
     read_code_table(ONTOLOGY / "orphanet_fr.tsv", graph, spec)
     graph.finish()
     assert graph.get("ORPHA:5").xrefs == ["ICD10:E71.3"]
@@ -174,7 +193,7 @@ def test_an_xref_maps_one_way():
 def test_column_mapping_with_synonyms_and_mappings():
     graph = ConceptGraph()
     spec = "code=orphanumber,fr=name,fr_synonyms=synonymes,xref:ICD10=icd10,xref:UMLS=umls"
-    read_code_table(ONTOLOGY / "orphanet_fr.tsv", graph, parse_columns(spec))
+    read_code_table(ONTOLOGY / "orphanet_fr.tsv", graph, layouts(spec))
     concept = graph.get("ORPHA:5")
     assert concept.synonyms["fr"] == [
         "Déficit en 3-hydroxyacyl-coenzyme A déshydrogénase des acides gras à chaîne longue",
@@ -245,7 +264,7 @@ def test_short_rows_are_padded_and_long_rows_are_errors(tmp_path):
 def test_serial_number_codes_get_no_parents_from_their_digits():
     graph = ConceptGraph()
     counts = read_code_table(
-        ONTOLOGY / "orphanet_fr.tsv", graph, parse_columns("code=orphanumber,fr=name")
+        ONTOLOGY / "orphanet_fr.tsv", graph, layouts("code=orphanumber,fr=name")
     )
     graph.finish()
     assert graph.get("ORPHA:10") and graph.get("ORPHA:100")  # 100 is no kind of 10
@@ -270,7 +289,81 @@ def test_columns_describe_the_tables_that_have_them_and_others_read_their_header
     assert graph.get(f"KCD:{code}").labels["ko"] == " ".join(kcd[code]["ko"].split())
     assert graph.get(f"CIMFR:{code}").labels == {"fr": " ".join(cim[code]["lib_long"].split())}
     assert source.per_input["kcd_ko_en.tsv"]["read_by_header"] == 1
-    assert source.per_input["cim10_fr.tsv"]["read_with_columns"] == 1
+    assert source.per_input["cim10_fr.tsv"]["read_with_columns_1"] == 1
+
+
+def test_tables_of_several_layouts_each_take_their_columns():
+    """CIM-10 FR and Orphanet need columns of their own, KCD's header names its own: one
+    build reads all three, each --columns with the --terminology given in its place."""
+    from corpus.sources import InputFile, SourceOptions, get_source
+    from corpus.sources.base import TableLayout
+
+    paths = [ONTOLOGY / name for name in ("kcd_ko_en.tsv", "cim10_fr.tsv", "orphanet_fr.tsv")]
+    options = SourceOptions(
+        columns=parse_columns("code=code,fr=lib_long"),
+        terminology="CIMFR",
+        more_columns=(TableLayout(parse_columns("code=orphanumber,fr=name"), "RARE"),),
+    )
+    source = get_source("hetop")([InputFile(p, p.name) for p in paths], options)
+    graph = source.read_graph()
+    orphanet = tsv_rows(ONTOLOGY / "orphanet_fr.tsv")
+    by_terminology = Counter(concept.terminology for concept in graph)
+    assert by_terminology == {
+        "KCD": len(tsv_rows(ONTOLOGY / "kcd_ko_en.tsv")),
+        "CIMFR": len(cim10_rows()),
+        "RARE": len(orphanet),
+    }
+    first = orphanet[0]
+    assert graph.get(f"RARE:{first['orphanumber']}").labels == {"fr": first["name"]}
+    assert source.per_input["kcd_ko_en.tsv"]["read_by_header"] == 1
+    assert source.per_input["cim10_fr.tsv"]["read_with_columns_1"] == 1
+    assert source.per_input["orphanet_fr.tsv"]["read_with_columns_2"] == 1
+    assert options.describe()["terminology"] == ["CIMFR", "RARE"]
+
+
+@pytest.mark.parametrize(
+    ("inputs", "options", "message"),
+    [
+        (  # Orphanet has the columns of neither and a header that names no language
+            ["cim10_fr.tsv", "orphanet_fr.tsv"],
+            ["--columns", "code=code,fr=lib_long", "--columns", "code=orpha,fr=name"],
+            "error: {orphanet}:1: the table has the columns of no --columns code=code,"
+            "fr=lib_long or --columns code=orpha,fr=name; columns are: orphanumber, name,",
+        ),
+        (  # the second --columns fits no table: a typo
+            ["cim10_fr.tsv", "kcd_ko_en.tsv"],
+            ["--columns", "code=code,fr=lib_long", "--columns", "code=orphanumber,fr=name"],
+            "error: --columns code=orphanumber,fr=name: no input table has these columns",
+        ),
+        (
+            ["cim10_fr.tsv", "orphanet_fr.tsv"],
+            [
+                *("--columns", "code=code,fr=lib_long", "--terminology", "CIMFR"),
+                *("--columns", "code=orphanumber,fr=name"),
+            ],
+            "error: 2 --columns but 1 --terminology: give one --terminology per --columns, "
+            "in the same order, or none",
+        ),
+    ],
+)
+def test_several_table_layouts_that_do_not_fit_are_errors(tmp_path, cli, inputs, options, message):
+    out = tmp_path / "out"
+    paths = [item for name in inputs for item in ("--input", ONTOLOGY / name)]
+    result = cli("build", "--source", "hetop", *paths, *options, "--out", out)
+    assert result.returncode == 2
+    assert result.stderr.startswith(message.format(orphanet=ONTOLOGY / "orphanet_fr.tsv"))
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_only_hetop_reads_several_table_layouts(tmp_path, cli):
+    table = ONTOLOGY / "cim10_fr.tsv"
+    out = tmp_path / "out"
+    layouts = ("--columns", "text=lib_long", "--columns", "text=lib_court")
+    result = cli("build", "--source", "files", "--input", table, *layouts, "--out", out)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: --columns given 2 times: files reads one table layout"
+    assert not out.exists()
 
 
 def test_columns_that_no_table_has_are_an_error(tmp_path, cli):

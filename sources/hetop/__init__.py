@@ -7,7 +7,7 @@ from importlib import metadata, resources
 from pathlib import Path
 
 from corpus.sources import register
-from corpus.sources.base import InputFile, LicenseInfo, Source
+from corpus.sources.base import InputFile, LicenseInfo, Source, TableLayout
 from corpus.sources.hetop.formats import FORMATS, detect_format
 from corpus.sources.hetop.graph import ConceptGraph
 from corpus.sources.hetop.icd10 import read_icd10_xml
@@ -52,6 +52,7 @@ class HetopSource(Source):
     )
     formats = FORMATS
     distinct_records = frozenset({"text", "instruct"})
+    reads_many_layouts = True
     limitations = (
         "Text and instructions are verbalized from templates: fluent but repetitive; mix with "
         "natural text before pretraining.",
@@ -123,12 +124,21 @@ class HetopSource(Source):
         self.stats["concepts"] = labelled
         return self.graph
 
+    def _table_layouts(self) -> list[TableLayout]:
+        """Every --columns, each with its --terminology, in the order given."""
+        options = self.options
+        if not options.columns:
+            return []
+        return [TableLayout(options.columns, options.terminology), *options.more_columns]
+
     def _check_columns_used(self) -> None:
         """--columns that no table has is a typo, not a request to read them by header."""
         tables = [i for i in self.per_input.values() if i["format"] == "table"]
-        if self.options.columns and tables and not any(i.get("read_with_columns") for i in tables):
-            spec = ",".join(f"{role}={column}" for role, column in self.options.columns.items())
-            raise OptionError(f"--columns {spec}: no input table has these columns")
+        if not tables:
+            return
+        for number, layout in enumerate(self._table_layouts(), 1):
+            if not any(i.get(f"read_with_columns_{number}") for i in tables):
+                raise OptionError(f"--columns {layout.spec()}: no input table has these columns")
 
     def _read_one(self, path: Path, fmt: str) -> Counter[str]:
         if fmt == "obo":
@@ -151,7 +161,9 @@ class HetopSource(Source):
             return read_sssom(path, self.graph)
         if fmt == "icd11-sqlite":
             return read_icd11_sqlite(path, self.graph)
-        return read_code_table(path, self.graph, self.options.columns, self.options.terminology)
+        layouts = self._table_layouts()
+        terminology = None if layouts else self.options.terminology  # then: of every table
+        return read_code_table(path, self.graph, layouts, terminology)
 
     def prepare(self) -> None:
         if not self.prepared:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Sequence
 from pathlib import Path
 
+from corpus.sources.base import TableLayout
 from corpus.sources.hetop.graph import DEFINITION, LABEL, SYNONYM, ConceptGraph
 from corpus.sources.hetop.icd10_sites import name_after_parents
 from corpus.sources.hetop.terminologies import normalize_curie, normalize_prefix, split_curie
@@ -192,43 +193,56 @@ def _roles_from_header(header: list[str]) -> dict[str, str]:
     return roles
 
 
-def _table_roles(header: list[str], columns: Mapping[str, str] | None) -> tuple[dict, bool]:
-    """The roles of a table's columns, and whether they are `columns`' (--columns). A build
-    may hold tables of several layouts (a KCD table read by its header beside a CIM-10 one
-    that needs --columns): a table that lacks the named columns but whose header says its
-    code and languages is read by its header."""
-    if not columns:
-        return _roles_from_header(header), False
-    if set(columns.values()) <= set(header):
-        return dict(columns), True
+def _table_roles(
+    path: Path, header: list[str], layouts: Sequence[TableLayout]
+) -> tuple[dict[str, str], int]:
+    """The roles of a table's columns, and which of `layouts` (--columns) gave them: 1 for the
+    first, 0 for none. A build may hold tables of several layouts (a KCD table read by its
+    header beside a CIM-10 one and an Orphanet one, each with its --columns): a table takes
+    the first layout whose columns it has; one that has none of them, but whose header says
+    its code and languages, is read by its header."""
+    if not layouts:
+        return _roles_from_header(header), 0
+    for number, layout in enumerate(layouts, 1):
+        if set(layout.columns.values()) <= set(header):
+            return dict(layout.columns), number
     own = _roles_from_header(header)
     if "code" in own and any(role in LANGS for role in own):
-        return own, False
-    return dict(columns), True  # the checks that follow name the missing columns
+        return own, 0
+    if len(layouts) == 1:
+        return dict(layouts[0].columns), 1  # the checks that follow name the missing columns
+    specs = " or ".join(f"--columns {layout.spec()}" for layout in layouts)
+    raise InputError(
+        path, 1, f"the table has the columns of no {specs}; columns are: {', '.join(header)}"
+    )
 
 
 def read_code_table(
     path: Path,
     graph: ConceptGraph,
-    columns: Mapping[str, str] | None = None,
+    layouts: Sequence[TableLayout] = (),
     terminology: str | None = None,
 ) -> Counter[str]:
     """A table with a code column and a label column per language (KCD: code, ko, en).
 
     Parents come from a parent column, else from the longest code prefix found in the table
     (A00.0 -> A00; not for codes of digits only); `xref:PREFIX` columns map codes into other
-    terminologies. Codes whose label says they were withdrawn are skipped and counted.
+    terminologies. Codes whose label says they were withdrawn are skipped and counted. The
+    terminology is the layout's, else `terminology` (tables read by their header), else the
+    file name's.
     """
     counts: Counter[str] = Counter()
     table = TableReader(path, "," if path.suffix.lower() == ".csv" else "\t")
-    roles, mapped = _table_roles(table.header, columns)
-    counts["read_with_columns" if mapped else "read_by_header"] = 1
-    if columns and not mapped:  # --terminology names the tables --columns describes
-        terminology = None
+    roles, number = _table_roles(path, table.header, layouts)
+    if number:
+        counts[f"read_with_columns_{number}"] = 1  # the first --columns, the second, …
+        terminology = layouts[number - 1].terminology
+    else:
+        counts["read_by_header"] = 1
     hint = "; name them with --columns code=COLUMN,LANG=COLUMN"
     if "code" not in roles:
         table.require(["code"], hint)
-    table.require(list(roles.values()), hint)
+    table.require(list(dict.fromkeys(roles.values())), hint)
     label_roles = {r: c for r, c in roles.items() if r in LANGS}
     if not label_roles:
         raise InputError(
