@@ -182,6 +182,67 @@ def test_definitions_and_translations_are_evidence(label, lang, running):
     assert case.running(label, lang) == running
 
 
+def _counted_graph() -> ConceptGraph:
+    """Capitals past a first word that are slips, beside many writings in lowercase."""
+    labels = {
+        "en": [
+            "Severe pain",
+            "3 Severe problem",  # a scale's step: "Severe" after a number, once
+            *(f"Pain, {grade} severe" for grade in ("mild", "very", "not", "quite")),
+            "Staphylococcus aureus sepsis",
+            "Sepsis due to Staphylococcus aureus",  # a two-word name, never in lowercase
+            *(f"Coagulase-negative staphylococcus {x}" for x in ("sepsis", "carriage")),
+            *(f"Resistant staphylococcus {x}" for x in ("sepsis", "carriage")),
+            "Aplasia/Hypoplasia of the thumb",
+            "Thumb aplasia",
+            "Thumb hypoplasia",
+            "Anti-Th/To antibody positivity",
+        ],
+        "fr": [
+            "Maladie de Crohn",
+            "Autres Maladie du foie",  # a slip, beside four "maladie" in lowercase
+            *(f"Démence de la maladie {x}" for x in ("A", "B", "C", "D")),
+        ],
+    }
+    graph = ConceptGraph()
+    for lang, texts in labels.items():
+        for number, label in enumerate(texts):
+            graph.concept(f"C:{lang}{number}", "C", f"{lang}{number}").add(LABEL, lang, label)
+    return graph
+
+
+@pytest.mark.parametrize(
+    ("label", "lang", "running"),
+    [
+        ("Severe pain", "en", "severe pain"),
+        ("Staphylococcus aureus sepsis", "en", "Staphylococcus aureus sepsis"),
+        ("Aplasia/Hypoplasia of the thumb", "en", "aplasia/hypoplasia of the thumb"),
+        ("Anti-Th/To antibody positivity", "en", "Anti-Th/To antibody positivity"),
+        ("Maladie de Crohn", "fr", "maladie de Crohn"),
+    ],
+)
+def test_a_capital_that_labels_write_in_lowercase_four_times_as_often_is_a_slip(
+    label, lang, running
+):
+    case = LabelCase(_counted_graph(), {"en": ATTESTED, "fr": UNLESS_NAME})
+    assert "severe" in case.lowercase["en"] and "severe" not in case.names["en"]
+    assert "staphylococcus aureus" in case.name_phrases["en"]
+    assert case.running(label, lang) == running
+
+
+def test_hpo_slash_pairs_read_as_running_text():
+    """HPO's "Aplasia/Hypoplasia of the …" terms: both words lowercase elsewhere in HPO."""
+    graph = ConceptGraph()
+    read_obo(ONTOLOGY / "hp_sample.obo", graph)
+    graph.finish()
+    pairs = [c.labels["en"] for c in graph if c.labels["en"].startswith("Aplasia/Hypoplasia ")]
+    assert len(pairs) >= 10
+    case = LabelCase(graph, {"en": ATTESTED})
+    assert {case.running(label, "en") for label in pairs} == {
+        "aplasia/hypoplasia " + label.split(" ", 1)[1] for label in pairs
+    }
+
+
 def test_hpo_labels_read_as_running_text_on_their_definitions_evidence():
     """No HPO sample label has "notched" in lowercase; its definitions do ("a wide and often
     notched R wave"), so "Notched T wave" reads "notched T wave" mid-sentence."""

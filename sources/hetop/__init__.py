@@ -70,7 +70,8 @@ class HetopSource(Source):
         "counts say how many of each).",
         "A label inside an English, French, Spanish or German sentence loses its first capital "
         "unless the inputs' labels (its own translations included) write that word "
-        "capitalized past their first word (a name: Parkinson); a French or Spanish label that "
+        "capitalized past their first word (a name: Parkinson), and not four times as often "
+        "in lowercase (a slip: ICD-11's '3 Severe problem'); a French or Spanish label that "
         "opens with a name no label shows so is written with a lowercase first letter, and an "
         "English or German label keeps its capital wherever neither labels nor definitions "
         "show the word in lowercase. A terminology written "

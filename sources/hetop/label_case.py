@@ -15,6 +15,15 @@ Fibrose" mid-sentence, as "Erhöhte hepatische Enzyme" shows). French and Spanis
 with a common noun ("Maladie de…", "Síndrome de…"), so they lower every first word that is
 not a name.
 
+A capital past a first word is a slip, not a name, where labels write the word in lowercase
+four times as often: ICD-11's "3 Severe problem" and "Walls in the Body" leave "Severe pain"
+and "Body dysmorphic disorder" reading "severe pain", "body dysmorphic disorder"; its French
+"Autres Maladie du foie" leaves "maladie de Crohn". A two-word name holds where its first word
+is such a slip, if labels capitalize the pair more often than not: "… due to Staphylococcus
+aureus" keeps "Staphylococcus aureus sepsis" as written, though labels have "staphylococcus"
+in lowercase too. Words joined by a slash are read each ("Aplasia/Hypoplasia of the thumb"
+reads "aplasia/hypoplasia of the thumb"), lowered all or none ("Anti-Th/To" as written).
+
 Evidence beyond labels: a word that definitions (running text) write in lowercase and never
 capitalize mid-sentence may be lowered ("Notched T wave" reads "notched T wave": no label has
 "notched" so, but "a wide and often notched R wave" does); a word that a concept's label in
@@ -30,6 +39,7 @@ evidence, the label stays as written: "language Disorders" would be worse than e
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -42,11 +52,14 @@ UNLESS_NAME = "unless-name"  # lowered unless labels show the word capitalized m
 # label's first word are grammar, so no terminology's labels read as title case
 NOUNS_CAPITALIZED = "attested-nouns-capitalized"
 RULES = (ATTESTED, UNLESS_NAME, NOUNS_CAPITALIZED)
+SLIP_RATIO = 4  # lowercase writings per capitalized one past which a capital is a slip
 _TRAILING = ",;:.)]"
 _PUNCTUATION = "()[]{},;:.!?\"'“”‘’«»"
 # a word past a label's first (no space before that one), not just after a break: a capital
 # after "Neoplasm: " or "(" opens a phrase and says nothing
 _MID_WORD = re.compile(r"(?<=[^\s:(\[/,;.-]) ([^\W\d_][\w'-]*)")
+# such a word and the word after it
+_MID_PAIR = re.compile(r"(?<=[^\s:(\[/,;.-]) ([^\W\d_][\w'-]*)(?= ([^\W\d_][\w'-]*))")
 # a sentence's first word, whose capital says nothing (definitions are joined by ". ")
 _SENTENCE_START = re.compile(r"[.!?:;] \S+")
 
@@ -60,6 +73,7 @@ class LabelCase:
         self.rules = dict(rules)
         self.lowercase: dict[str, set[str]] = {}
         self.names: dict[str, set[str]] = {}
+        self.name_phrases: dict[str, set[str]] = {}  # "staphylococcus aureus"
         self.title_case: dict[str, set[str]] = {}  # labels of terminologies written so
         self.cache: dict[tuple[str, str], str] = {}
         every = list(graph)
@@ -88,15 +102,24 @@ class LabelCase:
             # lowercase words only from texts that open with a capital (DOID writes every word
             # of a label in lowercase, names too); synonyms are written more loosely ("Iris
             # brushfield spots"): a word there counts once seen twice
-            lowercase = _lowercase_words("\n".join(cased).split())
+            written = _lowercase_counts("\n".join(cased).split())
+            lowercase = set(written)
             tokens = "\n".join([text for text in synonyms if text[:1].isupper()]).split()
             seen = Counter(token for token in tokens if token.islower())
             lowercase |= _lowercase_words(token for token, count in seen.items() if count > 1)
             if rule != UNLESS_NAME or title_case:  # unless-name asks for no lowercase words
                 lowercase |= _lowercase_in_prose(prose)
             self.lowercase[lang] = lowercase
-            for label in [label for label in labels if not label[1:].islower()]:
-                names.update(_mid_names(label))  # a label with a capital past its first letter
+            # words that labels capitalize past their first letter, unless they are a slip;
+            # and two-word names ("Staphylococcus aureus" after "due to"), which hold even
+            # where the first word alone reads as a slip, if labels capitalize them more
+            # often than not ("Autres Lésion du nerf sciatique" beside three "lésion du")
+            named = [label for label in labels if not label[1:].islower()]
+            mid = Counter(word for label in named for word in _mid_names(label))
+            names.update(word for word, count in mid.items() if not _slip(count, written[word]))
+            pairs = Counter(phrase for label in named for phrase in _mid_phrases(label))
+            lower = _lowercase_pair_counts(cased, set(pairs))  # "troubles du": a slip
+            self.name_phrases[lang] = {p for p, n in pairs.items() if lower[p] < n}
         # labels opening with a name, as their translations say
         self.named_first: dict[str, set[str]] = self._names_by_translation(every)
 
@@ -154,11 +177,16 @@ class LabelCase:
                     return label
                 words[index] = word[0].lower() + word[1:]
             rest = " ".join(words)
-        if label in self.named_first[lang]:
+        if label in self.named_first[lang] or _opening_phrase(label) in self.name_phrases[lang]:
             return first + space + rest
         return self._lowered_word(first, lang, rule) + space + rest
 
     def _lowered_word(self, word: str, lang: str, rule: str) -> str:
+        if "/" in word:  # "Aplasia/Hypoplasia", "Absent/hypoplastic": every part, or none
+            parts = [(part, self._lowered_word(part, lang, rule)) for part in word.split("/")]
+            if all(part.islower() or lowered != part for part, lowered in parts):
+                return "/".join(lowered for _, lowered in parts)
+            return word  # "Anti-Th/To": a part that keeps its capitals
         if not _capitalized(word):
             return word
         key = word.rstrip(_TRAILING).lower()
@@ -176,6 +204,35 @@ def _mid_names(label: str) -> list[str]:
     if capitalized and len(capitalized) <= sum(word.islower() for word in words):
         return [word.lower() for word in capitalized]
     return []
+
+
+def _mid_phrases(label: str) -> list[str]:
+    """Two-word names past a label's first word, in lowercase: a capitalized word and the
+    lowercase one after it ("… due to Staphylococcus aureus" gives "staphylococcus aureus"),
+    unless the label is in title case."""
+    if not _mid_names(label):
+        return []
+    return [
+        f"{first.lower()} {second.rstrip(_TRAILING)}"
+        for first, second in _MID_PAIR.findall(label)
+        if _capitalized(first) and second.islower()
+    ]
+
+
+def _lowercase_pair_counts(labels: list[str], pairs: set[str]) -> Counter[str]:
+    """How often labels write each of `pairs` ("staphylococcus aureus") all in lowercase."""
+    counts: Counter[str] = Counter()
+    for label in labels:
+        for first, second in itertools.pairwise(label.split(" ")[1:]):
+            if (pair := f"{first} {second.rstrip(_TRAILING)}") in pairs:
+                counts[pair] += 1
+    return counts
+
+
+def _opening_phrase(label: str) -> str:
+    """A label's first two words, the first in lowercase, as `_mid_phrases` gives them."""
+    words = label.split(" ", 2)
+    return f"{words[0].lower()} {words[1].rstrip(_TRAILING)}" if len(words) > 1 else ""
 
 
 def _capitalized(word: str) -> bool:
@@ -213,6 +270,22 @@ def _lowercase_in_prose(definitions: list[str]) -> set[str]:
         word.lower() for token in tokens if _capitalized(word := token.strip(_PUNCTUATION))
     }
     return _lowercase_words(tokens) - capitalized
+
+
+def _lowercase_counts(tokens: list[str]) -> Counter[str]:
+    """How often each word is written in lowercase among `tokens`."""
+    counts: Counter[str] = Counter()
+    for token, count in Counter(tokens).items():
+        if (word := token.strip(_PUNCTUATION)).islower():
+            counts[word] += count
+    return counts
+
+
+def _slip(capitalized: int, lowercase: int) -> bool:
+    """A word labels capitalize past their first word now and then, but write in lowercase
+    four times as often, is no name: a slip ("Walls in the Body", "Ligamentum teres of the
+    Liver") or a scale's step ("3 Severe problem", beside 21 labels with "severe")."""
+    return lowercase >= SLIP_RATIO * capitalized
 
 
 def _lowercase_words(tokens: Iterable[str]) -> set[str]:
