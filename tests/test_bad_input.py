@@ -29,6 +29,21 @@ EXTERNAL = """<?xml version="1.0"?>
 </rdf:RDF>
 """
 
+# OWL's own XML syntax, which is no RDF (ROBOT converts it)
+OWL_XML = """<?xml version="1.0"?>
+<Ontology xmlns="http://www.w3.org/2002/07/owl#" ontologyIRI="http://example.org/o">
+  <Declaration><Class IRI="http://example.org/A"/></Declaration>
+</Ontology>
+"""
+BAD_NESTING = """<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+         xmlns:owl="http://www.w3.org/2002/07/owl#">
+  <owl:Class rdf:about="http://example.org/A">
+    <owl:x><owl:A/><owl:B/></owl:x>
+  </owl:Class>
+</rdf:RDF>
+"""
+
 
 def _truncated_gz(tmp_path):
     data = gzip.compress((ONTOLOGY / "hp_sample.obo").read_bytes())
@@ -67,6 +82,12 @@ CASES = {
         3,
     ),
     "entity_bomb": (lambda p: _write(p / "bomb.rdf", BOMB), "entity bomb", 4),
+    "owl_xml_syntax": (lambda p: _write(p / "x.owl", OWL_XML), "OWL/XML syntax", None),
+    "rdfxml_bad_nesting": (  # rdflib's message opens "None:5:…": the line is said once
+        lambda p: _write(p / "x.rdf", BAD_NESTING),
+        "invalid RDF/XML: Repeat node-elements inside property elements",
+        5,
+    ),
     "truncated_gz": (_truncated_gz, "truncated or corrupt gzip", None),
     "truncated_rdf_gz": (_truncated_ttl_gz, "truncated or corrupt gzip", None),
     "not_utf8": (

@@ -54,6 +54,13 @@ def detect_format(path: Path) -> str:
             "unknown format: OWL functional/Manchester syntax is not supported; "
             "convert to RDF/XML or Turtle",
         )
+    if suffix in (".owl", ".owx", ".xml") and _is_owl_xml(head):
+        raise InputError(
+            path,
+            None,
+            "unknown format: OWL/XML syntax is not supported; convert to RDF/XML or Turtle "
+            "(robot convert --input FILE --output FILE.ttl)",
+        )
     if suffix in _BY_SUFFIX:
         return _BY_SUFFIX[suffix]
     if suffix == ".xml":
@@ -87,3 +94,9 @@ def detect_format(path: Path) -> str:
     others = {".xml", ".tsv", ".csv", ".txt", ".json", ".bin", ".sqlite3"}
     known = ", ".join(sorted(set(_BY_SUFFIX) | others))
     raise InputError(path, None, f"unknown format (expected one of {known}, optionally .gz)")
+
+
+def _is_owl_xml(head: str) -> bool:
+    """OWL's own XML syntax (an <Ontology> root in the OWL namespace), which is not RDF."""
+    rdf = "rdf:RDF" in head or "http://www.w3.org/1999/02/22-rdf-syntax-ns#" in head
+    return not rdf and "<Ontology" in head and "http://www.w3.org/2002/07/owl#" in head

@@ -31,7 +31,9 @@ MATCHES = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, 
 CONCEPT_TYPES = (OWL.Class, SKOS.Concept, RDFS.Class)
 _OBO_IRI = re.compile(r"^http://purl\.obolibrary\.org/obo/([A-Za-z][A-Za-z0-9]*)_(\w+)$")
 _WHO_IRI = re.compile(r"^https?://id\.who\.int/icd/entity/(\d+)$")
+SYNTAX_NAMES = {"rdfxml": "RDF/XML", "turtle": "Turtle", "ntriples": "N-Triples"}
 _LINE = re.compile(r"line (\d+)", re.I)
+_LOCATED = re.compile(r"^\S*?:(\d+):\d+: ")  # a SAX error's "systemId:line:column: "
 
 # no JSON-LD: rdflib's parser would dereference remote @context URLs
 RDF_FORMATS = {"rdfxml": "xml", "turtle": "turtle", "ntriples": "nt"}
@@ -73,10 +75,11 @@ def parse_rdf(path: Path, fmt: str) -> Graph:
         ) from None
     except Exception as exc:  # rdflib raises many types; all mean the same thing here
         message = " ".join(str(exc).split())
-        match = _LINE.search(message)
-        raise InputError(
-            path, int(match.group(1)) if match else None, f"invalid {fmt}: {message[:200]}"
-        ) from None
+        if located := _LOCATED.match(message):  # "None:8:15: Repeat node-elements …"
+            line, message = int(located.group(1)), message[located.end() :]
+        else:
+            line = int(match.group(1)) if (match := _LINE.search(message)) else None
+        raise InputError(path, line, f"invalid {SYNTAX_NAMES[fmt]}: {message[:200]}") from None
     return graph
 
 
