@@ -15,6 +15,8 @@ from typing import BinaryIO
 from corpus.errors import InputError
 
 GZIP_MAGIC = b"\x1f\x8b"
+# what to do about a file in a legacy encoding (ATIH's and Windows' CSVs, Korean CP949 exports)
+REENCODE = "re-encode it as UTF-8 (iconv -f WINDOWS-1252 -t UTF-8; Korean: -f CP949)"
 
 
 def is_gzip(path: Path) -> bool:
@@ -96,7 +98,8 @@ def read_lines(
                 raise InputError(
                     path,
                     lineno,
-                    f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})",
+                    f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); "
+                    + REENCODE,
                 ) from None
             if lineno == 1 and line.startswith("\ufeff"):
                 line = line[1:]

@@ -92,7 +92,7 @@ CASES = {
     "truncated_rdf_gz": (_truncated_ttl_gz, "truncated or corrupt gzip", None),
     "not_utf8": (
         lambda p: _write_bytes(p / "x.obo", b"[Term]\nid: X:1\nname: caf\xe9\n"),
-        "not valid UTF-8",
+        "not valid UTF-8 (byte 0xe9 at column 10); re-encode it as UTF-8",
         3,
     ),
     "zero_concepts": (

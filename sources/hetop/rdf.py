@@ -14,7 +14,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from corpus.errors import InputError
 from corpus.safe_xml import check_prolog
-from corpus.textio import open_binary
+from corpus.textio import REENCODE, open_binary
 
 OBO = "http://purl.obolibrary.org/obo/"
 OBO_IN_OWL = "http://www.geneontology.org/formats/oboInOwl#"
@@ -66,7 +66,7 @@ def parse_rdf(path: Path, fmt: str) -> Graph:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError(path, line, "not valid UTF-8") from None
+        raise InputError(path, line, f"not valid UTF-8; {REENCODE}") from None
     try:
         graph.parse(data=data, format=RDF_FORMATS[fmt], publicID=path.resolve().as_uri())
     except xml.sax.SAXParseException as exc:
