@@ -139,7 +139,7 @@ class FilesSource(FileSource):
     description = "any local JSONL, CSV/TSV or Parquet, with a column mapping"
     formats: ClassVar[dict[str, str]] = {
         "jsonl": "one JSON object per line (.jsonl, .ndjson, optionally .gz)",
-        "csv": "comma- or tab-separated with a header (.csv, .tsv)",
+        "csv": "comma-, semicolon- or tab-separated with a header (.csv, .tsv)",
         "parquet": "Apache Parquet (.parquet)",
     }
     limitations = (

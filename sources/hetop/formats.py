@@ -23,7 +23,8 @@ FORMATS = {
     "babelon": "Babelon translation table (.babelon.tsv or a TSV with translation_value)",
     "robot": "ROBOT template TSV with `A prop@lang` columns (HPO *.synonyms.tsv)",
     "sssom": "SSSOM mapping table (subject_id, object_id)",
-    "table": "code/label table, TSV or CSV, a label column per language",
+    "table": "code/label table, TSV or CSV (, or ;), a label column per language; --columns "
+    "for one that needs them, once per table layout",
     "icd11-sqlite": "ICD-11 SQLite database as shipped by cim-11-certic",
 }
 _BY_SUFFIX = {
