@@ -366,11 +366,12 @@ def test_only_hetop_reads_several_table_layouts(tmp_path, cli):
     assert not out.exists()
 
 
-def test_columns_that_no_table_has_are_an_error(tmp_path, cli):
+@pytest.mark.parametrize("name", ["kcd_ko_en.tsv", "DO_cancer_slim.obo"])  # a table, or none
+def test_columns_that_no_table_has_are_an_error(tmp_path, cli, name):
     out = tmp_path / "out"
-    kcd = ONTOLOGY / "kcd_ko_en.tsv"
+    given = ONTOLOGY / name
     result = cli(
-        "build", "--source", "hetop", "--input", kcd, "--columns", "code=cde,fr=lib", "--out", out
+        "build", "--source", "hetop", "--input", given, "--columns", "code=cde,fr=lib", "--out", out
     )
     assert result.returncode == 2
     assert (

@@ -133,10 +133,9 @@ class HetopSource(Source):
         return [TableLayout(options.columns, options.terminology), *options.more_columns]
 
     def _check_columns_used(self) -> None:
-        """--columns that no table has is a typo, not a request to read them by header."""
+        """--columns that no table has is a typo (or a table left out), not a request to read
+        the tables by their header."""
         tables = [i for i in self.per_input.values() if i["format"] == "table"]
-        if not tables:
-            return
         for number, layout in enumerate(self._table_layouts(), 1):
             if not any(i.get(f"read_with_columns_{number}") for i in tables):
                 raise OptionError(f"--columns {layout.spec()}: no input table has these columns")
