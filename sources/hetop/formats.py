@@ -24,7 +24,7 @@ FORMATS = {
     "robot": "ROBOT template TSV with `A prop@lang` columns (HPO *.synonyms.tsv)",
     "sssom": "SSSOM mapping table (subject_id, object_id)",
     "table": "code/label table, TSV or CSV (, or ;), a label column per language; --columns "
-    "for one that needs them, once per table layout",
+    "for tables whose header does not say so, once per table layout",
     "icd11-sqlite": "ICD-11 SQLite database as shipped by cim-11-certic",
 }
 _BY_SUFFIX = {
