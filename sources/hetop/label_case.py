@@ -114,10 +114,13 @@ class LabelCase:
             # and two-word names ("Staphylococcus aureus" after "due to"), which hold even
             # where the first word alone reads as a slip, if labels capitalize them more
             # often than not ("Autres Lésion du nerf sciatique" beside three "lésion du")
-            named = [label for label in labels if not label[1:].islower()]
-            mid = Counter(word for label in named for word in _mid_names(label))
+            mid: Counter[str] = Counter()
+            pairs: Counter[str] = Counter()
+            for label in labels:
+                if not label[1:].islower() and (found := _mid_names(label)):
+                    mid.update(found)
+                    pairs.update(_mid_phrases(label))
             names.update(word for word, count in mid.items() if not _slip(count, written[word]))
-            pairs = Counter(phrase for label in named for phrase in _mid_phrases(label))
             lower = _lowercase_pair_counts(cased, set(pairs))  # "troubles du": a slip
             self.name_phrases[lang] = {p for p, n in pairs.items() if lower[p] < n}
         # labels opening with a name, as their translations say
@@ -208,10 +211,8 @@ def _mid_names(label: str) -> list[str]:
 
 def _mid_phrases(label: str) -> list[str]:
     """Two-word names past a label's first word, in lowercase: a capitalized word and the
-    lowercase one after it ("… due to Staphylococcus aureus" gives "staphylococcus aureus"),
-    unless the label is in title case."""
-    if not _mid_names(label):
-        return []
+    lowercase one after it ("… due to Staphylococcus aureus" gives "staphylococcus aureus").
+    For labels that `_mid_names` finds names in (not title case)."""
     return [
         f"{first.lower()} {second.rstrip(_TRAILING)}"
         for first, second in _MID_PAIR.findall(label)
