@@ -68,11 +68,17 @@ TITLE_CASE_TERMINOLOGY = [
 ]
 
 
+def _labelled(graph: ConceptGraph, terminology: str, labels: dict[str, list[str]]) -> None:
+    """One concept of `terminology` per label, each label in its language."""
+    for lang, texts in labels.items():
+        for number, label in enumerate(texts):
+            code = f"{lang}{number}"
+            graph.concept(f"{terminology}:{code}", terminology, code).add(LABEL, lang, label)
+
+
 def small_graph() -> ConceptGraph:
     graph = ConceptGraph()
-    for lang, labels in LABELS.items():
-        for number, label in enumerate(labels):
-            graph.concept(f"X:{lang}{number}", "X", f"{lang}{number}").add(LABEL, lang, label)
+    _labelled(graph, "X", LABELS)
     for label, synonyms in SYNONYMS.items():
         concept = graph.concept(f"X:{label}", "X", label)
         concept.add(LABEL, "en", label)
@@ -205,9 +211,7 @@ def _counted_graph() -> ConceptGraph:
         ],
     }
     graph = ConceptGraph()
-    for lang, texts in labels.items():
-        for number, label in enumerate(texts):
-            graph.concept(f"C:{lang}{number}", "C", f"{lang}{number}").add(LABEL, lang, label)
+    _labelled(graph, "C", labels)
     return graph
 
 
