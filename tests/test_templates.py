@@ -101,6 +101,28 @@ def test_french_de_elides_before_a_vowel_or_mute_h(parents, expected):
     assert french.fill(french.text["parents"], {"parents": parents}) == expected
 
 
+@pytest.mark.parametrize(
+    ("template", "label", "expected"),
+    [
+        ("label_to_code", "Aténolol", "Quel est le code CIM-11 d'« Aténolol » ?"),
+        ("label_to_code", "Toux", "Quel est le code CIM-11 de « Toux » ?"),
+        ("label_to_code", "hypertension", "Quel est le code CIM-11 d'« hypertension » ?"),
+        ("label_to_code", "Hernie", "Quel est le code CIM-11 de « Hernie » ?"),  # aspirated h
+        # quoted, a label is kept as written, its article too
+        ("label_to_code", "Les os", "Quel est le code CIM-11 de « Les os » ?"),
+        ("label_to_code", "L'œil", "Quel est le code CIM-11 de « L'œil » ?"),
+        ("children", "Œdème", "Citez des concepts plus spécifiques qu'« Œdème » dans"),
+        ("children", "Lèpre", "Citez des concepts plus spécifiques que « Lèpre » dans"),
+    ],
+)
+def test_french_elides_before_a_quoted_label(template, label, expected):
+    """French typography elides before guillemets: d'« Aténolol », not de « Aténolol »."""
+    french = load_templates()["fr"]
+    prompt = french.instruct[template][0]
+    filled = french.fill(prompt, {"label": label, "terminology": "CIM-11"})
+    assert filled.startswith(expected)
+
+
 def test_french_language_names_take_their_articles():
     french = load_templates()["fr"]
     prompt = french.instruct["translation"][0]

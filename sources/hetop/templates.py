@@ -15,10 +15,12 @@ _PARTICLE = re.compile(r"⟨([^/⟩]+)/([^⟩]+)⟩")
 _CLOSERS = "”’\"'»」』)] "
 _QUOTES = _CLOSERS.replace(")", "")  # closers but a parenthesis (an aside, see _ASIDE)
 _ASIDE = re.compile(r"\s*\([^()]*\)$")  # 간농양 (K77.0*): the particle goes with 간농양
-# French elision: ⟨de |d'⟩ takes its second form before a vowel or a mute h; a label that
-# opens with a definite article (ICD-11's "Les maladies de la couche du sang") loses it there
+# French elision: ⟨de |d'⟩ takes its second form before a vowel or a mute h, also before a
+# quoted label (d'« Aténolol », as French typography elides before guillemets); a label that
+# opens with a definite article (ICD-11's "Les maladies de la couche du sang") loses it
+# unquoted, and is kept as written in quotes
 _ELISION_MARKER = r"⟨([^|⟩]*)\|([^⟩]*)⟩"
-_ELISION = re.compile(_ELISION_MARKER + r"(?:([Ll]es |[Ll]e |[Ll]a |[Ll]')(?=\w))?(?=(\w*))")
+_ELISION = re.compile(_ELISION_MARKER + r"(?:(« ?)|([Ll]es |[Ll]e |[Ll]a |[Ll]')(?=\w))?(?=(\w*))")
 _ELISION_AT_END = re.compile(_ELISION_MARKER + "$")
 _VOWELS = frozenset("aeiouyàâäéèêëîïôöùûüœæ")
 # medical words whose h is aspirated (une sorte de hernie); the others are mute (d'hypertension)
@@ -143,9 +145,12 @@ def split_trailing_elision(text: str) -> tuple[str, str]:
 
 
 def _elide(match: re.Match[str]) -> str:
-    """⟨de |d'⟩ before the word that follows it: d'hypertension, d'Anomalie, de hernie. After
-    "une sorte de" a noun takes no article: "de Les dents" is "de dents", "de L'œil" "d'œil"."""
-    full, elided, article, word = match.groups()
+    """⟨de |d'⟩ before the word that follows it: d'hypertension, d'Anomalie, de hernie,
+    d'« Aténolol ». After "une sorte de" a noun takes no article: "de Les dents" is "de dents",
+    "de L'œil" "d'œil"; a quoted label keeps its own ("de « Les maladies du sang »")."""
+    full, elided, quote, article, word = match.groups()
+    if quote:
+        return _elided_form(full, elided, word) + quote
     if not article or full.strip() == "de":
         return _elided_form(full, elided, word)
     return _elided_form(full, elided, article) + article  # ⟨du |de l'⟩: the article stays
