@@ -288,6 +288,23 @@ def test_spanish_and_is_e_before_an_i_sound(last, joined):
     assert load_templates()["en"].join(["Bulla", last]) == f"Bulla and {last}"
 
 
+@pytest.mark.parametrize(
+    ("lang", "items", "joined"),
+    [
+        ("en", ["A", "B, unspecified", "C"], "A; B, unspecified; and C"),
+        ("en", ["A", "B", "C"], "A, B and C"),
+        ("en", ["A", "B, unspecified"], "A and B, unspecified"),  # two: "A; and B" reads wrong
+        ("fr", ["A", "B", "C, sans précision"], "A ; B ; et C, sans précision"),
+        ("es", ["A, B", "C", "hipoplasia"], "A, B; C; e hipoplasia"),
+        ("de", ["A", "B, C", "D"], "A; B, C; und D"),
+        ("ko", ["가", "나, 다", "라"], "가, 나, 다, 라"),  # Korean lists keep their commas
+    ],
+)
+def test_items_that_hold_commas_are_parted_by_semicolons(lang, items, joined):
+    """ICD's "delta, delta-beta or gamma-delta-beta thalassaemia" among commas reads as three."""
+    assert load_templates()[lang].join(items) == joined
+
+
 def test_a_japanese_definition_ends_with_a_japanese_full_stop(tmp_path):
     """hp-ja has labels only: two Japanese definitions written here, one without its 。"""
     from corpus.sources.hetop.tables import read_babelon

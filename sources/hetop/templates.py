@@ -44,6 +44,9 @@ class Templates:
     particles: bool  # ⟨은/는⟩ (Korean) or ⟨de |d'⟩ (French) markers to resolve after filling
     definite_article: str = ""  # English "the", for {the_terminology}
     last_before_i: str = ""  # Spanish " e ": the last separator before an /i/ sound
+    # "; " between three items or more where one holds a comma itself ("Thalassaemia,
+    # unspecified"): commas would not tell the items apart; the last separator becomes "; and"
+    sep_with_commas: str = ""
     sentence_sep: str = " "  # Japanese runs its sentences on without a space
     full_stop: str = "."  # and ends them with 。
     running_case: str = ""  # label_case's rule for a label mid-sentence; none: kept as written
@@ -51,10 +54,12 @@ class Templates:
     def join(self, items: list[str]) -> str:
         if len(items) <= 1:
             return "".join(items)
-        last = self.last
+        sep, last = self.sep, self.last
         if self.last_before_i and _I_SOUND.match(items[-1]):
             last = self.last_before_i
-        return self.sep.join(items[:-1]) + last + items[-1]
+        if self.sep_with_commas and len(items) > 2 and any("," in item for item in items):
+            sep, last = self.sep_with_commas, self.sep_with_commas + last.lstrip()
+        return sep.join(items[:-1]) + last + items[-1]
 
     def with_article(self, name: str) -> str:
         return _with_article(self.definite_article, name)
@@ -192,6 +197,7 @@ def load_templates() -> dict[str, Templates]:
                 particles="⟨" in entry.read_text(encoding="utf-8"),
                 definite_article=data.get("definite_article", ""),
                 last_before_i=data["list"].get("last_before_i", ""),
+                sep_with_commas=data["list"].get("sep_with_commas", ""),
                 sentence_sep=data.get("sentence_sep", " "),
                 full_stop=data.get("full_stop", "."),
                 running_case=data.get("running_case", ""),
