@@ -1,6 +1,7 @@
 """Formats without their own module test: ROBOT templates, SSSOM, ICD-11 SQLite, detection."""
 
 import csv
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from corpus.sources.hetop.formats import detect_format
 from corpus.sources.hetop.graph import ConceptGraph
 from corpus.sources.hetop.icd11 import read_icd11_sqlite
 from corpus.sources.hetop.obo import read_obo
-from corpus.sources.hetop.tables import read_robot_template, read_sssom
+from corpus.sources.hetop.tables import read_babelon, read_robot_template, read_sssom
 
 from corpus.build import build
 from corpus.errors import InputError
@@ -83,6 +84,43 @@ def test_a_synonym_that_is_the_english_name_is_an_untranslated_copy():
     assert "Liver failure" in hepatic_failure.synonyms["en"]
     assert "Liver failure" not in hepatic_failure.synonyms.get("fr", [])
     assert "Insuffisance hépato-cellulaire" in hepatic_failure.synonyms["fr"]  # French: kept
+
+
+def _repeats(definition: str, label: str) -> bool:
+    """The definition is the label, a leading article and a final period aside."""
+    article = re.compile(r"^(?:an?|une?|the) ", re.IGNORECASE)
+    return article.sub("", definition.rstrip(".")).casefold() == article.sub("", label).casefold()
+
+
+def test_a_definition_that_repeats_its_label_is_dropped():
+    """HPO defines "Abnormality of the kidney" as "An abnormality of the kidney.", and its French
+    file some labels as themselves: such a definition defines nothing."""
+    text = (ONTOLOGY / "hp_sample.obo").read_text(encoding="utf-8")
+    repeating = set()
+    for stanza in text.split("\n[Term]\n")[1:]:
+        fields = dict(re.findall(r"^(id|name|def|is_obsolete): (.*)$", stanza, re.MULTILINE))
+        definition = re.match(r'"((?:[^"\\]|\\.)*)"', fields.get("def", ""))
+        if "is_obsolete" not in fields and definition and _repeats(definition[1], fields["name"]):
+            repeating.add((fields["id"], "en"))
+    with open(ONTOLOGY / "hp-fr.babelon.tsv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    french = {(r["subject_id"], r["predicate_id"]): r["translation_value"] for r in rows}
+    for (concept_id, predicate), label in french.items():
+        definition = french.get((concept_id, "IAO:0000115"))
+        if predicate == "rdfs:label" and definition and _repeats(definition, label):
+            repeating.add((concept_id, "fr"))
+    graph = ConceptGraph()
+    read_obo(ONTOLOGY / "hp_sample.obo", graph)
+    read_babelon(ONTOLOGY / "hp-fr.babelon.tsv", graph)
+    graph.finish()
+    assert {("HP:0000077", "en"), ("HP:0000077", "fr"), ("HP:0005349", "en")} <= repeating
+    assert len(repeating) > 40
+    for concept_id, lang in repeating:
+        assert lang not in graph.get(concept_id).definitions
+    assert graph.stats["definitions_repeating_label_dropped"] == len(repeating)
+    kept = [(c.id, lang) for c in graph for lang in c.definitions]
+    assert len(kept) > 2000  # the others stay
+    assert graph.get("HP:0000005").definitions["en"].startswith("The pattern in which")
 
 
 def test_sssom_mappings_link_both_ways(tmp_path):

@@ -22,6 +22,8 @@ _RELATION_NAME = re.compile(r"(?<![^\s(])[a-z]+(?:_[a-z]+)+(?=[\s,;:.)]|$)")
 # English labels of a root that only holds a terminology's branches together: HPO's HP:0000001
 # "All" (Phenotypic abnormality, Mode of inheritance, … sit under it). No kind of anything.
 CONTAINER_ROOT_LABELS = {"all", "root", "thing"}
+# an article before a definition that repeats its label ("A neoplasm of the trachea.")
+_LEADING_ARTICLE = re.compile(r"^(?:(?:an?|the|une?|les?|la|el|los|las|ein|eine)\s+|l['’])", re.I)
 
 
 @dataclass(slots=True)
@@ -140,8 +142,9 @@ class ConceptGraph:
 
     def finish(self) -> None:
         """Attach translations, link a mapping table's pairs both ways, index children; repair
-        labels an export damaged (`label_repair`); drop untranslated copies of English
-        synonyms, dangling parents, dangling mappings and container roots."""
+        labels an export damaged (`label_repair`); drop definitions that repeat their label,
+        untranslated copies of English synonyms, dangling parents, dangling mappings and
+        container roots."""
         for item in self.pending:
             # exact ids only: a translation keyed by an alt_id (often an obsolete term's
             # label) would become the wrong label of the concept that absorbed it
@@ -154,6 +157,8 @@ class ConceptGraph:
         self.pending.clear()
         for concept in self.concepts.values():
             repair_texts(concept.labels, concept.synonyms, self.stats)
+            if concept.definitions:
+                self._drop_label_definitions(concept)
             if concept.synonyms.keys() - {"en"}:  # synonyms in another language
                 self._drop_english_copies(concept)
         for subject, target in self.mappings:
@@ -202,6 +207,20 @@ class ConceptGraph:
             for alias, target in list(self.aliases.items()):
                 if target in containers:
                     del self.aliases[alias]
+
+    def _drop_label_definitions(self, concept: Concept) -> None:
+        """A definition that only repeats its label, an article aside (HPO's "Delayed
+        myelination." for Delayed myelination, "A neoplasm of the trachea." for Neoplasm of the
+        trachea, the label again in a translation) defines nothing: asked to define the term,
+        a model would learn to echo it."""
+        for lang, definition in list(concept.definitions.items()):
+            label = concept.labels.get(lang)
+            if label is None:
+                continue
+            said = _LEADING_ARTICLE.sub("", definition.rstrip(". "), count=1).casefold()
+            if said == _LEADING_ARTICLE.sub("", label, count=1).casefold():
+                del concept.definitions[lang]
+                self.stats["definitions_repeating_label_dropped"] += 1
 
     def _drop_english_copies(self, concept: Concept) -> None:
         """A synonym in another language that is the concept's English name, letter for letter,
