@@ -34,7 +34,9 @@ resistant Neisseria meningitidis" keeps the French "Neisseria meningitidis rési
 A terminology that writes most labels in title case (MeSH's English headings: "Language
 Disorders") says nothing of names by its capitals, and its labels read mid-sentence with every
 word lowered that labels have in lowercase ("language disorders"); where one such word has no
-evidence, the label stays as written: "language Disorders" would be worse than either.
+evidence, the label stays as written: "language Disorders" would be worse than either. Such a
+heading inverted round a comma is said in natural order first ("Anemia, Sickle Cell" reads
+"sickle cell anemia", or "Sickle Cell Anemia" where a word has no evidence).
 """
 
 from __future__ import annotations
@@ -169,6 +171,9 @@ class LabelCase:
     def _lowered(self, label: str, lang: str, rule: str) -> str:
         first, space, rest = label.partition(" ")
         if rest and label in self.title_case[lang]:  # "Language Disorders": every word
+            if (natural := natural_order(label)) != label:  # "Anemia, Sickle Cell"
+                label = natural
+                first, space, rest = label.partition(" ")
             words = rest.split(" ")
             for index, word in enumerate(words):
                 if not _capitalized(word):
@@ -196,6 +201,22 @@ class LabelCase:
         if key in self.names[lang] or (rule != UNLESS_NAME and key not in self.lowercase[lang]):
             return word
         return word[0].lower() + word[1:]
+
+
+def natural_order(heading: str) -> str:
+    """A title-case heading inverted round one comma (MeSH's "Anemia, Sickle Cell", "Diabetes
+    Mellitus, Type 2") in the order a sentence says it: "Sickle Cell Anemia". Only where every
+    word after the comma opens with a capital or a digit: "Aged, 80 and over" is no inversion."""
+    head, comma, modifier = heading.partition(", ")
+    words = modifier.split(" ")
+    if (
+        not comma
+        or "," in modifier
+        or not modifier[:1].isupper()
+        or not all(word[:1].isupper() or word[:1].isdigit() for word in words)
+    ):
+        return heading
+    return f"{modifier} {head}"
 
 
 def _mid_names(label: str) -> list[str]:
