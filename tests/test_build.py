@@ -168,11 +168,22 @@ def test_langs_and_limit(tmp_path):
     assert _build(out, "--langs", "fr").returncode == 0
     text = pq.read_table(out / "data" / "text").to_pylist()
     assert {r["lang"] for r in text} == {"fr"}
-    assert len({r["source_id"] for r in text}) <= 400
+    assert len({r["source_id"] for r in text}) == 400
     assert not (out / "data" / "instruct").exists() or all(
         json.loads(r["meta"]).get("target_lang", "fr") == "fr"
         for r in pq.read_table(out / "data" / "instruct").to_pylist()
     )
+
+
+def test_limit_counts_concepts_named_in_the_kept_languages(tmp_path):
+    """KCD's Korean codes come after HPO's terms, which have no Korean name: --limit 50
+    --langs ko is 50 Korean concepts, not the first 50 concepts, all left unsaid."""
+    inputs = [ONTOLOGY / "hp_sample.obo", ONTOLOGY / "kcd_ko_en.tsv"]
+    out = build_cli("hetop", tmp_path / "ko", inputs, "--langs", "ko", "--limit", "50")
+    text = pq.read_table(out / "data" / "text").to_pylist()
+    assert {r["lang"] for r in text} == {"ko"}
+    assert len({r["source_id"] for r in text}) == 50
+    assert all(r["source_id"].startswith("KCD:") for r in text)
 
 
 def test_embedded_default_builds_and_states_licenses(tmp_path):

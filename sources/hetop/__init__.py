@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from importlib import metadata, resources
 from pathlib import Path
@@ -187,7 +188,13 @@ class HetopSource(Source):
             self.prepared = True
 
     def _concepts(self) -> list:
-        return [c for c in self.graph if c.labels][: self.options.limit]
+        """The concepts to verbalize: those named in a kept language, the first --limit of
+        them (--limit 200 --langs fr: 200 French concepts, not HPO's first 200 left unsaid)."""
+        langs = self.options.langs
+        named = (
+            c for c in self.graph if c.labels and (not langs or not langs.isdisjoint(c.labels))
+        )
+        return list(itertools.islice(named, self.options.limit))
 
     def run(self, data=None, rank: int = 0, world_size: int = 1):
         """Verbalize this rank's contiguous block of concepts, so that the records of all
