@@ -37,7 +37,7 @@ from corpus.records import KINDS
 from corpus.sources import InputFile, SourceOptions, get_source
 from corpus.stats import shard_stats
 from corpus.textio import sha256_of, size_of
-from corpus.writer import atomic_output, number_parts, replace_folder
+from corpus.writer import atomic_output, check_replaceable, number_parts, replace_folder
 
 
 @dataclass
@@ -77,6 +77,7 @@ def build(
         filters = replace(filters, phi=get_source(source_name).phi_default)
     if filters.phi not in PHI_MODES:
         raise OptionError(f"--phi {filters.phi!r}: expected one of {', '.join(PHI_MODES)}")
+    check_replaceable(out)  # before the work: a foreign OUT is refused now, not at the end
     if executor is None and workers > 1 and not can_fork():
         executor = ExecutorOptions("local", tasks=workers, workers=workers)
     digests = hash_inputs(inputs)

@@ -93,7 +93,11 @@ def build(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Dataset folder to write (replaced atomically)."),
+        typer.Option(
+            "--out",
+            "-o",
+            help="Dataset folder to write, replaced atomically; refused if corpus did not make it.",
+        ),
     ] = None,
     langs: Annotated[
         str | None, typer.Option(help="Keep only these languages, e.g. en,fr,ko.")

@@ -294,8 +294,9 @@ def build_recipe(
     from corpus.card import write_card
     from corpus.dedup.run import dedup
     from corpus.manifest import read_manifest, write_manifest
-    from corpus.writer import replace_folder
+    from corpus.writer import check_replaceable, replace_folder
 
+    check_replaceable(out)
     work = out.resolve().parent / f".{out.resolve().name}.recipe"
     work.mkdir(parents=True, exist_ok=True)
     parts = []

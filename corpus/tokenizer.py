@@ -22,7 +22,7 @@ from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers,
 from corpus.errors import OptionError
 from corpus.manifest import require_dataset
 from corpus.stats import parquet_files
-from corpus.writer import atomic_output
+from corpus.writer import atomic_output, check_replaceable
 
 TYPES = ("wordpiece", "bpe", "unigram")
 HELD_ASIDE = 20  # one record in this many is kept out of training, for the report
@@ -129,6 +129,7 @@ def train_tokenizer(
     compare: Path | None = None,
     seed: int = 0,
 ) -> dict[str, Any]:
+    check_replaceable(out)
     tokenizer, trainer = make_tokenizer(kind, vocab)
     held: list[tuple[str, str]] = []
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import queue
 import shutil
 import tempfile
@@ -17,6 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from corpus.errors import InputError
+from corpus.manifest import MANIFEST
 from corpus.pipeline import PipelineStep
 from corpus.records import KINDS, MESSAGE_TYPE, SCHEMAS
 from corpus.stats import StatsAccumulator
@@ -27,21 +30,53 @@ ROWS_PER_PART = 500_000
 PROGRESS_EVERY = 2048
 
 
+# in every folder corpus writes: the folders a later run may replace
+OUTPUT_MARKER = ".corpus-output"
+
+
+def check_replaceable(out: Path) -> None:
+    """Refuse an OUT that corpus did not write: replacing it would delete what it holds (a
+    typo'd `--out .`, `--out notes.txt`). A missing OUT, an empty folder, and a folder corpus
+    wrote (its marker, or a dataset's manifest.json) may be replaced. Called before any work."""
+    out = out.resolve()
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise InputError(out, None, "--out is a file, where a folder goes: choose another --out")
+    if (out / OUTPUT_MARKER).is_file() or (out / MANIFEST).is_file() or not any(out.iterdir()):
+        return
+    raise InputError(
+        out,
+        None,
+        "--out holds files that corpus did not write; replacing the folder would delete them:"
+        " choose another --out, or remove it first",
+    )
+
+
 @contextmanager
 def atomic_output(out: Path) -> Iterator[Path]:
     """Yield a temporary folder beside `out`; on success it replaces `out`, on failure it goes.
 
-    A failed rebuild leaves an existing `out` untouched.
+    A failed rebuild leaves an existing `out` untouched; an `out` corpus did not write is
+    refused before anything is done (`check_replaceable`).
     """
+    check_replaceable(out)
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".corpus-tmp-{out.name}-", dir=out.parent))
+    tmp.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would leave OUT unreadable to the team
     try:
         yield tmp
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     replace_folder(tmp, out)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def reuse_work(work: Path, spec: dict[str, Any]) -> None:
@@ -56,7 +91,10 @@ def reuse_work(work: Path, spec: dict[str, Any]) -> None:
 
 
 def replace_folder(new: Path, out: Path) -> None:
-    """Put `new` where `out` is, the old `out` (if any) removed only once `new` is in place."""
+    """Put `new` where `out` is, the old `out` (if any) removed only once `new` is in place;
+    `new` is marked as corpus's, so a later run may replace it in turn."""
+    check_replaceable(out)  # checked before the work too; a folder may have appeared since
+    (new / OUTPUT_MARKER).write_text("written by corpus: a later run with this --out replaces it\n")
     out = out.resolve()
     old = None
     if out.exists():

@@ -23,7 +23,7 @@ from corpus.card import write_card
 from corpus.errors import OptionError
 from corpus.manifest import derived_from, now_utc, package_versions, read_manifest, write_manifest
 from corpus.records import KINDS, SCHEMAS
-from corpus.writer import PartWriter, atomic_output, copy_rows, number_parts
+from corpus.writer import PartWriter, atomic_output, check_replaceable, copy_rows, number_parts
 
 MIX_KEYS = ("lang", "source", "dataset")  # record columns a mix can balance
 
@@ -163,6 +163,7 @@ def mix(
 ) -> dict[str, Any]:
     """Mix dataset folders into `out`; returns the manifest."""
     spec.check()
+    check_replaceable(out)
     manifests = [read_manifest(folder) for folder in inputs]
     counter = TokenCounter.create(spec.unit, spec.tokenizer)
     plans = plan(inputs, spec, counter)

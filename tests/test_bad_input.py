@@ -1,6 +1,8 @@
 """Every bad input: one line `error: PATH[:LINE]: …`, exit 2, no traceback, no output left."""
 
 import gzip
+import os
+import stat
 from dataclasses import replace
 
 import pytest
@@ -9,6 +11,7 @@ from corpus.sources import InputFile, SourceOptions
 from corpus.build import build
 from corpus.errors import CorpusError
 from corpus.filters import FilterOptions
+from corpus.writer import OUTPUT_MARKER
 from tests.conftest import ONTOLOGY, run_cli
 
 BOMB = """<?xml version="1.0"?>
@@ -144,6 +147,43 @@ def test_failed_rebuild_keeps_the_old_output(tmp_path):
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
     assert not list(tmp_path.glob(".corpus-tmp-*"))
+
+
+def test_an_out_that_corpus_did_not_write_is_refused_and_left_as_it_was(tmp_path):
+    """`--out .` or `--out notes.txt` by mistake: replacing it would delete what it holds."""
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    _write(folder / "draft.txt", "mine")
+    file = _write(tmp_path / "notes.txt", "mine too")
+    obo = ONTOLOGY / "DO_cancer_slim.obo"
+    for out in (folder, file):
+        result = run_cli("build", "--source", "hetop", "--input", obo, "--out", out)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith(f"error: {out}: --out ")
+        assert len(result.stderr.strip().splitlines()) == 1
+    dataset = tmp_path / "dataset"
+    built = run_cli("build", "--source", "hetop", "--input", obo, "--out", dataset)
+    assert built.returncode == 0, built.stderr
+    mixed = run_cli("mix", dataset, "--temperature", "1", "--out", folder)
+    assert mixed.returncode == 2 and mixed.stderr.startswith(f"error: {folder}: --out holds")
+    assert [p.name for p in folder.iterdir()] == ["draft.txt"]
+    assert file.read_text() == "mine too"
+    assert not list(tmp_path.glob(".corpus-tmp-*"))
+
+
+def test_out_written_by_corpus_is_rebuilt_and_readable_by_others(tmp_path):
+    """corpus marks the folders it writes, so a rebuild replaces them (an empty folder too);
+    they are created with the user's umask, not mkdtemp's 0700."""
+    out = tmp_path / "out"
+    out.mkdir()
+    obo = ONTOLOGY / "DO_cancer_slim.obo"
+    for _ in range(2):
+        result = run_cli("build", "--source", "hetop", "--input", obo, "--limit", "5", "--out", out)
+        assert result.returncode == 0, result.stderr
+        assert (out / OUTPUT_MARKER).is_file()
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o777 & ~umask
 
 
 def test_card_of_a_folder_that_is_not_a_dataset(tmp_path):

@@ -20,6 +20,7 @@ from corpus.train.tiny import build_tiny_model
 from corpus.train.trainer import TrainOptions, train
 from safetensors.torch import load_file
 
+from corpus.writer import OUTPUT_MARKER
 from tests.conftest import DATA, ROOT, run_cli
 
 MTS = DATA / "clinical" / "mts_dialog_train_sample.csv"
@@ -322,6 +323,13 @@ def test_bad_training_input(tiny, notes, tmp_path):
     assert short.returncode == 2
     assert "the chat template alone takes" in short.stderr and "Traceback" not in short.stderr
     assert not (tmp_path / "run").exists()
+    mine = tmp_path / "mine"  # refused before training, not after it
+    mine.mkdir()
+    (mine / "results.csv").write_text("mine")
+    foreign = run_cli("train", "--out", mine, notes, "--model", tiny, "--max-steps", "1")
+    assert foreign.returncode == 2
+    assert foreign.stderr.startswith(f"error: {mine}: --out holds files that corpus did not")
+    assert [p.name for p in mine.iterdir()] == ["results.csv"]
 
 
 def test_report_to_tensorboard_logs_the_loss_curve_into_the_run(tiny, notes, tmp_path):
@@ -330,6 +338,7 @@ def test_report_to_tensorboard_logs_the_loss_curve_into_the_run(tiny, notes, tmp
     out = tmp_path / "tb"
     out.mkdir()
     (out / "stale").write_text("a previous run")
+    (out / OUTPUT_MARKER).write_text("")  # which corpus wrote: it may replace it
     args = ("--model", tiny, "--out", out, "--max-length", "256", "--max-steps", "3")
     result = run_cli("train", notes, *args, "--report-to", "tensorboard")
     assert result.returncode == 0, result.stderr

@@ -24,7 +24,7 @@ from corpus.train.scoring import best, perplexity, score_options
 from corpus.errors import InputError, OptionError
 from corpus.manifest import require_dataset
 from corpus.stats import parquet_files
-from corpus.writer import atomic_output
+from corpus.writer import atomic_output, check_replaceable
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -196,6 +196,7 @@ def evaluate(options: EvalOptions, out: Path, progress: Progress | None = None) 
     from corpus.train.eval_report import write_report
 
     options.check()
+    check_replaceable(out)
     questions: list[Question] = []
     if options.probe is not None:
         trained = concepts_in(options.train_data) if options.train_data is not None else None

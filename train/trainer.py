@@ -33,7 +33,7 @@ from corpus.train.model import (
 from corpus.train.token_store import TokenStore
 
 from corpus.errors import OptionError
-from corpus.writer import atomic_output
+from corpus.writer import atomic_output, check_replaceable
 
 MODES = ("clm", "sft")
 SCHEDULES = ("linear", "cosine", "constant_with_warmup")
@@ -151,6 +151,7 @@ def train(
     from accelerate.utils import set_seed
 
     options.check()
+    check_replaceable(out)  # now, not after the training
     set_seed(options.seed)
     logs = tracker_folder(out)
     accelerator = Accelerator(

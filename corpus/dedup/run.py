@@ -48,7 +48,14 @@ from corpus.manifest import (
     write_manifest,
 )
 from corpus.records import KINDS, SCHEMAS
-from corpus.writer import PartWriter, atomic_output, copy_rows, number_parts, reuse_work
+from corpus.writer import (
+    PartWriter,
+    atomic_output,
+    check_replaceable,
+    copy_rows,
+    number_parts,
+    reuse_work,
+)
 
 CLUSTERS = Path("dedup") / "clusters.parquet"
 CLUSTER_SCHEMA = pa.schema(
@@ -268,6 +275,7 @@ def dedup(
     """Deduplicate dataset folders into `out`; returns the manifest, or None while Slurm jobs
     still fingerprint. Fingerprints go to `.OUT.dedup/` beside it (kept if interrupted, to
     resume; removed when done); with `executor`, datatrove's ranks make them."""
+    check_replaceable(out)
     manifests = []
     for folder in inputs:
         require_dataset(folder)
