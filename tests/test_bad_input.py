@@ -12,7 +12,7 @@ from corpus.build import build
 from corpus.errors import CorpusError
 from corpus.filters import FilterOptions
 from corpus.writer import OUTPUT_MARKER
-from tests.conftest import ONTOLOGY, run_cli
+from tests.conftest import ONTOLOGY, run_cli, write_babelon
 
 BOMB = """<?xml version="1.0"?>
 <!DOCTYPE rdf:RDF [
@@ -101,6 +101,14 @@ CASES = {
     "zero_concepts": (
         lambda p: _write(p / "empty.obo", "format-version: 1.2\n"),
         "no concepts",
+        None,
+    ),
+    "translations_alone": (  # a Babelon table without the ontology it translates
+        lambda p: write_babelon(
+            p / "hp-fr.babelon.tsv",
+            [("HP:0000001", "rdfs:label", "fr", "Tous"), ("HP:0000005", "rdfs:label", "fr", "M")],
+        ),
+        "2 translations name concepts no input defines: give the ontology they translate",
         None,
     ),
 }

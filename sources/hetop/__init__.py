@@ -122,7 +122,15 @@ class HetopSource(Source):
         labelled = sum(1 for c in self.graph if c.labels)
         if not labelled:
             first = self.inputs[0].path if len(self.inputs) == 1 else "inputs"
-            raise InputError(first, None, "no concepts with a label found in the input(s)")
+            message = "no concepts with a label found in the input(s)"
+            skipped = ("_unknown_concept_skipped", "_alt_id_skipped")
+            if unattached := sum(n for k, n in self.graph.stats.items() if k.endswith(skipped)):
+                # translations alone: they name concepts that another input must define
+                message += (
+                    f"; {unattached:,} translations name concepts no input defines: give the"
+                    " ontology they translate (e.g. hp.obo) as an --input too"
+                )
+            raise InputError(first, None, message)
         self.stats["concepts"] = labelled
         return self.graph
 
