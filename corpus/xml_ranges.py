@@ -79,6 +79,24 @@ def read_xml_head(path: Path) -> bytes:
         return handle.read(HEAD_LIMIT)
 
 
+def root_element(path: Path, head: bytes | None = None) -> str | None:
+    """The tag of the file's root element (None where its first MiB shows none): what kind
+    of XML it is, read before its records are looked for. `head` as for `xml_layout`."""
+    root = _root_start(read_xml_head(path) if head is None else head)
+    return None if root is None else root.group(1).decode()
+
+
+def _root_start(head: bytes) -> re.Match[bytes] | None:
+    """The root element's start tag, past the prolog, DOCTYPE, PIs and comments."""
+    prolog_end = doctype_end(head)
+    if prolog_end is None:
+        return None
+    position = max(prolog_end, 3 if head.startswith(b"\xef\xbb\xbf") else 0)
+    while match := _SKIPPED.match(head, position):
+        position = match.end()
+    return _START_TAG.match(head, position)
+
+
 def xml_layout(
     path: Path, siblings: Mapping[str, Iterable[str]] | None = None, head: bytes | None = None
 ) -> XmlLayout | None:
@@ -91,13 +109,7 @@ def xml_layout(
     file's `read_xml_head`, where the caller has it already."""
     if head is None:
         head = read_xml_head(path)
-    prolog_end = doctype_end(head)
-    if prolog_end is None:
-        return None
-    position = max(prolog_end, 3 if head.startswith(b"\xef\xbb\xbf") else 0)
-    while match := _SKIPPED.match(head, position):
-        position = match.end()
-    root = _START_TAG.match(head, position)
+    root = _root_start(head)
     if root is None or root.group(2):  # no root, or an empty <root/>
         return None
     position = root.end()

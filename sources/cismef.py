@@ -19,12 +19,13 @@ from corpus.sources.base import FileSource
 from corpus.sources.lissa import LANGUAGES
 from lxml import html
 
-from corpus.errors import OptionError
+from corpus.errors import InputError, OptionError
 from corpus.langid import UNKNOWN, LanguageIdentifier
 from corpus.phrasing import pick
 from corpus.records import InstructRecord, Record, TextRecord, user_assistant
 from corpus.safe_xml import iter_records
 from corpus.textio import TableReader
+from corpus.xml_ranges import root_element
 
 SOURCE = "cismef"
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -204,6 +205,22 @@ def iter_xml_entries(path: Path) -> Iterator[Entry]:
         yield PARSERS[element.tag](element)
 
 
+def _check_has_records(path: Path) -> None:
+    """A file without a catalogue record is other XML given to cismef by mistake (MEDLINE
+    citations, say): name its root rather than build nothing. An OAI-PMH page may be empty."""
+    root = None if path.suffix.lower() in (".csv", ".tsv") else root_element(path)
+    if root is None or root == "OAI-PMH":
+        return
+    names = [tag.replace(OAI_DC, "oai_dc:dc") for tag in TAGS]
+    expected = ", ".join(f"<{name}>" for name in names[:-1]) + f" or <{names[-1]}>"
+    raise InputError(
+        path,
+        None,
+        f"no catalogue record: its root element is <{root}>, and no {expected} is in it"
+        " (`corpus sources` lists what each source reads)",
+    )
+
+
 CSV_ROLES = ("id", "title", "description", "subjects", "lang", "url")
 
 
@@ -263,12 +280,16 @@ class CismefSource(FileSource):
     def run(self, data=None, rank: int = 0, world_size: int = 1) -> Iterator[Record]:
         done = 0
         for item in self.inputs_for(rank, world_size):
+            found = 0
             for entry in self._entries(item.path):
                 if self.options.limit is not None and done >= self.options.limit:
                     return
                 self.stat_update(f"records_{entry.kind}")
                 yield from self.records(entry)
                 done += 1
+                found += 1
+            if not found:
+                _check_has_records(item.path)
 
     def records(self, entry: Entry) -> Iterator[Record]:
         if not entry.title:

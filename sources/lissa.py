@@ -17,11 +17,12 @@ from typing import ClassVar
 from corpus.sources import register
 from corpus.sources.base import FileSource
 
+from corpus.errors import InputError
 from corpus.langid import UNKNOWN
 from corpus.phrasing import pick
 from corpus.records import InstructRecord, Record, TextRecord, user_assistant
-from corpus.safe_xml import transform_records
-from corpus.xml_ranges import xml_layout
+from corpus.safe_xml import check_prolog, transform_records
+from corpus.xml_ranges import read_xml_head, root_element, xml_layout
 
 SOURCE = "lissa"
 STYLESHEET = (resources.files(__package__) / "medline.xsl").read_bytes()
@@ -245,6 +246,24 @@ def iter_citations(path: Path, start: int = 0, stop: int | None = None) -> Itera
         yield from parse_citations(text)
 
 
+def check_medline(path: Path) -> None:
+    """A file of other XML (a MedlinePlus or NLM Catalog export given to lissa by mistake) has
+    no citation to read: say so, rather than build nothing. A file whose root does not show
+    in its first MiB is left to the parser, which says what is wrong with it. A DOCTYPE is
+    refused first, as the parser would (an entity declared is no wrong root)."""
+    head = read_xml_head(path)
+    check_prolog(path, head)
+    root = root_element(path, head)
+    if root is not None and root not in RECORD_TAGS:
+        expected = " or ".join(f"<{tag}>" for tag in RECORD_TAGS)
+        raise InputError(
+            path,
+            None,
+            f"not PubMed/MEDLINE XML: its root element is <{root}>, not {expected}"
+            " (`corpus sources` lists what each source reads)",
+        )
+
+
 def _mesh_answer(mesh: list[dict[str, object]]) -> str:
     lines = []
     for heading in mesh:
@@ -279,6 +298,8 @@ class LissaSource(FileSource):
         gives the records of one, in the same order); --limit runs on one worker."""
         done = 0
         for piece in self.pieces_for(rank, world_size):
+            if piece.start == 0:  # each file once: its first piece
+                check_medline(piece.item.path)
             for citation in iter_citations(piece.item.path, piece.start, piece.stop):
                 if self.options.limit is not None and done >= self.options.limit:
                     return

@@ -139,3 +139,18 @@ def test_malformed_catalogue_xml(tmp_path):
     bad.write_text("<NLMCatalogRecordSet>\n<NLMCatalogRecord>\n<Title>x</Titl>\n")
     result = run_cli("build", "--source", "cismef", "--input", bad, "--out", tmp_path / "out")
     assert result.returncode == 2 and result.stderr.startswith(f"error: {bad}:3: invalid XML")
+
+
+def test_medline_given_to_cismef_is_named_with_its_root(tmp_path):
+    """MEDLINE citations hold no catalogue record: the file is named with its root element,
+    not built into an empty dataset's "no records to write"."""
+    medline = DATA / "literature" / "medsamp2006_sample.xml"
+    out = tmp_path / "out"
+    inputs = ("--input", FILES[0], "--input", medline)
+    result = run_cli("build", "--source", "cismef", *inputs, "--out", out)
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        f"error: {medline}: no catalogue record: its root element is <MedlineCitationSet>"
+    )
+    assert "<MedicalTopic> or <oai_dc:dc>" in result.stderr
+    assert not out.exists()

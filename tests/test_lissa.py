@@ -258,6 +258,23 @@ def test_bad_xml_fails_with_its_line(tmp_path, content, line, message):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_other_xml_is_refused_with_its_root_element(tmp_path, workers):
+    """A MedlinePlus export given to lissa holds no citation: it is named, with its root, not
+    built into an empty dataset's "no records to write"."""
+    other = DATA / "catalogue" / "mplus_topics_2012-07-21.xml"
+    inputs = ("--input", LITERATURE / "medsamp2006_sample.xml", "--input", other)
+    out = tmp_path / "out"
+    result = run_cli("build", "--source", "lissa", *inputs, "--workers", workers, "--out", out)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"error: {other}: not PubMed/MEDLINE XML: its root element is <health-topics>, not"
+        " <PubmedArticleSet> or <MedlineCitationSet> (`corpus sources` lists what each source"
+        " reads)"
+    )
+    assert not out.exists()
+
+
 @pytest.mark.parametrize(
     ("workers", "name"),
     [
