@@ -30,7 +30,7 @@ from corpus.executors import (
 )
 from corpus.filters import FilterOptions
 from corpus.forked import can_fork, run_forked
-from corpus.manifest import now_utc, package_versions, write_manifest
+from corpus.manifest import now_utc, package_versions, require_distinct, write_manifest
 from corpus.phi.modes import PHI_MODES
 from corpus.pipeline import run_pipeline
 from corpus.records import KINDS
@@ -51,6 +51,7 @@ def resolve_inputs(source_name: str, paths: list[Path]) -> list[InputFile]:
     """The user's files, or the source's embedded default when none are given."""
     if not paths:
         return get_source(source_name).default_inputs()
+    require_distinct(paths)
     for path in paths:
         if not path.exists():  # a folder is fine here; readers say what they need
             raise InputError(path, None, "no such file")

@@ -43,6 +43,17 @@ def require_dataset(folder: Path) -> None:
         raise InputError(folder, None, f"not a dataset folder (no {MANIFEST})")
 
 
+def require_distinct(paths: list[Path]) -> None:
+    """An input given twice (a shell glob and its name, a link to it) would be read twice:
+    its records doubled in a mix, a build, a dedup. Refused, naming it."""
+    seen: set[Path] = set()
+    for path in paths:
+        resolved = path.resolve()
+        if resolved in seen:
+            raise InputError(path, None, "given twice as an input (each input is read once)")
+        seen.add(resolved)
+
+
 def read_manifest(root: Path) -> dict[str, Any]:
     path = root / MANIFEST
     if not path.is_file():

@@ -21,7 +21,14 @@ from corpus.mixing.sample import KeyOutcome, choose
 from corpus import __version__
 from corpus.card import write_card
 from corpus.errors import OptionError
-from corpus.manifest import derived_from, now_utc, package_versions, read_manifest, write_manifest
+from corpus.manifest import (
+    derived_from,
+    now_utc,
+    package_versions,
+    read_manifest,
+    require_distinct,
+    write_manifest,
+)
 from corpus.records import KINDS, SCHEMAS
 from corpus.writer import PartWriter, atomic_output, check_replaceable, copy_rows, number_parts
 
@@ -163,6 +170,7 @@ def mix(
 ) -> dict[str, Any]:
     """Mix dataset folders into `out`; returns the manifest."""
     spec.check()
+    require_distinct(inputs)
     check_replaceable(out)
     manifests = [read_manifest(folder) for folder in inputs]
     counter = TokenCounter.create(spec.unit, spec.tokenizer)

@@ -233,3 +233,17 @@ def test_input_that_is_not_a_dataset(tmp_path):
         result.stderr.strip()
         == f"error: {tmp_path}: not a dataset built by corpus (no manifest.json)"
     )
+
+
+def test_a_folder_given_twice_is_refused(sample_build, tmp_path):
+    """`corpus mix corpora/* corpora/hpo`: the folder's records would be pooled twice, each
+    record id twice in the mix."""
+    again = sample_build.parent / ".." / sample_build.parent.name / sample_build.name
+    for command in ("mix", "dedup"):
+        args = ("--ratio", "en:ko=1:1") if command == "mix" else ()
+        result = run_cli(command, sample_build, again, *args, "--out", tmp_path / command)
+        assert result.returncode == 2
+        assert result.stderr.strip() == (
+            f"error: {again}: given twice as an input (each input is read once)"
+        )
+        assert not (tmp_path / command).exists()

@@ -45,6 +45,7 @@ from corpus.manifest import (
     package_versions,
     read_manifest,
     require_dataset,
+    require_distinct,
     write_manifest,
 )
 from corpus.records import KINDS, SCHEMAS
@@ -275,6 +276,7 @@ def dedup(
     """Deduplicate dataset folders into `out`; returns the manifest, or None while Slurm jobs
     still fingerprint. Fingerprints go to `.OUT.dedup/` beside it (kept if interrupted, to
     resume; removed when done); with `executor`, datatrove's ranks make them."""
+    require_distinct(inputs)
     check_replaceable(out)
     manifests = []
     for folder in inputs:
