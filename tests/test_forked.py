@@ -183,7 +183,7 @@ def test_a_stopped_forked_build_leaves_no_folder_and_no_process(tmp_path, signum
     while not workers and process.poll() is None:  # and forked its worker
         workers = children_of(process.pid)
     os.kill(process.pid, signum)
-    assert process.wait() == 128 + signum
+    assert process.wait() == 128 + signum, process.stderr.read().decode()[-2000:]
     assert workers, "the worker was not seen"
     assert list(tmp_path.iterdir()) == []  # neither OUT nor its temporary folder
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]  # stopped, reaped
