@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from corpus.errors import CorpusError, InputError
+from corpus.errors import CorpusError, InputError, OptionError
 from corpus.filters import FilterOptions
 from corpus.sources import InputFile, SourceOptions, all_sources
 from corpus.sources.base import table_layouts
@@ -170,7 +170,7 @@ def _filters(located: Located, values: dict[str, Any], key: tuple) -> FilterOpti
     values["langs"] = _langs(values.get("langs"))
     try:
         return FilterOptions(**values)
-    except TypeError as exc:
+    except (TypeError, OptionError) as exc:
         raise located.error(key, f"filters: {exc}") from None
 
 

@@ -3,11 +3,12 @@
 import json
 
 import pyarrow.parquet as pq
+import pytest
 
-from corpus.filters import LanguageFilter, LengthFilter, RepetitionFilter
+from corpus.filters import FilterOptions, LanguageFilter, LengthFilter, RepetitionFilter
 from corpus.filters.length import count_words
 from corpus.records import InstructRecord, TextRecord, user_assistant
-from tests.conftest import DATA, run_cli
+from tests.conftest import DATA, ONTOLOGY, run_cli
 
 
 def text(body, lang="en", **meta):
@@ -106,3 +107,14 @@ def test_build_counts_drops_and_keeps_rejects(tmp_path):
     kept = pq.read_table(out / "data" / "text").to_pylist()
     assert all(count_words(r["text"]) >= 150 for r in kept)
     assert "| length | too_few_words |" in (out / "README.md").read_text()
+
+
+@pytest.mark.parametrize(("unit", "low", "high"), [("chars", 10, 5), ("words", 3, 2)])
+def test_bounds_no_record_can_meet_are_refused_before_the_build(tmp_path, unit, low, high):
+    """--min-chars above --max-chars would drop every record, after reading them all."""
+    bounds = (f"--min-{unit}", str(low), f"--max-{unit}", str(high))
+    obo = ONTOLOGY / "DO_cancer_slim.obo"
+    result = run_cli("build", "--source", "hetop", "--input", obo, *bounds, "--out", tmp_path / "o")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: --min-{unit} {low} is above --max-{unit} {high}"
+    assert FilterOptions(**{f"min_{unit}": low, f"max_{unit}": low}).describe()  # equal: fine

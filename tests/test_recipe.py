@@ -185,6 +185,11 @@ def test_a_recipe_lists_table_layouts_as_the_command_line_repeats_columns(tmp_pa
             4,
             "files reads one table layout",
         ),
+        (
+            "filters: {min_chars: 50, max_chars: 10}\nsources:\n  - source: hetop\n",
+            3,
+            "filters: --min-chars 50 is above --max-chars 10",
+        ),
     ],
 )
 def test_bad_recipes_name_their_line(tmp_path, body, line, message):

@@ -2,6 +2,7 @@
 
 from dataclasses import asdict, dataclass
 
+from corpus.errors import OptionError
 from corpus.filters.base import Drop, Filter
 from corpus.filters.language import LanguageFilter
 from corpus.filters.length import LengthFilter
@@ -31,6 +32,13 @@ class FilterOptions:
     repetition: bool = False
     keep_rejected: bool = False
     phi: str | None = None
+
+    def __post_init__(self) -> None:
+        """Bounds that no record can meet are a slip: refused before a build drops all."""
+        for unit in ("chars", "words"):
+            low, high = getattr(self, f"min_{unit}"), getattr(self, f"max_{unit}")
+            if low is not None and high is not None and low > high:
+                raise OptionError(f"--min-{unit} {low} is above --max-{unit} {high}")
 
     def describe(self) -> dict[str, object]:
         values = asdict(self)
