@@ -182,10 +182,12 @@ def test_an_out_that_corpus_did_not_write_is_refused_and_left_as_it_was(tmp_path
 def test_an_input_given_twice_is_refused(tmp_path):
     """Read twice, a MEDLINE file's citations would each make their records twice."""
     obo = ONTOLOGY / "DO_cancer_slim.obo"
-    result = run_cli("build", "--source", "hetop", "--input", obo, "--input", obo)
+    out = tmp_path / "out"
+    result = run_cli("build", "--source", "hetop", "--input", obo, "--input", obo, "--out", out)
     assert result.returncode == 2
     expected = f"error: {obo}: given twice as an input (each input is read once)"
     assert result.stderr.strip() == expected
+    assert not out.exists()
 
 
 def test_out_written_by_corpus_is_rebuilt_and_readable_by_others(tmp_path):
