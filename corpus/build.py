@@ -51,7 +51,6 @@ def resolve_inputs(source_name: str, paths: list[Path]) -> list[InputFile]:
     """The user's files, or the source's embedded default when none are given."""
     if not paths:
         return get_source(source_name).default_inputs()
-    require_distinct(paths)
     for path in paths:
         if not path.exists():  # a folder is fine here; readers say what they need
             raise InputError(path, None, "no such file")
@@ -78,6 +77,7 @@ def build(
         filters = replace(filters, phi=get_source(source_name).phi_default)
     if filters.phi not in PHI_MODES:
         raise OptionError(f"--phi {filters.phi!r}: expected one of {', '.join(PHI_MODES)}")
+    require_distinct([item.path for item in inputs])  # here: recipes build through it too
     check_replaceable(out)  # before the work: a foreign OUT is refused now, not at the end
     if executor is None and workers > 1 and not can_fork():
         executor = ExecutorOptions("local", tasks=workers, workers=workers)

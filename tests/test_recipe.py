@@ -206,3 +206,18 @@ def test_source_and_recipe_are_exclusive(tmp_path):
     result = run_cli("build", "--out", tmp_path / "out")
     assert result.returncode == 2
     assert result.stderr.strip() == "error: give either --source or --recipe"
+
+
+def test_an_input_listed_twice_in_a_recipe_is_refused(tmp_path):
+    """A recipe's sources build through the same `build` as the command line: an input listed
+    twice would make its records twice there too."""
+    obo = ONTOLOGY / "DO_cancer_slim.obo"
+    recipe = _recipe(
+        tmp_path / "twice.yaml", f"sources:\n  - source: hetop\n    inputs: [{obo}, {obo}]\n"
+    )
+    result = run_cli("build", "--recipe", recipe, "--out", tmp_path / "out")
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip() == f"error: {obo}: given twice as an input (each input is read once)"
+    )
+    assert not (tmp_path / "out").exists()
