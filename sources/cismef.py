@@ -280,15 +280,14 @@ class CismefSource(FileSource):
     def run(self, data=None, rank: int = 0, world_size: int = 1) -> Iterator[Record]:
         done = 0
         for item in self.inputs_for(rank, world_size):
-            found = 0
+            before = done
             for entry in self._entries(item.path):
                 if self.options.limit is not None and done >= self.options.limit:
                     return
                 self.stat_update(f"records_{entry.kind}")
                 yield from self.records(entry)
                 done += 1
-                found += 1
-            if not found:
+            if done == before:
                 _check_has_records(item.path)
 
     def records(self, entry: Entry) -> Iterator[Record]:

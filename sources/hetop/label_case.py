@@ -205,8 +205,9 @@ class LabelCase:
 
 def natural_order(heading: str) -> str:
     """A title-case heading inverted round one comma (MeSH's "Anemia, Sickle Cell", "Diabetes
-    Mellitus, Type 2") in the order a sentence says it: "Sickle Cell Anemia". Only where every
-    word after the comma opens with a capital or a digit: "Aged, 80 and over" is no inversion."""
+    Mellitus, Type 2") in the order a sentence says it: "Sickle Cell Anemia". Only where the
+    part after the comma opens with a capital and each of its words with a capital or a
+    digit: "Aged, 80 and over" is no inversion."""
     head, comma, modifier = heading.partition(", ")
     words = modifier.split(" ")
     if (
