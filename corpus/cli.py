@@ -103,7 +103,12 @@ def build(
         str | None, typer.Option(help="Keep only these languages, e.g. en,fr,ko.")
     ] = None,
     limit: Annotated[
-        int | None, typer.Option(help="Only the first N concepts/items, for quick tries.", min=1)
+        int | None,
+        typer.Option(
+            help="Only the first N items (concepts, citations, rows…) with records in --langs, "
+            "for quick tries.",
+            min=1,
+        ),
     ] = None,
     seed: Annotated[
         int, typer.Option(help="Seed for every random choice (phrasings, sampling).")

@@ -25,6 +25,7 @@ from corpus.allocators import limit_arenas
 from corpus.collection import fewer_collections
 from corpus.errors import CorpusError, OptionError
 from corpus.filters import Filter, FilterOptions, make_filters
+from corpus.item_limit import ItemLimit
 from corpus.pipeline import PipelineStep, run_pipeline
 from corpus.sources import InputFile, SourceOptions, get_source
 from corpus.stats import StatsAccumulator
@@ -53,7 +54,9 @@ def pipeline_steps(
     for step in middle:
         if keep_rejected and isinstance(step, Filter):
             step.keep_rejected(root, rank)
-    return [source, *middle, DatasetWriter(root, progress, stats)]
+    limit = source.options.limit
+    counted = [ItemLimit(limit)] if limit is not None and not source.counts_limit_itself else []
+    return [source, *middle, *counted, DatasetWriter(root, progress, stats)]
 
 
 @dataclass

@@ -116,6 +116,9 @@ class Source(PipelineStep):
     # inverse), never copies, so dedup removes only their exact copies
     distinct_records: ClassVar[frozenset[str]] = frozenset()
     reads_many_layouts: ClassVar[bool] = False  # tables of several --columns in one build
+    # --limit: False, the build counts the first N items that keep a record (`ItemLimit`);
+    # True, the source picks its N itself (hetop: concepts, before its graph is verbalized)
+    counts_limit_itself: ClassVar[bool] = False
 
     def __init__(self, inputs: list[InputFile], options: SourceOptions) -> None:
         super().__init__()

@@ -143,13 +143,15 @@ class BratSource(Source):
         return LanguageIdentifier()
 
     def run(self, data=None, rank: int = 0, world_size: int = 1) -> Iterator[Record]:
-        pairs = self._pairs()[: self.options.limit]
+        pairs = self._pairs()
+        if self.options.limit is not None:  # counted from the first document: one worker
+            world_size, pairs = 1, pairs if rank == 0 else []
         start, stop = shard_bounds(len(pairs), rank, world_size)
         for item, txt, ann in pairs[start:stop]:
             document = read_document(txt, ann)
-            self.stat_update("documents")
-            self.stat_update("entities", len(document.entities))
             yield from self.records(item, txt, document)
+            self.stat_update("documents")  # once passed on: --limit may stop at a document
+            self.stat_update("entities", len(document.entities))
 
     def records(self, item: InputFile, txt: Path, document: Document) -> Iterator[Record]:
         lang = (self.options.lang or self.identifier.predict(document.text).lang).lower()

@@ -278,16 +278,13 @@ class CismefSource(FileSource):
         return iter_xml_entries(path)
 
     def run(self, data=None, rank: int = 0, world_size: int = 1) -> Iterator[Record]:
-        done = 0
         for item in self.inputs_for(rank, world_size):
-            before = done
+            read = False
             for entry in self._entries(item.path):
-                if self.options.limit is not None and done >= self.options.limit:
-                    return
-                self.stat_update(f"records_{entry.kind}")
                 yield from self.records(entry)
-                done += 1
-            if done == before:
+                self.stat_update(f"records_{entry.kind}")  # once passed on (--limit)
+                read = True
+            if not read:
                 _check_has_records(item.path)
 
     def records(self, entry: Entry) -> Iterator[Record]:

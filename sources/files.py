@@ -165,17 +165,13 @@ class FilesSource(FileSource):
 
     def run(self, data=None, rank: int = 0, world_size: int = 1) -> Iterator[Record]:
         self.prepare()
-        done = 0
         for piece in self.pieces_for(rank, world_size):
             item = piece.item
             first = piece.start == 0  # the file's first row: does the mapping fit the file?
             for line, row in read_rows(item.path, piece.start, piece.stop):
                 self._check_columns(item.path, line, row, first)
                 first = False
-                if self.options.limit is not None and done >= self.options.limit:
-                    return
                 yield from self._records(item, line, row)
-                done += 1
 
     def _check_columns(self, path: Path, line: int, row: dict[str, Any], first: bool) -> None:
         missing = [c for c in self.options.columns.values() if c not in row]

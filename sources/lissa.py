@@ -296,16 +296,12 @@ class LissaSource(FileSource):
     def run(self, data=None, rank: int = 0, world_size: int = 1) -> Iterator[Record]:
         """This rank's contiguous share of the inputs' citations (so any number of workers
         gives the records of one, in the same order); --limit runs on one worker."""
-        done = 0
         for piece in self.pieces_for(rank, world_size):
             if piece.start == 0:  # each file once: its first piece
                 check_medline(piece.item.path)
             for citation in iter_citations(piece.item.path, piece.start, piece.stop):
-                if self.options.limit is not None and done >= self.options.limit:
-                    return
-                self.stat_update("citations")
                 yield from self.records(citation)
-                done += 1
+                self.stat_update("citations")  # once all its records are passed on (--limit)
 
     def _keep(self, lang: str) -> bool:
         return self.options.langs is None or lang in self.options.langs

@@ -97,17 +97,13 @@ class McqaSource(FileSource):
     limitations = ("Exam questions test recall; licences of exam banks vary: check them.",)
 
     def run(self, data=None, rank: int = 0, world_size: int = 1) -> Iterator[Record]:
-        done = 0
         for item in self.inputs_for(rank, world_size):
             for line, row in read_rows(item.path):
-                if self.options.limit is not None and done >= self.options.limit:
-                    return
-                done += 1
                 question = parse_question(item.path, line, row)
-                self.stat_update(
+                yield self.record(item, question)
+                self.stat_update(  # once passed on: a question --limit stopped at is not counted
                     "multiple_answers" if len(question.correct) > 1 else "single_answer"
                 )
-                yield self.record(item, question)
 
     @cached_property
     def identifier(self) -> LanguageIdentifier:

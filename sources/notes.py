@@ -99,14 +99,10 @@ class NotesSource(FileSource):
 
     def run(self, data=None, rank: int = 0, world_size: int = 1) -> Iterator[Record]:
         seen: set[bytes] = set()
-        done = 0
         for item in self.inputs_for(rank, world_size):
             layout: tuple[str, dict[str, str]] | None = None
             for line, row in read_rows(item.path):
                 layout = layout or self._layout(item, row)
-                if self.options.limit is not None and done >= self.options.limit:
-                    return
-                done += 1
                 kind, columns = layout
                 if kind == "dialogues":
                     yield from self._dialogue(item, line, row, seen)

@@ -61,21 +61,16 @@ class ReasoningSource(FileSource):
         return columns
 
     def run(self, data=None, rank: int = 0, world_size: int = 1) -> Iterator[Record]:
-        done = 0
         for item in self.inputs_for(rank, world_size):
             columns: dict[str, str] | None = None
             for line, row in read_rows(item.path):
                 columns = columns or self._columns(item, row)
-                if self.options.limit is not None and done >= self.options.limit:
-                    return
-                done += 1
                 question = str(row.get(columns["question"]) or "").strip()
                 answer = str(row.get(columns["answer"]) or "").strip()
                 if not question or not answer:
                     self.stat_update("dropped_empty_question_or_answer")
                     continue
                 reasoning = str(row.get(columns.get("reasoning", ""), "") or "").strip() or None
-                self.stat_update("with_reasoning" if reasoning else "without_reasoning")
                 lang = str(row.get(columns.get("lang", ""), "") or self.options.lang or UNKNOWN)
                 source_id = str(row[columns["id"]]) if "id" in columns else f"{item.display}:{line}"
                 yield InstructRecord(
@@ -88,3 +83,5 @@ class ReasoningSource(FileSource):
                     "reasoning",
                     reasoning=reasoning,
                 )
+                # once passed on: a row --limit stopped at is not counted
+                self.stat_update("with_reasoning" if reasoning else "without_reasoning")

@@ -248,3 +248,27 @@ def test_a_bad_line_in_a_later_range_and_a_row_without_a_column(tmp_path):
     result = run_cli("build", "--source", "files", "--input", bad, *args)
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert result.stderr.startswith(f"error: {bad}:201: no Question in this row"), result.stderr
+
+
+def test_limit_counts_rows_that_keep_a_record_in_the_kept_languages(tmp_path):
+    """Japanese translations come first: --langs fr --limit 40 is the first 40 French rows
+    (once, the French among the first 40 rows: none), on one worker or two."""
+    ontology = DATA / "ontology"
+    inputs = [ontology / "hp-ja.babelon.tsv", ontology / "hp-fr.babelon.tsv"]
+    with open(inputs[1], encoding="utf-8", newline="") as handle:
+        french = [row["translation_value"] for row in csv.DictReader(handle, delimiter="\t")]
+    expected = [value.strip() for value in french if value.strip()][:40]  # as records keep them
+    tables = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"w{workers}"
+        args = ["build", "--source", "files", "--out", out, "--workers", workers, "--phi", "off"]
+        args += ["--columns", "text=translation_value,lang=translation_language"]
+        args += ["--langs", "fr", "--limit", "40", "--input", inputs[0], "--input", inputs[1]]
+        result = run_cli(*args)
+        assert result.returncode == 0, result.stderr
+        tables.append(pq.read_table(out / "data" / "text"))
+        steps = json.loads((out / "manifest.json").read_text())["steps"]
+        assert steps["limit"] == {"stopped_after_items": 40}
+    assert tables[0].column("text").to_pylist() == expected
+    assert set(tables[0].column("lang").to_pylist()) == {"fr"}
+    assert tables[1].equals(tables[0])

@@ -478,14 +478,21 @@ def test_an_error_in_a_later_range_names_the_files_line(tmp_path, name):
     assert ranged.value.line == whole.value.lineno
 
 
-def test_limit_counts_from_the_first_citation_whatever_the_workers(tmp_path):
+def test_limit_counts_the_first_citations_with_records_whatever_the_workers(tmp_path, literature):
+    """--limit 70: the records of the first 70 citations that make any (one without an
+    abstract makes none), all of them, in order, on one worker or two."""
     inputs = [LITERATURE / f for f in FILES]
     one = build_cli("lissa", tmp_path / "one", inputs, "--limit", "70")
     two = build_cli("lissa", tmp_path / "two", inputs, "--limit", "70", "--workers", "2")
+    every = [row["source_id"] for row in rows(literature, "text")]
+    first = set(list(dict.fromkeys(every))[:70])  # each citation with records has a text
     for kind in ("text", "instruct"):
+        limited = rows(two, kind)
+        assert limited == [row for row in rows(literature, kind) if row["source_id"] in first]
         assert pq.read_table(two / "data" / kind).equals(pq.read_table(one / "data" / kind))
-    steps = json.loads((two / "manifest.json").read_text())["steps"]["lissa"]
-    assert steps["citations"] == 70  # the first file's 63, then 7 of the second
+    steps = json.loads((two / "manifest.json").read_text())["steps"]
+    assert steps["limit"] == {"stopped_after_items": 70}
+    assert steps["lissa"]["citations"] > 70  # and past those, the ones that made nothing
 
 
 def test_stylesheets_may_not_read_files(tmp_path):

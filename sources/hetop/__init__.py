@@ -53,6 +53,7 @@ class HetopSource(Source):
     )
     formats = FORMATS
     distinct_records = frozenset({"text", "instruct"})
+    counts_limit_itself = True
     reads_many_layouts = True
     limitations = (
         "Text and instructions are verbalized from templates: fluent but repetitive; mix with "
