@@ -1,8 +1,10 @@
 import re
+import xml.etree.ElementTree as ElementTree
 
 import pyarrow.parquet as pq
 import pytest
 from corpus.sources.hetop.graph import ConceptGraph
+from corpus.sources.hetop.icd10 import read_icd10_xml
 from corpus.sources.hetop.label_repair import balance_brackets, repair, unquote_sql
 from corpus.sources.hetop.obo import read_obo
 from corpus.sources.hetop.tables import read_babelon, read_code_table
@@ -164,3 +166,25 @@ def test_snomed_semantic_tags_are_no_part_of_a_name():
     ]
     assert graph.stats["snomed_semantic_tags_removed"] > 1000
     assert graph.stats["synonyms_same_once_repaired_dropped"] > 100
+
+
+def test_a_space_before_a_colon_is_kept_in_french_only():
+    """WHO's ICD-10 XML sets its English labels in French typography ("… alcohol : acute
+    intoxication"); the French CIM-10 table's labels keep the space French writes."""
+    who = ONTOLOGY / "who_icd10_2019_ch01-13.xml"
+    spaced = [d.text for d in ElementTree.parse(who).iter("description") if " : " in d.text]
+    assert len(spaced) > 100
+    graph = ConceptGraph()
+    read_icd10_xml(who, graph)
+    graph.finish()
+    assert graph.stats["spaces_before_colons_removed"] == len(spaced)
+    assert not [c.labels["en"] for c in graph if " : " in c.labels["en"]]
+    alcohol = graph.get("ICD10:F10.0").labels["en"]
+    assert alcohol == "Mental and behavioural disorders due to use of alcohol: acute intoxication"
+    french = ConceptGraph()
+    read_code_table(ONTOLOGY / "cim10_fr.tsv", french, layouts("code=code,fr=lib_long"))
+    french.finish()
+    written = [row["lib_long"] for row in tsv_rows(ONTOLOGY / "cim10_fr.tsv")]
+    kept = sorted(c.labels["fr"] for c in french if " : " in c.labels.get("fr", ""))
+    assert kept and kept == sorted(label for label in written if " : " in label)
+    assert "spaces_before_colons_removed" not in french.stats

@@ -26,6 +26,11 @@ _SEMANTIC_TAG = re.compile(
     r" \((?:disorder|finding|morphologic abnormality|body structure|qualifier value|"
     r"observable entity|regime/therapy|navigational concept|situation|cell structure)\)$"
 )
+# French sets a space before a colon; in another language " : " is the slip of an export
+# styled in French: WHO's ICD-10 XML has 132 English labels so ("Mental and behavioural
+# disorders due to use of alcohol : acute intoxication")
+_SPACED_COLON = " : "
+_SPACE_BEFORE_COLON = frozenset({"fr"})
 _CLOSER = {"(": ")", "[": "]"}
 _OPENER = {close: open_ for open_, close in _CLOSER.items()}
 
@@ -91,6 +96,9 @@ def repair_texts(labels: dict[str, str], synonyms: dict[str, list[str]], stats: 
     """Repair a concept's labels and synonyms in place, counting each repair in `stats`. A label
     dropped for a lost character leaves the concept unnamed in that language."""
     for lang, label in list(labels.items()):
+        if _SPACED_COLON in label and lang not in _SPACE_BEFORE_COLON:
+            label = labels[lang] = label.replace(_SPACED_COLON, ": ")
+            stats["spaces_before_colons_removed"] += 1
         if _SUSPECT.search(label):
             kept, made = repair(label)
             if made:
@@ -100,6 +108,9 @@ def repair_texts(labels: dict[str, str], synonyms: dict[str, list[str]], stats: 
                 else:
                     labels[lang] = kept
     for lang, values in synonyms.items():
+        if lang not in _SPACE_BEFORE_COLON and any(_SPACED_COLON in value for value in values):
+            stats["spaces_before_colons_removed"] += sum(_SPACED_COLON in v for v in values)
+            values[:] = [value.replace(_SPACED_COLON, ": ") for value in values]
         if not _SUSPECT.search("\n".join(values)):
             continue
         repaired: list[str] = []
