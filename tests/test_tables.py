@@ -88,6 +88,18 @@ def test_korean_code_table_gives_korean_text_and_code_lookups(sample_build):
         assert row["ko"] in to_code[0]["content"] and row["code"] in to_code[1]["content"]
 
 
+def test_korean_lists_quote_their_items_where_one_holds_a_comma(sample_build):
+    """Korean has no semicolon: A15.5's children "…후두, 기관 및 기관지의 결핵" are each quoted,
+    or the list would read as five; A00's, without commas, are not."""
+    kcd = {row["code"]: " ".join(row["ko"].split()) for row in tsv_rows(ONTOLOGY / "kcd_ko_en.tsv")}
+    text = {r["source_id"]: r["text"] for r in records(sample_build, "text") if r["lang"] == "ko"}
+    for parent, quoted in (("A15.5", True), ("A00", False)):
+        children = [kcd[code] for code in kcd if code.startswith(parent) and code != parent]
+        assert children and any("," in child for child in children) == quoted
+        listed = ", ".join(f"‘{c}’" if quoted else c for c in children)
+        assert f"하위 개념으로는 {listed} 등이 있다." in text[f"KCD:{parent}"]
+
+
 def test_code_table_parents_come_from_code_prefixes():
     graph = ConceptGraph()
     read_code_table(ONTOLOGY / "kcd_ko_en.tsv", graph)

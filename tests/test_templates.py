@@ -297,11 +297,20 @@ def test_spanish_and_is_e_before_an_i_sound(last, joined):
         ("fr", ["A", "B", "C, sans précision"], "A ; B ; et C, sans précision"),
         ("es", ["A, B", "C", "hipoplasia"], "A, B; C; e hipoplasia"),
         ("de", ["A", "B, C", "D"], "A; B, C; und D"),
-        ("ko", ["가", "나, 다", "라"], "가, 나, 다, 라"),  # Korean lists keep their commas
+        (
+            "en",
+            ["French “A, B”", "German “C”", "Spanish “D”"],
+            "French “A, B”, German “C” and Spanish “D”",
+        ),
+        ("ko", ["가", "나, 다", "라"], "‘가’, ‘나, 다’, ‘라’"),  # Korean has no semicolon
+        ("ko", ["가, 나", "다"], "‘가, 나’, ‘다’"),  # its last separator is a comma too
+        ("ko", ["가", "나"], "가, 나"),
+        ("ko", ["영어로 “A, B”", "독일어로 “C”"], "영어로 “A, B”, 독일어로 “C”"),
     ],
 )
-def test_items_that_hold_commas_are_parted_by_semicolons(lang, items, joined):
-    """ICD's "delta, delta-beta or gamma-delta-beta thalassaemia" among commas reads as three."""
+def test_items_that_hold_commas_are_parted_by_semicolons_or_quotes(lang, items, joined):
+    """ICD's "delta, delta-beta or gamma-delta-beta thalassaemia" among commas reads as three;
+    a comma inside a quoted name parts nothing."""
     assert load_templates()[lang].join(items) == joined
 
 

@@ -28,6 +28,8 @@ _ASPIRATED_H = ("hernie", "hanche", "handicap", "haut", "hoquet", "hallux", "ham
 # Spanish "y" is "e" before the sound /i/ (e Inicio, e hipoplasia), not before a diphthong
 # (y hierro, y hialino)
 _I_SOUND = re.compile(r"h?[ií](?![aeiouáéíóú])", re.IGNORECASE)
+# a quoted name in a list item (English “…”, French « … »): its commas part no items
+_QUOTED = re.compile(r"“[^”]*”|„[^“]*“|«[^»]*»|「[^」]*」|『[^』]*』|‘[^’]*’")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,9 @@ class Templates:
     # "; " between three items or more where one holds a comma itself ("Thalassaemia,
     # unspecified"): commas would not tell the items apart; the last separator becomes "; and"
     sep_with_commas: str = ""
+    # Korean has no semicolon (dropped from its punctuation rules in 2015): items of a list
+    # where one holds a comma ("윗입술, 내측") are each quoted between these two marks instead
+    quote_with_commas: str = ""
     sentence_sep: str = " "  # Japanese runs its sentences on without a space
     full_stop: str = "."  # and ends them with 。
     running_case: str = ""  # label_case's rule for a label mid-sentence; none: kept as written
@@ -57,8 +62,12 @@ class Templates:
         sep, last = self.sep, self.last
         if self.last_before_i and _I_SOUND.match(items[-1]):
             last = self.last_before_i
-        if self.sep_with_commas and len(items) > 2 and any("," in item for item in items):
-            sep, last = self.sep_with_commas, self.sep_with_commas + last.lstrip()
+        if any("," in _QUOTED.sub("", item) for item in items):
+            if self.sep_with_commas and len(items) > 2:
+                sep, last = self.sep_with_commas, self.sep_with_commas + last.lstrip()
+            if self.quote_with_commas:
+                opening, closing = self.quote_with_commas
+                items = [f"{opening}{item}{closing}" for item in items]
         return sep.join(items[:-1]) + last + items[-1]
 
     def with_article(self, name: str) -> str:
@@ -198,6 +207,7 @@ def load_templates() -> dict[str, Templates]:
                 definite_article=data.get("definite_article", ""),
                 last_before_i=data["list"].get("last_before_i", ""),
                 sep_with_commas=data["list"].get("sep_with_commas", ""),
+                quote_with_commas=data["list"].get("quote_with_commas", ""),
                 sentence_sep=data.get("sentence_sep", " "),
                 full_stop=data.get("full_stop", "."),
                 running_case=data.get("running_case", ""),
