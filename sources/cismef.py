@@ -41,6 +41,15 @@ LANGUAGE_NAMES = {
 _BLOCKS = {"p", "div", "li", "br", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr"}
 _HTML_PARSER = html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
 
+def _sentence(template: str, items: str) -> str:
+    """The template's sentence about `items`, without a second full stop where the last item
+    ends a sentence itself ("… to Regional Commissions.")."""
+    text = template.format(items=items)
+    if items.endswith((".", "?", "!")) and text.endswith(items + "."):
+        return text[:-1]
+    return text
+
+
 TEMPLATES = {
     "en": {
         "also": "Also called: {items}.",
@@ -317,7 +326,7 @@ class CismefSource(FileSource):
             ("subjects", entry.subjects),
         ):
             if items:
-                parts.append(t[key].format(items="; ".join(items)))
+                parts.append(_sentence(t[key], "; ".join(items)))
         license_id = self.options.license or "NLM-public-domain"
         meta = {"kind": entry.kind, "url": entry.url, "record_lang": lang}
         yield TextRecord(

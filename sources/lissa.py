@@ -194,12 +194,18 @@ def _items(line: str) -> list[list[str]]:
     return [item.split("\r") for item in line.split("\t")[1:]]
 
 
+# labels that say a section has none: PubMed's "UNLABELLED" (NLM's UNASSIGNED category), set
+# where a structured abstract opens with unlabelled text ("UNLABELLED: We report …")
+_NO_LABEL = frozenset({"UNLABELLED", "UNLABELED", "UNASSIGNED"})
+
+
 def _abstract(sections: list[list[str]] | Iterator[list[str]]) -> str:
     """Structured abstracts keep their section labels: 'BACKGROUND: …\\nMETHODS: …'."""
     parts = []
     for label, body in sections:
         if body:
-            parts.append(f"{label.upper()}: {body}" if label else body)
+            named = label and label.upper() not in _NO_LABEL
+            parts.append(f"{label.upper()}: {body}" if named else body)
     return "\n".join(parts)
 
 

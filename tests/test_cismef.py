@@ -1,5 +1,7 @@
 """cismef on the real catalogue samples, plus Dublin Core and CSV layouts made here."""
 
+import re
+
 import pyarrow.parquet as pq
 import pytest
 from corpus.sources.cismef import strip_html
@@ -48,6 +50,21 @@ def test_html_summaries_are_text(catalogue):
     pain = next(r["text"] for r in text if r["text"].startswith("Abdominal Pain"))
     assert "\n- You have abdominal pain that is sudden and sharp\n" in pain
     assert "Subject headings: Abdominal Pain." in pain
+
+
+def test_an_item_that_ends_a_sentence_gets_no_second_full_stop(catalogue):
+    """NLM's alternate titles end in a period ("ONKEN bulletin, special issue."): the sentence
+    listing them must not add another."""
+    alternates = [
+        e.text.strip()
+        for p in FILES
+        for e in etree.parse(str(p)).iter("TitleAlternate")
+        if e.text and e.text.strip().endswith(".")
+    ]
+    assert "ONKEN bulletin, special issue." in alternates
+    text = pq.read_table(catalogue / "data" / "text").column("text").to_pylist()
+    assert any("Also called: ONKEN bulletin, special issue.\n" in t + "\n" for t in text)
+    assert not [t for t in text if re.search(r"(?<!\.)\.\.(?!\.)", t)]
 
 
 def test_strip_html_drops_scripts_and_keeps_structure():

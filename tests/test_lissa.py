@@ -87,6 +87,15 @@ def test_vernacular_titles_become_records_in_their_language(literature):
 def test_structured_abstracts_keep_labels_and_placeholders_are_dropped(literature):
     text = {r["source_id"]: r["text"] for r in rows(literature, "text") if r["lang"] == "en"}
     assert "BACKGROUND: " in text["29768149"] and "\nMETHODS: " in text["29768149"]
+    # PubMed's UNLABELLED is no label: its text is kept, the word is not
+    unlabelled = {
+        c.findtext("PMID"): _collapsed(c.find('Article/Abstract/AbstractText[@Label="UNLABELLED"]'))
+        for c in parse("medline16n0902_sample.xml.gz").iter("MedlineCitation")
+        if c.find('Article/Abstract/AbstractText[@Label="UNLABELLED"]') is not None
+    }
+    assert len(unlabelled) >= 5
+    for pmid, body in unlabelled.items():
+        assert "UNLABELLED" not in text[pmid] and body in text[pmid]
     assert not any(
         "Abstract available from the publisher" in r["text"] for r in rows(literature, "text")
     )
