@@ -41,6 +41,7 @@ LANGUAGE_NAMES = {
 _BLOCKS = {"p", "div", "li", "br", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr"}
 _HTML_PARSER = html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
 
+
 def _sentence(template: str, items: str) -> str:
     """The template's sentence about `items`, without a second full stop where the last item
     ends a sentence itself ("… to Regional Commissions.")."""
