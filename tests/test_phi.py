@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
 import pyarrow.parquet as pq
@@ -48,6 +49,27 @@ def test_real_clinical_text_is_rarely_redacted(gate):
     for lang, (changed, total) in shares.items():
         assert total > 5000, lang
         assert changed / total < 0.02, (lang, changed, total)
+
+
+def test_a_title_and_its_name_share_a_line(gate):
+    """MTS-Dialog row 37 ends "Patient: Bye Doctor.\nDoctor: Yes.": the next line's speaker is
+    no name (redacted, every "Doctor" of the dialogue became [NAME]); on one line, titles and
+    first names still find theirs."""
+    with open(DATA / "clinical" / "mts_dialog_train_sample.csv", encoding="utf-8") as handle:
+        dialogue = next(row["dialogue"] for row in csv.DictReader(handle) if row["ID"] == "37")
+    assert "Bye Doctor.\nDoctor:" in dialogue
+    for text, lang, names in [
+        (dialogue, "en", []),
+        ("Seen by Dr. Carter\nPatient: fine.", "en", ["Carter"]),
+        ("Thank you Doctor. Then we left.", "en", []),
+        ("Doctor Carter and Dr Emily Stone came.", "en", ["Carter", "Emily Stone"]),
+        ("Emily\nStone", "en", []),
+        ("Vu par le Dr. Martin.\nPatient : bien.", "fr", ["Martin"]),
+    ]:
+        record = TextRecord(text, lang, "t", "t", "1", "x")
+        out = next(iter(gate.run([record]))).text
+        assert out.count("[NAME]") == len(names), (text, out)
+        assert not any(name in out for name in names)
 
 
 def test_french_nir_key_and_korean_rrn():

@@ -33,10 +33,13 @@ NOT_SURNAMES = frozenset((
 UPPER = r"\p{Lu}"
 NAME_SHAPE = regex.compile(rf"{UPPER}(?:\p{{Ll}}+|{UPPER}+)(?:[-']{UPPER}\p{{Ll}}+)?")
 NAME_WORD = rf"{UPPER}(?:\p{{Ll}}+|{UPPER}+)(?:[-']{UPPER}\p{{Ll}}+)?"
+# (abbreviated titles, which may take a period: Dr. Carter; titles written out, which do not:
+# in "Bye Doctor. Doctor: …" the period ends a sentence and no name follows)
 TITLES = {
-    "en": r"Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Doctor|Nurse|Sister|Professor",
-    "fr": r"M|Mme|Mlle|Madame|Monsieur|Mademoiselle|Dr|Docteur|Pr|Professeur|Me",
+    "en": (r"Mr|Mrs|Ms|Mx|Dr|Prof", r"Miss|Doctor|Nurse|Sister|Professor"),
+    "fr": (r"M|Mme|Mlle|Dr|Pr|Me", r"Madame|Monsieur|Mademoiselle|Docteur|Professeur"),
 }
+_SAME_LINE = r"[^\S\n]+"  # a title and its name are on one line: a dialogue's next line is no name
 KO_CONTEXT_BEFORE = r"성명|이름|환자명|보호자|담당의|주치의"
 KO_HONORIFICS = r"씨|님|선생님|교수님?|간호사|원장님?"
 
@@ -61,7 +64,7 @@ class FirstNameSurnameRecognizer(EntityRecognizer):
     """A gazetteer first name (optionally hyphenated) followed by one or two surname words."""
 
     PAIR = regex.compile(
-        rf"(?<![\p{{L}}])({NAME_WORD}(?:-{NAME_WORD})?)((?:\s+{NAME_WORD}){{1,2}})(?![\p{{L}}])"
+        rf"(?<![\p{{L}}])({NAME_WORD}(?:-{NAME_WORD})?)((?:{_SAME_LINE}{NAME_WORD}){{1,2}})(?![\p{{L}}])"
     )
 
     def __init__(self, lang: str) -> None:
@@ -87,7 +90,10 @@ class FirstNameSurnameRecognizer(EntityRecognizer):
 
 
 def titled_name_recognizer(lang: str) -> PatternRecognizer:
-    rx = rf"(?<=\b(?:{TITLES[lang]})\.?\s+){NAME_WORD}(?:\s+{NAME_WORD})?"
+    abbreviated, written = TITLES[lang]
+    title = rf"\b(?:(?:{abbreviated})\.?|(?:{written})){_SAME_LINE}"
+    not_a_title = rf"(?!(?:{abbreviated}|{written})\b)"  # "Doctor Doctor" names nobody
+    rx = rf"(?<={title}){not_a_title}{NAME_WORD}(?:{_SAME_LINE}{not_a_title}{NAME_WORD})?"
     return recognizer("NAME", lang, [("title + name", rx, 0.8)], case_sensitive=True)
 
 
