@@ -32,6 +32,8 @@ PROMPTS = {
         "Answer: {answer}",
     ),
 }
+# between the correct options of an answer: French sets a space before a semicolon
+ANSWER_SEPARATORS = {"fr": " ; "}
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,9 @@ class McqaSource(FileSource):
         options = "\n".join(
             f"{letter.upper()}. {text}" for letter, text in question.options.items()
         )
-        answer = "; ".join(f"{c.upper()}. {question.options[c]}" for c in question.correct)
+        answer = ANSWER_SEPARATORS.get(lang, "; ").join(
+            f"{c.upper()}. {question.options[c]}" for c in question.correct
+        )
         return InstructRecord(
             user_assistant(
                 prompt.format(question=question.question, options=options),

@@ -41,8 +41,9 @@ def test_french_mcqa_answers_equal_the_source(tmp_path):
         assert meta["correct"] == row["correct_answers"]
         prompt, answer = record["messages"][0]["content"], record["messages"][1]["content"]
         assert all(f"{k.upper()}. {v}" in prompt for k, v in row["answers"].items())
-        assert all(row["answers"][c] in answer for c in row["correct_answers"])
-        assert answer.startswith("Réponse : ") and record["lang"] == "fr"
+        options = [f"{c.upper()}. {row['answers'][c]}" for c in row["correct_answers"]]
+        assert answer == "Réponse : " + " ; ".join(options)  # French typography's " ; "
+        assert record["lang"] == "fr"
 
 
 def test_medqa_layout(tmp_path):
