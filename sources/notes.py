@@ -114,7 +114,11 @@ class NotesSource(FileSource):
             raise InputError(item.path, line, f"empty {what}")
         self.stat_update(f"dropped_empty_{what}")
 
-    def _text(self, item: InputFile, note: str, lang: str, seen: set[bytes]) -> Iterator[Record]:
+    def _text(
+        self, item: InputFile, source_id: str, note: str, lang: str, seen: set[bytes]
+    ) -> Iterator[Record]:
+        """A note's text record, the first time the note is seen; it carries the id of the row
+        that gave it (where a reviewer finds it), shared with that row's instruction."""
         key = _note_key(note)
         if key in seen:
             self.stat_update("repeated_notes")
@@ -122,7 +126,7 @@ class NotesSource(FileSource):
         seen.add(key)
         self.stat_update("distinct_notes")
         license_id = self.options.license or "unknown"
-        yield TextRecord(note, lang, SOURCE, item.path.name.split(".")[0], key.hex(), license_id)
+        yield TextRecord(note, lang, SOURCE, item.path.name.split(".")[0], source_id, license_id)
 
     def _triple(self, item, line, row, columns, seen) -> Iterator[Record]:
         note = _field(row, columns["note"])
@@ -133,9 +137,9 @@ class NotesSource(FileSource):
         if not question or not answer:
             return self._skip(item, line, "question_or_answer")
         lang = str(row.get(columns.get("lang", ""), "") or self.options.lang or UNKNOWN).lower()
-        yield from self._text(item, note, lang, seen)
-        task = str(row.get(columns.get("task", ""), "") or "question_answering")
         source_id = str(row[columns["id"]]) if "id" in columns else f"{item.display}:{line}"
+        yield from self._text(item, source_id, note, lang, seen)
+        task = str(row.get(columns.get("task", ""), "") or "question_answering")
         yield self._conversation(item, source_id, lang, f"{note}\n\n{question}", answer, task)
 
     def _dialogue(self, item, line, row, seen) -> Iterator[Record]:
@@ -146,8 +150,8 @@ class NotesSource(FileSource):
         header = _field(row, "section_header")
         section = SECTIONS.get(header, header.lower().replace("_", " "))
         lang = (self.options.lang or UNKNOWN).lower()
-        yield from self._text(item, section_text, lang, seen)
         source_id = str(row.get("ID") or f"{item.display}:{line}")
+        yield from self._text(item, source_id, section_text, lang, seen)
         prompt = (
             f"Write the {section} section of the clinical note from this doctor-patient "
             f"dialogue.\n\n{dialogue}"

@@ -58,6 +58,9 @@ def test_triples_share_notes_and_skip_empty_answers(tmp_path):
     text = pq.read_table(out / "data" / "text").to_pylist()
     instruct = pq.read_table(out / "data" / "instruct").to_pylist()
     assert [r["text"] for r in text] == notes
+    # a note's text record names the row that first gave it, as that row's instruction does
+    firsts = [r["source_id"] for r in instruct[::3]]
+    assert [r["source_id"] for r in text] == firsts and firsts[1].endswith(":4")
     assert len(instruct) == 30
     assert instruct[0]["messages"][1]["content"] == f"{notes[0]}\n\nWhat is the history?"
     steps = json.loads((out / "manifest.json").read_text())["steps"]["notes"]
@@ -80,6 +83,19 @@ def test_triples_share_notes_and_skip_empty_answers(tmp_path):
     )
     assert strict.returncode == 2
     assert strict.stderr.strip() == f"error: {source}:31: empty question_or_answer"
+
+
+def test_limit_counts_rows_with_their_note(tmp_path):
+    """--limit 4: the first four dialogues, each with its instruction and (new) note."""
+    out = tmp_path / "four"
+    args = ("--input", MTS, "--lang", "en", "--phi", "off", "--limit", "4", "--out", out)
+    result = run_cli("build", "--source", "notes", *args)
+    assert result.returncode == 0, result.stderr
+    rows = mts_rows()[:4]
+    instruct = pq.read_table(out / "data" / "instruct").to_pylist()
+    text = pq.read_table(out / "data" / "text").to_pylist()
+    assert [r["source_id"] for r in instruct] == [row["ID"] for row in rows]
+    assert [r["text"] for r in text] == list(dict.fromkeys(lf(r["section_text"]) for r in rows))
 
 
 def test_missing_columns_are_named(tmp_path):
