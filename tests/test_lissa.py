@@ -138,6 +138,7 @@ def _sections(abstract):
     parts = []
     for section in abstract.findall("AbstractText") if abstract is not None else ():
         body, label = _collapsed(section), (section.get("Label") or "").strip()
+        label = "" if label == "UNLABELLED" else label  # PubMed's word for no label
         if body:
             parts.append(f"{label.upper()}: {body}" if label else body)
     return "\n".join(parts)
