@@ -146,16 +146,25 @@ def _lang(code: str | None) -> str | None:
     return LANGUAGE_NAMES.get(code) or LANGUAGES.get(code) or (code if len(code) == 2 else None)
 
 
+def _isbd_colon(title: str, lang: str | None) -> str:
+    """NLM catalogues in ISBD punctuation, a space each side of the colon before a subtitle
+    ("Basic metabolic processes : a self-instructional package"); prose writes the colon as
+    the title's language does: with no space before it, but in French."""
+    return title if lang == "fr" else title.replace(" : ", ": ")
+
+
 def _catalog(element) -> Entry:
     title = _text(element.find("TitleMain/Title")) or _text(element.find("Title"))
     abstract = " ".join(_text(a) for a in element.iter("AbstractText"))
+    lang = _lang(element.findtext("Language"))
+    alternates = [_text(t) for t in element.iterfind("TitleOther/TitleAlternate")][:5]
     return Entry(
         id=(element.findtext("NlmUniqueID") or "").strip(),
         kind="nlm-catalog",
-        title=title.rstrip(" ./"),
-        lang=_lang(element.findtext("Language")),
+        title=_isbd_colon(title.rstrip(" ./"), lang),
+        lang=lang,
         summary=abstract,
-        also_called=[_text(t) for t in element.iterfind("TitleOther/TitleAlternate")][:5],
+        also_called=[_isbd_colon(alternate, lang) for alternate in alternates],
         subjects=[_text(d) for d in element.iterfind("MeshHeadingList/MeshHeading/DescriptorName")],
         types=[_text(p) for p in element.iterfind("PublicationTypeList/PublicationType")],
     )

@@ -67,6 +67,27 @@ def test_an_item_that_ends_a_sentence_gets_no_second_full_stop(catalogue):
     assert not [t for t in text if re.search(r"(?<!\.)\.\.(?!\.)", t)]
 
 
+def test_catalogue_titles_write_the_colon_as_their_language_does(catalogue):
+    """NLM's ISBD " : " before a subtitle reads "Title: subtitle" in prose; a French title
+    keeps the space French writes there."""
+    records = etree.parse(str(CATALOGUE / "nlm_catplussamp2006_sample.xml")).iter(
+        "NLMCatalogRecord"
+    )
+    spaced = {
+        r.findtext("NlmUniqueID").strip(): (r.findtext("Language"), r.findtext("TitleMain/Title"))
+        for r in records
+        if " : " in (r.findtext("TitleMain/Title") or "")
+    }
+    assert {lang for lang, _ in spaced.values()} >= {"eng", "fre"}
+    text = {
+        r["source_id"]: r["text"] for r in pq.read_table(catalogue / "data" / "text").to_pylist()
+    }
+    for record_id, (lang, title) in spaced.items():
+        opening = title.rstrip(" ./")
+        said = opening if lang == "fre" else opening.replace(" : ", ": ")
+        assert text[record_id].startswith(said), (lang, title)
+
+
 def test_strip_html_drops_scripts_and_keeps_structure():
     markup = (
         "<p>One <b>bold</b> line.</p><script>alert(1)</script>"
