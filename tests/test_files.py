@@ -252,7 +252,7 @@ def test_a_bad_line_in_a_later_range_and_a_row_without_a_column(tmp_path):
 
 def test_limit_counts_rows_that_keep_a_record_in_the_kept_languages(tmp_path):
     """Japanese translations come first: --langs fr --limit 40 is the first 40 French rows
-    (once, the French among the first 40 rows: none), on one worker or two."""
+    (not the French among the first 40 rows: there are none), on one worker or two."""
     ontology = DATA / "ontology"
     inputs = [ontology / "hp-ja.babelon.tsv", ontology / "hp-fr.babelon.tsv"]
     with open(inputs[1], encoding="utf-8", newline="") as handle:
