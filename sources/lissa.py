@@ -310,7 +310,12 @@ class LissaSource(FileSource):
                 self.stat_update("citations")  # once all its records are passed on (--limit)
 
     def _keep(self, lang: str) -> bool:
-        return self.options.langs is None or lang in self.options.langs
+        """Whether --langs keeps `lang`; a part of a citation it leaves out is counted, so that
+        a build left with nothing says why."""
+        if self.options.langs is None or lang in self.options.langs:
+            return True
+        self.stat_update("dropped_parts_language_not_allowed")
+        return False
 
     def _text_record(self, citation: Citation, lang: str, text: str, part: str) -> TextRecord:
         self.stat_update(f"text_{lang}")

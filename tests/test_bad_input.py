@@ -12,7 +12,7 @@ from corpus.build import build
 from corpus.errors import CorpusError
 from corpus.filters import FilterOptions
 from corpus.writer import OUTPUT_MARKER
-from tests.conftest import ONTOLOGY, run_cli, write_babelon
+from tests.conftest import DATA, ONTOLOGY, run_cli, write_babelon
 
 BOMB = """<?xml version="1.0"?>
 <!DOCTYPE rdf:RDF [
@@ -218,6 +218,21 @@ def test_languages_no_input_has_are_named_with_those_it_has(tmp_path):
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip() == (
         "error: --langs xx,zz: no concept has a label in these languages; the inputs have en"
+    )
+    assert not out.exists()
+
+
+def test_literature_in_no_kept_language_says_so(tmp_path):
+    """lissa keeps --langs while it reads a citation: a build left with nothing says the
+    languages did it, not that the inputs made nothing."""
+    out = tmp_path / "out"
+    medline = DATA / "literature" / "pubmed-29768149.xml"
+    result = run_cli(
+        "build", "--source", "lissa", "--input", medline, "--langs", "ko", "--out", out
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: no records to write: every record was dropped (lissa parts_language_not_allowed 1)"
     )
     assert not out.exists()
 
