@@ -16,6 +16,7 @@ from typing import ClassVar
 
 from corpus.sources import register
 from corpus.sources.base import FileSource
+from corpus.sources.hetop.label_repair import colon_as_written
 from corpus.sources.lissa import LANGUAGES
 from lxml import html
 
@@ -146,13 +147,6 @@ def _lang(code: str | None) -> str | None:
     return LANGUAGE_NAMES.get(code) or LANGUAGES.get(code) or (code if len(code) == 2 else None)
 
 
-def _isbd_colon(title: str, lang: str | None) -> str:
-    """NLM catalogues in ISBD punctuation, a space each side of the colon before a subtitle
-    ("Basic metabolic processes : a self-instructional package"); prose writes the colon as
-    the title's language does: with no space before it, but in French."""
-    return title if lang == "fr" else title.replace(" : ", ": ")
-
-
 def _catalog(element) -> Entry:
     title = _text(element.find("TitleMain/Title")) or _text(element.find("Title"))
     abstract = " ".join(_text(a) for a in element.iter("AbstractText"))
@@ -161,10 +155,12 @@ def _catalog(element) -> Entry:
     return Entry(
         id=(element.findtext("NlmUniqueID") or "").strip(),
         kind="nlm-catalog",
-        title=_isbd_colon(title.rstrip(" ./"), lang),
+        # ISBD punctuation spaces the colon before a subtitle ("Basic metabolic processes : a
+        # self-instructional package"); prose spaces it as the title's language does
+        title=colon_as_written(title.rstrip(" ./"), lang),
         lang=lang,
         summary=abstract,
-        also_called=[_isbd_colon(alternate, lang) for alternate in alternates],
+        also_called=[colon_as_written(alternate, lang) for alternate in alternates],
         subjects=[_text(d) for d in element.iterfind("MeshHeadingList/MeshHeading/DescriptorName")],
         types=[_text(p) for p in element.iterfind("PublicationTypeList/PublicationType")],
     )

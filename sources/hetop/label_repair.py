@@ -78,6 +78,12 @@ def balance_brackets(value: str) -> str | None:
     return " ".join((value[:cut] + value[cut + 1 :]).split())
 
 
+def colon_as_written(text: str, lang: str | None) -> str:
+    """`text` with its colons spaced as `lang` writes them: a space before one in French
+    only (catalogues in ISBD punctuation and WHO's ICD-10 XML set one everywhere)."""
+    return text if lang in _SPACE_BEFORE_COLON else text.replace(_SPACED_COLON, ": ")
+
+
 def repair(value: str) -> tuple[str | None, str | None]:
     """(the value to keep or None to drop it, the repair made or None)."""
     if ("?" in value or "\ufffd" in value) and _LOST_CHARACTER.search(value):
@@ -96,8 +102,8 @@ def repair_texts(labels: dict[str, str], synonyms: dict[str, list[str]], stats: 
     """Repair a concept's labels and synonyms in place, counting each repair in `stats`. A label
     dropped for a lost character leaves the concept unnamed in that language."""
     for lang, label in list(labels.items()):
-        if _SPACED_COLON in label and lang not in _SPACE_BEFORE_COLON:
-            label = labels[lang] = label.replace(_SPACED_COLON, ": ")
+        if (unspaced := colon_as_written(label, lang)) != label:
+            label = labels[lang] = unspaced
             stats["spaces_before_colons_removed"] += 1
         if _SUSPECT.search(label):
             kept, made = repair(label)
@@ -110,7 +116,7 @@ def repair_texts(labels: dict[str, str], synonyms: dict[str, list[str]], stats: 
     for lang, values in synonyms.items():
         if lang not in _SPACE_BEFORE_COLON and any(_SPACED_COLON in value for value in values):
             stats["spaces_before_colons_removed"] += sum(_SPACED_COLON in v for v in values)
-            values[:] = [value.replace(_SPACED_COLON, ": ") for value in values]
+            values[:] = [colon_as_written(value, lang) for value in values]
         if not _SUSPECT.search("\n".join(values)):
             continue
         repaired: list[str] = []
