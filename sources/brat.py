@@ -3,6 +3,8 @@
 Entities (types, discontinuous spans) and their normalizations (`#` AnnotatorNotes with a CUI,
 or `N` Reference lines) are kept in the text record's meta; instruction records ask for the
 entities of each type as a JSON list of mentions, every one an exact substring of the text.
+A document that a tokenizer spaced out (QUAERO's "poudre , conditionnée", "l ’ héparine") is
+written back as running text first, its entities' offsets following (corpus.detokenize).
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from typing import ClassVar
 from corpus.sources import register
 from corpus.sources.base import InputFile, Source
 
+from corpus.detokenize import detokenize, is_tokenized
 from corpus.errors import InputError
 from corpus.langid import LanguageIdentifier
 from corpus.pipeline import shard_bounds
 from corpus.records import InstructRecord, Record, TextRecord, user_assistant
+from corpus.standoff import remap_entities
 from corpus.textio import read_lines
 
 SOURCE = "brat"
@@ -128,7 +132,13 @@ class BratSource(Source):
     phi_default = "redact"
     description = "annotated clinical text in BRAT standoff: folders of .txt + .ann pairs"
     formats: ClassVar[dict[str, str]] = {"brat": "a folder of .txt/.ann pairs, or one pair"}
-    limitations = ("Discontinuous entities are kept in meta but left out of the entity lists.",)
+    limitations = (
+        "Discontinuous entities are kept in meta but left out of the entity lists.",
+        "Documents whose punctuation stands apart from its words (a tokenizer's output, as in"
+        " QUAERO) are written back as running text, only spaces removed (meta `detokenized`);"
+        " a comma or period between two numbers keeps its spaces ('0 , 4 ml': decimal or list"
+        " is not known), and so do straight double quotes.",
+    )
 
     def prepare(self) -> None:
         for item in self.inputs:
@@ -154,30 +164,36 @@ class BratSource(Source):
             self.stat_update("entities", len(document.entities))
 
     def records(self, item: InputFile, txt: Path, document: Document) -> Iterator[Record]:
-        lang = (self.options.lang or self.identifier.predict(document.text).lang).lower()
+        text = document.text
+        lang = (self.options.lang or self.identifier.predict(text).lang).lower()
         dataset = txt.parent.name or "brat"
         source_id = f"{dataset}/{document.id}"
         license_id = self.options.license or "unknown"
-        meta = {
-            "entities": [
-                {"id": e.id, "type": e.type, "spans": e.spans, "text": e.text, "notes": e.notes}
-                for e in document.entities
-            ]
-        }
-        yield TextRecord(document.text, lang, SOURCE, dataset, source_id, license_id, meta=meta)
+        entities = [
+            {"id": e.id, "type": e.type, "spans": e.spans, "text": e.text, "notes": e.notes}
+            for e in document.entities
+        ]
+        meta: dict[str, object] = {"entities": entities}
+        if is_tokenized(text):  # QUAERO's "poudre , conditionnée": written back as prose
+            text, edits = detokenize(text, lang)
+            remap_entities(entities, text, edits)
+            meta["detokenized"] = True
+            self.stat_update("detokenized_documents")
+        yield TextRecord(text, lang, SOURCE, dataset, source_id, license_id, meta=meta)
         prompt = PROMPTS.get(lang, PROMPTS["en"])
         names = TYPE_NAMES.get(lang, TYPE_NAMES["en"])
         skipped = sum(not e.contiguous for e in document.entities)
         if skipped:
             self.stat_update("discontinuous_left_out_of_lists", skipped)
         by_type: dict[str, list[str]] = {}
-        for entity in sorted(document.entities, key=lambda e: e.spans[0]):
-            if entity.contiguous and entity.text not in by_type.setdefault(entity.type, []):
-                by_type[entity.type].append(entity.text)
+        for entity in sorted(entities, key=lambda e: e["spans"][0]):
+            mentions = by_type.setdefault(entity["type"], [])
+            if len(entity["spans"]) == 1 and entity["text"] not in mentions:
+                mentions.append(entity["text"])
         for type_, mentions in sorted(by_type.items()):
             if not mentions:
                 continue
-            question = prompt.format(name=names.get(type_, type_), type=type_, text=document.text)
+            question = prompt.format(name=names.get(type_, type_), type=type_, text=text)
             yield InstructRecord(
                 user_assistant(question, json.dumps(mentions, ensure_ascii=False)),
                 lang,

@@ -1,6 +1,8 @@
-"""brat on the real QUAERO sample: entities equal the .ann files, lists are exact substrings."""
+"""brat on the real QUAERO sample: entities equal the .ann files, lists are exact substrings,
+the tokenizer's spaces are gone and the offsets follow."""
 
 import json
+import re
 
 import pyarrow.parquet as pq
 
@@ -18,6 +20,10 @@ def ann_entities(path):
     return entities
 
 
+def spaceless(text):
+    return re.sub(r"[ \t]", "", text)
+
+
 def test_entities_equal_the_ann_files_and_lists_are_substrings(tmp_path):
     out = tmp_path / "quaero"
     result = run_cli("build", "--source", "brat", "--input", QUAERO, "--phi", "off", "--out", out)
@@ -25,15 +31,37 @@ def test_entities_equal_the_ann_files_and_lists_are_substrings(tmp_path):
     text = pq.read_table(out / "data" / "text").to_pylist()
     anns = sorted(QUAERO.rglob("*.ann"))
     assert len(text) == len(anns) == 64
-    total = 0
+    total = detokenized = 0
     for record in text:
         dataset, name = record["source_id"].split("/")
-        expected = ann_entities(QUAERO / dataset / f"{name}.ann")
-        got = {(e["id"], e["type"], e["text"]) for e in json.loads(record["meta"])["entities"]}
+        meta = json.loads(record["meta"])
+        # the tokenizer's spaces are gone, nothing else: each entity points at its own text
+        original = (QUAERO / dataset / f"{name}.txt").read_text(encoding="utf-8")
+        assert spaceless(record["text"]) == spaceless(original)
+        detokenized += meta.get("detokenized", False)
+        expected = {
+            (i, kind, spaceless(t)) for i, kind, t in ann_entities(QUAERO / dataset / f"{name}.ann")
+        }
+        got = {(e["id"], e["type"], spaceless(e["text"])) for e in meta["entities"]}
         assert got == expected
+        for entity in meta["entities"]:
+            assert " ".join(record["text"][s:e] for s, e in entity["spans"]) == entity["text"]
         total += len(got)
-        assert record["text"] == (QUAERO / dataset / f"{name}.txt").read_text(encoding="utf-8")
     assert total == 889
+    # all but one title, which has no punctuation to tell by ("La contraception par …")
+    assert detokenized == 63
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["steps"]["brat"]["detokenized_documents"] == 63
+    record = next(r for r in text if r["source_id"] == "EMEA/345_1")
+    refludan, entities = record["text"], json.loads(record["meta"])["entities"]
+    assert "forme de poudre, conditionnée en flacon, à faire dissoudre" in refludan
+    assert "(goutte-à-goutte dans une veine)." in refludan
+    assert "induite par l’héparine (dite TIH – il s’agit d’une" in refludan
+    assert "Qu’est-ce que Refludan ?" in refludan  # French keeps its space before ?
+    assert "est de 0 , 4 mg/kg de poids" in refludan  # decimal or list: left as written
+    assert not refludan.startswith(" ") and " \n" not in refludan
+    t18 = next(e for e in entities if e["id"] == "T18")  # "… par l ’ héparine" in the .ann
+    assert t18["text"] == "thrombocytopénie induite par l’héparine"
     assert {r["lang"] for r in text} == {"fr"}
     for record in pq.read_table(out / "data" / "instruct").to_pylist():
         document = record["messages"][0]["content"].split("\n\n", 1)[1]

@@ -9,9 +9,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpus.phi import evaluation
-from corpus.phi.gate import PhiGate, remap
+from corpus.phi.gate import PhiGate
 from corpus.phi.patterns import nir_key_ok
 from corpus.records import TextRecord
+from corpus.standoff import remap
 from tests.conftest import DATA, run_cli
 
 

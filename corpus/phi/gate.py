@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import regex
 
@@ -19,6 +19,7 @@ from corpus.errors import CorpusError
 from corpus.phi.modes import PHI_MODES
 from corpus.pipeline import PipelineStep
 from corpus.records import Record
+from corpus.standoff import remap_entities
 
 if TYPE_CHECKING:  # presidio and spaCy load with the first record, not with the module
     from corpus.phi.detector import Finding, PhiDetector
@@ -55,28 +56,6 @@ def redact(text: str, pattern: regex.Pattern, values: dict[str, str]):
         last = match.end()
     out.append(text[last:])
     return "".join(out), edits
-
-
-def remap(position: int, edits: list[tuple[int, int, int]], is_end: bool) -> int:
-    """A character offset of the old text in the new one; inside a replaced span, the
-    placeholder's start (for a start) or end (for an end)."""
-    delta = 0
-    for start, end, new_len in edits:
-        if position >= end:
-            delta += new_len - (end - start)
-        elif position > start or (is_end and position == end):
-            return start + delta + (new_len if is_end else 0)
-        else:
-            break
-    return position + delta
-
-
-def _remap_entities(meta: dict[str, Any], text: str, edits) -> None:
-    """brat entities keep their offsets valid and their text equal to what they point at."""
-    for entity in meta.get("entities", ()):
-        spans = [(remap(s, edits, False), remap(e, edits, True)) for s, e in entity["spans"]]
-        entity["spans"] = [list(span) for span in spans]
-        entity["text"] = " ".join(text[s:e] for s, e in spans)
 
 
 class PhiGate(PipelineStep):
@@ -161,7 +140,7 @@ class PhiGate(PipelineStep):
         if record.kind == "text":
             text, edits = self._replace(record.text, pattern, values)
             if change:
-                _remap_entities(record.meta, text, edits)
+                remap_entities(record.meta.get("entities", []), text, edits)
                 record.text = text
             return record
         for message in record.messages:
