@@ -95,7 +95,8 @@ PROMPTS = {
             "Suggest a concise scientific title for the following abstract:\n\n{abstract}",
         ],
         "mesh": [
-            "Which MeSH headings index this article?\n\n{title}\n\n{abstract}",
+            "Which MeSH headings index this article? Mark the major topics with *."
+            "\n\n{title}\n\n{abstract}",
             "List the MeSH descriptors for this citation (major topics marked with *)."
             "\n\n{title}\n\n{abstract}",
         ],
@@ -103,19 +104,28 @@ PROMPTS = {
     },
     "fr": {
         "title": ["Proposez un titre pour ce résumé médical.\n\n{abstract}"],
-        "mesh": ["Quels descripteurs MeSH indexent cet article ?\n\n{title}\n\n{abstract}"],
+        "mesh": [
+            "Quels descripteurs MeSH indexent cet article ? Marquez d'un * les sujets"
+            " principaux.\n\n{title}\n\n{abstract}"
+        ],
         "translate": ["Traduisez ce titre d'article du {source} vers le {target} : {title}"],
     },
     "es": {
         "title": ["Proponga un título para este resumen médico.\n\n{abstract}"],
-        "mesh": ["¿Qué descriptores MeSH indexan este artículo?\n\n{title}\n\n{abstract}"],
+        "mesh": [
+            "¿Qué descriptores MeSH indexan este artículo? Marque con * los temas"
+            " principales.\n\n{title}\n\n{abstract}"
+        ],
         "translate": ["Traduzca este título de artículo del {source} al {target}: {title}"],
     },
     "de": {
         "title": [
             "Formulieren Sie einen Titel für diese medizinische Zusammenfassung.\n\n{abstract}"
         ],
-        "mesh": ["Welche MeSH-Schlagwörter beschreiben diesen Artikel?\n\n{title}\n\n{abstract}"],
+        "mesh": [
+            "Welche MeSH-Schlagwörter beschreiben diesen Artikel? Markieren Sie die"
+            " Hauptthemen mit *.\n\n{title}\n\n{abstract}"
+        ],
         "translate": ["Übersetzen Sie diesen Artikeltitel ({source} → {target}): {title}"],
     },
 }

@@ -115,6 +115,10 @@ def test_instructions_title_mesh_and_translation(literature):
     ]
     answer = by_task["mesh"][1]["content"].splitlines()
     assert [line.lstrip("*").split("/")[0] for line in answer] == descriptors
+    # the stars the answers carry are asked for, in every phrasing
+    meshes = [r["messages"] for r in rows(literature, "instruct") if r["task"] == "mesh"]
+    assert any(line.startswith("*") for m in meshes for line in m[1]["content"].splitlines())
+    assert all("*" in m[0]["content"].split("\n\n")[0] for m in meshes)
     pairs = [r for r in rows(literature, "instruct") if r["task"] == "translation"]
     french = [r for r in pairs if json.loads(r["meta"])["source_lang"] == "fr"]
     assert french and french[0]["lang"] == "fr"
