@@ -147,6 +147,9 @@ def _lang(code: str | None) -> str | None:
     return LANGUAGE_NAMES.get(code) or LANGUAGES.get(code) or (code if len(code) == 2 else None)
 
 
+_ISBD_END = " ./;:,="  # marks that close an ISBD area; a title's own "?" or ")" stays
+
+
 def _catalog(element) -> Entry:
     title = _text(element.find("TitleMain/Title")) or _text(element.find("Title"))
     abstract = " ".join(_text(a) for a in element.iter("AbstractText"))
@@ -156,11 +159,12 @@ def _catalog(element) -> Entry:
         id=(element.findtext("NlmUniqueID") or "").strip(),
         kind="nlm-catalog",
         # ISBD punctuation spaces the colon before a subtitle ("Basic metabolic processes : a
-        # self-instructional package"); prose spaces it as the title's language does
-        title=colon_as_written(title.rstrip(" ./"), lang),
+        # self-instructional package"); prose spaces it as the title's language does. It also
+        # ends a title with the mark before the next area ("… der Fleischbeschau;", "… /")
+        title=colon_as_written(title.rstrip(_ISBD_END), lang),
         lang=lang,
         summary=abstract,
-        also_called=[colon_as_written(alternate, lang) for alternate in alternates],
+        also_called=[colon_as_written(a.rstrip(_ISBD_END), lang) for a in alternates],
         subjects=[_text(d) for d in element.iterfind("MeshHeadingList/MeshHeading/DescriptorName")],
         types=[_text(p) for p in element.iterfind("PublicationTypeList/PublicationType")],
     )

@@ -88,6 +88,22 @@ def test_catalogue_titles_write_the_colon_as_their_language_does(catalogue):
         assert text[record_id].startswith(said), (lang, title)
 
 
+def test_isbd_marks_closing_a_title_are_not_written(catalogue):
+    """NLM titles and series titles end with the mark before the next ISBD area ("Anleitung
+    zur Ausübung der Fleischbeschau;", "ESA (Series) ;"): prose ends them with a period."""
+    titles = [
+        e.text.strip()
+        for p in FILES
+        for e in etree.parse(str(p)).iter("Title", "TitleAlternate")
+        if e.text and e.text.strip().endswith((";", ","))
+    ]
+    assert "Anleitung zur Ausübung der Fleischbeschau;" in titles and "ESA (Series) ;" in titles
+    text = "\n".join(pq.read_table(catalogue / "data" / "text").column("text").to_pylist())
+    assert "Anleitung zur Ausübung der Fleischbeschau.\n" in text + "\n"
+    assert "ESA (Series)" in text
+    assert not re.search(r"[;,:] ?[.;]($|\n)", text)
+
+
 def test_strip_html_drops_scripts_and_keeps_structure():
     markup = (
         "<p>One <b>bold</b> line.</p><script>alert(1)</script>"
