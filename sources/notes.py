@@ -21,10 +21,12 @@ from corpus.langid import UNKNOWN
 from corpus.records import InstructRecord, Record, TextRecord
 
 SOURCE = "notes"
-SYSTEM = (
-    "You are a clinical assistant. Answer from the clinical note you are given, accurately "
-    "and concisely."
-)
+SYSTEM = {
+    "triples": "You are a clinical assistant. Answer from the clinical note you are given, "
+    "accurately and concisely.",
+    "dialogues": "You are a clinical assistant. Write the section of the clinical note asked "
+    "for from the doctor-patient dialogue you are given, accurately and concisely.",
+}
 TRIPLE_ROLES = ("note", "question", "answer", "task", "id", "lang")
 DIALOGUE_COLUMNS = ("section_header", "section_text", "dialogue")
 SECTIONS = {
@@ -140,7 +142,8 @@ class NotesSource(FileSource):
         source_id = str(row[columns["id"]]) if "id" in columns else f"{item.display}:{line}"
         yield from self._text(item, source_id, note, lang, seen)
         task = str(row.get(columns.get("task", ""), "") or "question_answering")
-        yield self._conversation(item, source_id, lang, f"{note}\n\n{question}", answer, task)
+        prompt = f"{note}\n\n{question}"
+        yield self._conversation(item, source_id, lang, "triples", prompt, answer, task)
 
     def _dialogue(self, item, line, row, seen) -> Iterator[Record]:
         dialogue = _field(row, "dialogue")
@@ -151,21 +154,31 @@ class NotesSource(FileSource):
         section = SECTIONS.get(header, header.lower().replace("_", " "))
         lang = (self.options.lang or UNKNOWN).lower()
         source_id = str(row.get("ID") or f"{item.display}:{line}")
-        yield from self._text(item, source_id, section_text, lang, seen)
+        # the section under its heading, as a note writes it ("Allergies: None."): alone,
+        # MTS-Dialog's ten "None." of five sections would be one text saying nothing
+        heading = section[:1].upper() + section[1:]
+        yield from self._text(item, source_id, f"{heading}: {section_text}", lang, seen)
         prompt = (
             f"Write the {section} section of the clinical note from this doctor-patient "
             f"dialogue.\n\n{dialogue}"
         )
-        yield self._conversation(
-            item, source_id, lang, prompt, section_text, f"note_section:{header}"
-        )
+        task = f"note_section:{header}"
+        yield self._conversation(item, source_id, lang, "dialogues", prompt, section_text, task)
 
     def _conversation(
-        self, item: InputFile, source_id: str, lang: str, prompt: str, answer: str, task: str
+        self,
+        item: InputFile,
+        source_id: str,
+        lang: str,
+        layout: str,
+        prompt: str,
+        answer: str,
+        task: str,
     ) -> InstructRecord:
-        """System (clinical assistant), user, assistant: the shape of every notes record."""
+        """System (clinical assistant, told what it is given), user, assistant: the shape of
+        every notes record."""
         messages = [
-            {"role": "system", "content": SYSTEM},
+            {"role": "system", "content": SYSTEM[layout]},
             {"role": "user", "content": prompt},
             {"role": "assistant", "content": answer},
         ]

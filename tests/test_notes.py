@@ -4,6 +4,7 @@ import csv
 import json
 
 import pyarrow.parquet as pq
+from corpus.sources.notes import SECTIONS
 
 from tests.conftest import DATA, run_cli
 
@@ -20,6 +21,12 @@ def lf(cell: str) -> str:
     return cell.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+def section(row) -> str:
+    """A dialogue row's note section as its text record writes it, under its heading."""
+    heading = SECTIONS[row["section_header"]]
+    return f"{heading[0].upper()}{heading[1:]}: {lf(row['section_text'])}"
+
+
 def test_dialogues_give_note_sections_and_distinct_notes(tmp_path):
     out = tmp_path / "mts"
     result = run_cli(
@@ -29,12 +36,17 @@ def test_dialogues_give_note_sections_and_distinct_notes(tmp_path):
     rows = mts_rows()
     text = pq.read_table(out / "data" / "text").to_pylist()
     instruct = pq.read_table(out / "data" / "instruct").to_pylist()
-    assert len(text) == len({lf(r["section_text"]) for r in rows})  # each note once
+    # each section once, under its heading: "Medications: None." and "Past medical history:
+    # None." are two texts, where ten rows of four sections have "None." alone
+    assert [r["text"] for r in text] == list(dict.fromkeys(section(row) for row in rows))
+    assert len(text) > len({lf(r["section_text"]) for r in rows})
+    assert {"Medications: None.", "Past medical history: None."} <= {r["text"] for r in text}
     assert len(instruct) == len(rows) == 300
     assert any("\r" in row["dialogue"] for row in rows)  # the sample has Windows line breaks
     for row, record in zip(rows, instruct, strict=True):
         system, user, assistant = record["messages"]
         assert system["role"] == "system" and assistant["content"] == lf(row["section_text"])
+        assert "dialogue you are given" in system["content"]
         assert lf(row["dialogue"]) in user["content"]
         assert "\r" not in user["content"] + assistant["content"]
         assert record["task"] == f"note_section:{row['section_header']}"
@@ -63,6 +75,7 @@ def test_triples_share_notes_and_skip_empty_answers(tmp_path):
     assert [r["source_id"] for r in text] == firsts and firsts[1].endswith(":4")
     assert len(instruct) == 30
     assert instruct[0]["messages"][1]["content"] == f"{notes[0]}\n\nWhat is the history?"
+    assert "clinical note you are given" in instruct[0]["messages"][0]["content"]
     steps = json.loads((out / "manifest.json").read_text())["steps"]["notes"]
     assert steps == {
         "distinct_notes": 10,
@@ -95,7 +108,7 @@ def test_limit_counts_rows_with_their_note(tmp_path):
     instruct = pq.read_table(out / "data" / "instruct").to_pylist()
     text = pq.read_table(out / "data" / "text").to_pylist()
     assert [r["source_id"] for r in instruct] == [row["ID"] for row in rows]
-    assert [r["text"] for r in text] == list(dict.fromkeys(lf(r["section_text"]) for r in rows))
+    assert [r["text"] for r in text] == list(dict.fromkeys(section(row) for row in rows))
 
 
 def test_missing_columns_are_named(tmp_path):
