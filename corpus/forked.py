@@ -19,13 +19,14 @@ import selectors
 import signal
 import sys
 import threading
-from collections.abc import Callable
-from contextlib import suppress
-from typing import TypeVar
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from typing import Any, TypeVar
 
 Result = TypeVar("Result")
 Progress = Callable[[int], None]  # records made since the last call
 PR_SET_PDEATHSIG = 1  # from linux/prctl.h
+HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # held while children are forked
 PROGRESS, RESULT = b"P", b"R"  # what a child writes to its pipe: P + count (8 bytes), R + pickle
 
 
@@ -54,8 +55,7 @@ def run_forked(
         # Ctrl-C or SIGTERM held until the read ends are the listener's: one arriving after
         # it started and before `listener` was set had them closed twice, the second time
         # closing a number the cleanup's rmtree had just opened (EBADF, exit 1)
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-        try:
+        with _signals_held() as previous:
             for rank in range(1, world_size):
                 read, write = os.pipe()
                 try:
@@ -65,7 +65,8 @@ def run_forked(
                     os.close(write)
                     raise
                 if pid == 0:  # the child: no end of another child's pipe kept open
-                    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+                    for signum, handler in previous.items():
+                        signal.signal(signum, handler)
                     for fd in [read] + [other for _, other in children]:
                         os.close(fd)
                     _die_with(parent)
@@ -73,8 +74,6 @@ def run_forked(
                 os.close(write)
                 children.append((pid, read))
             listener = _Listener([read for _, read in children], progress)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         results = [run_rank(0, progress)]
         listener.join()  # every child has closed its pipe
         outcomes = []
@@ -96,6 +95,27 @@ def run_forked(
             raise value
         results.append(value)
     return results
+
+
+@contextmanager
+def _signals_held() -> Iterator[dict[int, Any]]:
+    """Ctrl-C and SIGTERM raised when the block ends, not inside it; yields the handlers
+    they had. Blocking them (pthread_sigmask) is not enough: the signal goes to another thread
+    (rich's refresh, the writer's), and Python raises it in the main thread all the same."""
+    if threading.current_thread() is not threading.main_thread():
+        yield {}  # only the main thread sets handlers, and only it gets KeyboardInterrupt
+        return
+    received: list[int] = []
+    previous = {signum: signal.getsignal(signum) for signum in HELD_SIGNALS}
+    for signum in HELD_SIGNALS:
+        signal.signal(signum, lambda signum, _frame: received.append(signum))
+    try:
+        yield previous
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if received:
+            signal.raise_signal(received[0])  # to the handler it had: KeyboardInterrupt, …
 
 
 def _die_with(parent: int) -> None:
