@@ -599,11 +599,11 @@ def train(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    _prepare_training_libraries()  # before they are imported
     from corpus.train.model import LoraOptions
     from corpus.train.trainer import TrainOptions
     from corpus.train.trainer import train as run_train
 
-    _quiet_training_logs()
     options = TrainOptions(
         dataset=dataset,
         model=model,
@@ -719,6 +719,7 @@ def eval_command(
     seed: Annotated[int, typer.Option(help="Seed of question sampling and option order.")] = 0,
 ) -> None:
     """Knowledge probe, exam accuracy and general-text perplexity, before and after training."""
+    _prepare_training_libraries()  # before they are imported
     from corpus.train.evaluate import EvalOptions
 
     options = EvalOptions(
@@ -735,7 +736,6 @@ def eval_command(
         max_length=max_length,
         general_tokens=general_tokens,
     )
-    _quiet_training_logs()
     try:
         report = _run_eval(options, out)
     except CorpusError as exc:
@@ -786,11 +786,16 @@ def _print_eval(report: dict, out: Path) -> None:
     typer.echo(f"report: {out / 'report.md'}")
 
 
-def _quiet_training_logs() -> None:
-    """peft imports bitsandbytes, which warns about optional kernels; transformers warns about
-    deprecations a user cannot act on."""
+def _prepare_training_libraries() -> None:
+    """Offline, and quiet about what a user cannot act on. Models come from folders and
+    packages, never the Hub: on a CPU with AVX512-BF16, importing bitsandbytes (peft does)
+    would fetch a kernel from the Hub (kernels-community) unless the Hub is offline; it then
+    falls back to its own, warning through bitsandbytes and `kernels`. transformers warns about
+    deprecations."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # read when huggingface_hub is imported
     if not _state["debug"]:
         logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
+        logging.getLogger("kernels").setLevel(logging.ERROR)
         warnings.filterwarnings("ignore", category=FutureWarning)
         # a GGUF model folder (smollm2-135m) has no config.json for peft to compare with
         warnings.filterwarnings("ignore", message="Could not find a config file")

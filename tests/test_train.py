@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -372,6 +373,21 @@ def test_accelerate_launch_with_the_fsdp_config(tiny, notes, tmp_path):
     assert result.returncode == 0, result.stderr
     report = json.loads((out / "report.json").read_text())
     assert report["steps"] == 2 and (out / "adapter_model.safetensors").is_file()
+
+
+def test_training_commands_keep_the_hub_offline(monkeypatch):
+    """bitsandbytes fetches a CPU kernel from the Hub when imported online; `corpus train` and
+    `corpus eval` set the Hub offline first, unless the user said otherwise."""
+    from corpus import cli
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)  # which it sets too: restored after
+    monkeypatch.setitem(cli._state, "debug", False)
+    cli._prepare_training_libraries()
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    cli._prepare_training_libraries()
+    assert os.environ["HF_HUB_OFFLINE"] == "0"
 
 
 def test_smollm2_alias_says_how_to_install_it(notes, tmp_path):
