@@ -100,8 +100,8 @@ def run_forked(
 @contextmanager
 def _signals_held() -> Iterator[dict[int, Any]]:
     """Ctrl-C and SIGTERM raised when the block ends, not inside it; yields the handlers
-    they had. Blocking them (pthread_sigmask) is not enough: the signal goes to another thread
-    (rich's refresh, the writer's), and Python raises it in the main thread all the same."""
+    they had. Blocking them (pthread_sigmask) is not enough: the signal goes to a thread that
+    does not block it (rich's progress refresh), and Python raises it in the main thread."""
     if threading.current_thread() is not threading.main_thread():
         yield {}  # only the main thread sets handlers, and only it gets KeyboardInterrupt
         return
