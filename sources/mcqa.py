@@ -86,6 +86,10 @@ def parse_question(path: Path, line: int, row: dict[str, Any]) -> Question:
     )
 
 
+def _without_full_stop(text: str) -> str:
+    return text[:-1] if text.endswith(".") and not text.endswith("..") else text
+
+
 @register
 class McqaSource(FileSource):
     name = "mcqa"
@@ -118,9 +122,11 @@ class McqaSource(FileSource):
         options = "\n".join(
             f"{letter.upper()}. {text}" for letter, text in question.options.items()
         )
-        answer = ANSWER_SEPARATORS.get(lang, "; ").join(
-            f"{c.upper()}. {question.options[c]}" for c in question.correct
-        )
+        answers = [f"{c.upper()}. {question.options[c]}" for c in question.correct]
+        # an option written as a sentence ends its own period, not one before the separator
+        # ("A. Doit débuter le jour du départ ; D. …", not "départ. ; D.")
+        answers[:-1] = [_without_full_stop(a) for a in answers[:-1]]
+        answer = ANSWER_SEPARATORS.get(lang, "; ").join(answers)
         return InstructRecord(
             user_assistant(
                 prompt.format(question=question.question, options=options),

@@ -42,7 +42,10 @@ def test_french_mcqa_answers_equal_the_source(tmp_path):
         prompt, answer = record["messages"][0]["content"], record["messages"][1]["content"]
         assert all(f"{k.upper()}. {v}" in prompt for k, v in row["answers"].items())
         options = [f"{c.upper()}. {row['answers'][c]}" for c in row["correct_answers"]]
-        assert answer == "Réponse : " + " ; ".join(options)  # French typography's " ; "
+        # French typography's " ; ", with no full stop before it
+        options[:-1] = [o[:-1] if o.endswith(".") else o for o in options[:-1]]
+        assert answer == "Réponse : " + " ; ".join(options)
+        assert ". ;" not in answer
         assert record["lang"] == "fr"
 
 
