@@ -30,6 +30,19 @@ def test_every_item_is_a_concept_under_its_enclosing_item():
         _expected(chapter, None, expected)
     assert counts["concepts"] == len(graph) == len(expected)
     assert counts["chapters"] == sum(kind == "chapter" for *_, kind in expected.values())
+    # F1x.3 and F1x.4 lost the colon their siblings have ("… due to use of alcohol withdrawal
+    # state" beside "… due to use of alcohol : harmful use"): restored, 2 for each of F10-F19
+    restored = {f"F1{i}.{j}" for i in range(10) for j in (3, 4)}
+    assert counts["subtitle_colons_restored"] == len(restored) == 20
+    for code in restored:
+        stem = expected[expected[code][0]][1]
+        label = expected[code][1]
+        assert label.startswith(f"{stem} ") and not label.startswith(f"{stem} :")
+        parent, _, kind = expected[code]
+        expected[code] = (parent, f"{stem} : {label[len(stem) + 1 :]}", kind)
+    assert graph.get("ICD10:F10.3").labels["en"] == (
+        "Mental and behavioural disorders due to use of alcohol: withdrawal state"
+    )
     for code, (parent, label, kind) in expected.items():
         concept = graph.get(f"ICD10:{code}")
         # with French typography's " : " set in English (`label_repair`)

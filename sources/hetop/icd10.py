@@ -4,6 +4,11 @@ each with a `<name>` (the code) and a `<description>` (the label), read as a str
 Chapters (`I`, `II`, …) become uncoded groupings, as ICD-11's do: they carry the hierarchy but
 no code questions. Blocks (`A00-A09`), categories (`A00`) and subcategories (`A00.0`) keep their
 codes; an item's parent is the item that encloses it.
+
+The file drops a colon now and then: under F10 "Mental and behavioural disorders due to use of
+alcohol", whose other subcategories read "… due to use of alcohol : harmful use", F10.3 is "…
+due to use of alcohol withdrawal state". Where most of an item's children write its label, a
+colon and their own part, a child that writes the label and a space gets the colon back.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ def read_icd10_xml(path: Path, graph: ConceptGraph) -> Counter[str]:
     check_prolog(path)
     counts: Counter[str] = Counter()
     open_items: list[Concept | None] = []  # the items enclosing the parser's position
+    families: dict[str, list[Concept]] = {}  # an item's children, by its id
     for event, element in iter_events(path, ("start", "end"), ("item", "name", "description")):
         if element.tag == "item":
             if event == "start":
@@ -53,9 +59,31 @@ def read_icd10_xml(path: Path, graph: ConceptGraph) -> Counter[str]:
             enclosing = open_items[-2] if len(open_items) > 1 else None
             if enclosing is not None:
                 concept.add_parent(enclosing.id)
+                families.setdefault(enclosing.id, []).append(concept)
             open_items[-1] = concept
             counts[COUNTED_AS.get(kind, "other_items")] += 1
         elif open_items[-1] is not None:
             open_items[-1].add(LABEL, LANG, text)
     counts["concepts"] = sum(counts.values())
+    if restored := _restore_subtitle_colons(graph, families):
+        counts["subtitle_colons_restored"] = restored
     return counts
+
+
+def _restore_subtitle_colons(graph: ConceptGraph, families: dict[str, list[Concept]]) -> int:
+    """Children that write their parent's label and a space, where most write it and " : "
+    (the file's ISBD-style colon, which `label_repair` sets as English writes it)."""
+    restored = 0
+    for parent, children in families.items():
+        stem = graph.get(parent).labels.get(LANG)
+        if not stem:
+            continue
+        colon = f"{stem} : "
+        if sum(c.labels.get(LANG, "").startswith(colon) for c in children) * 2 <= len(children):
+            continue
+        for child in children:
+            label = child.labels.get(LANG, "")
+            if label.startswith(f"{stem} ") and not label.startswith(colon):
+                child.labels[LANG] = colon + label[len(stem) + 1 :]
+                restored += 1
+    return restored
