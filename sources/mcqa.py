@@ -123,7 +123,7 @@ class McqaSource(FileSource):
             f"{letter.upper()}. {text}" for letter, text in question.options.items()
         )
         answers = [f"{c.upper()}. {question.options[c]}" for c in question.correct]
-        # an option written as a sentence ends its own period, not one before the separator
+        # an option written as a sentence loses its full stop before the separator
         # ("A. Doit débuter le jour du départ ; D. …", not "départ. ; D.")
         answers[:-1] = [_without_full_stop(a) for a in answers[:-1]]
         answer = ANSWER_SEPARATORS.get(lang, "; ").join(answers)
