@@ -72,7 +72,9 @@ def read_icd10_xml(path: Path, graph: ConceptGraph) -> Counter[str]:
 
 def _restore_subtitle_colons(graph: ConceptGraph, families: dict[str, list[Concept]]) -> int:
     """Children that write their parent's label and a space, where most write it and " : "
-    (the file's ISBD-style colon, which `label_repair` sets as English writes it)."""
+    (the file's French-style colon, which `label_repair` then sets as English writes it and
+    counts). The colon given back is written as English writes it, so that count stays the
+    file's own."""
     restored = 0
     for parent, children in families.items():
         stem = graph.get(parent).labels.get(LANG)
@@ -84,6 +86,6 @@ def _restore_subtitle_colons(graph: ConceptGraph, families: dict[str, list[Conce
         for child in children:
             label = child.labels.get(LANG, "")
             if label.startswith(f"{stem} ") and not label.startswith(colon):
-                child.labels[LANG] = colon + label[len(stem) + 1 :]
+                child.labels[LANG] = f"{stem}: {label[len(stem) + 1 :]}"
                 restored += 1
     return restored
