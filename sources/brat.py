@@ -68,10 +68,6 @@ class Entity:
     text: str
     notes: list[str] = field(default_factory=list)
 
-    @property
-    def contiguous(self) -> bool:
-        return len(self.spans) == 1
-
 
 @dataclass
 class Document:
@@ -182,13 +178,12 @@ class BratSource(Source):
         yield TextRecord(text, lang, SOURCE, dataset, source_id, license_id, meta=meta)
         prompt = PROMPTS.get(lang, PROMPTS["en"])
         names = TYPE_NAMES.get(lang, TYPE_NAMES["en"])
-        skipped = sum(not e.contiguous for e in document.entities)
-        if skipped:
-            self.stat_update("discontinuous_left_out_of_lists", skipped)
         by_type: dict[str, list[str]] = {}
         for entity in sorted(entities, key=lambda e: e["spans"][0]):
             mentions = by_type.setdefault(entity["type"], [])
-            if len(entity["spans"]) == 1 and entity["text"] not in mentions:
+            if len(entity["spans"]) > 1:  # discontinuous: no substring of the text
+                self.stat_update("discontinuous_left_out_of_lists")
+            elif entity["text"] not in mentions:
                 mentions.append(entity["text"])
         for type_, mentions in sorted(by_type.items()):
             if not mentions:
