@@ -61,7 +61,7 @@ def detokenize(text: str, lang: str) -> tuple[str, Edits]:
     removed: set[int] = set()
     for pattern in RULES.get(lang, _OTHER):
         for match in pattern.finditer(text):
-            for group in range(1, (pattern.groups or 0) + 1):
+            for group in range(1, pattern.groups + 1):
                 start, end = match.span(group)
                 removed.update(range(start, end))
     if not removed:
