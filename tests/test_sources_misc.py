@@ -2,6 +2,7 @@
 
 import csv
 import re
+import sqlite3
 from importlib import resources
 from pathlib import Path
 
@@ -10,9 +11,11 @@ import pytest
 from corpus.sources import InputFile, SourceOptions
 from corpus.sources.hetop.formats import detect_format
 from corpus.sources.hetop.graph import ConceptGraph
-from corpus.sources.hetop.icd11 import read_icd11_sqlite
+from corpus.sources.hetop.icd11 import _concept_id, read_icd11_sqlite
 from corpus.sources.hetop.obo import read_obo
 from corpus.sources.hetop.tables import read_babelon, read_robot_template, read_sssom
+from corpus.sources.hetop.templates import load_templates
+from corpus.sources.hetop.verbalize import Verbalizer
 
 from corpus.build import build
 from corpus.errors import InputError
@@ -150,6 +153,66 @@ def test_icd11_database_shipped_by_cim_11_certic():
     assert cholera.labels == {"en": "Cholera", "fr": "Choléra"}
     assert cholera.parents == ["ICD11:135352227"]
     assert graph.get("ICD11:135352227").code == ""  # groupings have no code
+
+
+def test_a_translation_with_several_answers_in_the_file_is_not_asked():
+    """ICD-11's French file names 1D20 and 1D21 (Dengue without / with warning signs) both
+    "Dengue sans signes d'alerte": French -> English would have two answers, one wrong. A
+    label that names concepts the other language names differently is not translated into
+    it; the other direction is asked. Which ones: counted from the SQLite file itself."""
+    path = Path(str(resources.files("cim_11").joinpath("cim-11.sqlite3")))
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        rows = db.execute("select idc_id, icode, label, label_en from cim11").fetchall()
+    named = {_concept_id(entity, code): {"fr": fr, "en": en} for entity, code, fr, en in rows}
+    answers: dict[tuple[str, str, str], set[str]] = {}
+    for labels in named.values():
+        for source, target in (("fr", "en"), ("en", "fr")):
+            if labels[source] and labels[target]:
+                answers.setdefault((source, target, labels[source]), set()).add(labels[target])
+    skipped = {
+        (concept_id, source, target)
+        for concept_id, labels in named.items()
+        for source, target in (("fr", "en"), ("en", "fr"))
+        if len(answers.get((source, target, labels[source]), ())) > 1
+    }
+    assert ("ICD11:1D20", "fr", "en") in skipped and ("ICD11:1D21", "fr", "en") in skipped
+    assert ("ICD11:1D20", "en", "fr") not in skipped
+    graph = ConceptGraph()
+    read_icd11_sqlite(path, graph)
+    graph.finish()
+    verbalizer = Verbalizer(graph, load_templates(), seed=0)
+    for concept_id in sorted({concept_id for concept_id, *_ in skipped} | {"ICD11:1A00"}):
+        asked = {
+            (r.meta["source_lang"], r.meta["target_lang"])
+            for r in verbalizer.records(graph.get(concept_id))
+            if r.kind == "instruct" and r.task == "translation"
+        }
+        left_out = {
+            (s, t) for s, t in (("fr", "en"), ("en", "fr")) if (concept_id, s, t) in skipped
+        }
+        assert asked == {("fr", "en"), ("en", "fr")} - left_out, concept_id
+    assert verbalizer.stats["translation_ambiguous_skipped"] == len(skipped) > 100
+
+
+def test_a_list_names_two_concepts_with_one_label_once():
+    """Two children of ICD-11's acinar cell neoplasms (benign, malignant) share one French
+    name: the French text lists it once, the English one both."""
+    path = Path(str(resources.files("cim_11").joinpath("cim-11.sqlite3")))
+    graph = ConceptGraph()
+    read_icd11_sqlite(path, graph)
+    graph.finish()
+    parent = next(c for c in graph if c.labels.get("en") == "Acinar cell neoplasms")
+    french = [graph.get(child).labels["fr"] for child in parent.children]
+    assert len(french) == 3 and len(set(french)) == 2
+    texts = {
+        r.lang: r.text
+        for r in Verbalizer(graph, load_templates(), seed=0).records(parent)
+        if r.kind == "text"
+    }
+    assert texts["fr"].count("tumeurs à cellules acineuses") == 2  # one child, one grandchild
+    assert "figurent tumeurs à cellules acineuses et tumeurs à cellules acineuses de" in texts["fr"]
+    english = [graph.get(child).labels["en"] for child in parent.children]
+    assert all(name in texts["en"] or name.lower() in texts["en"] for name in english)
 
 
 def test_workers_do_not_change_the_records(tmp_path):

@@ -79,6 +79,11 @@ class HetopSource(Source):
         "show the word in lowercase. A terminology written "
         "in title case (MeSH's English) has all its words lowered the same way, or its label "
         "kept as written where one word has no lowercase evidence.",
+        "A question with several right answers in the inputs is not asked: a label that "
+        "several concepts of one terminology share gets no label-to-code question, nor a "
+        "translation into a language that names those concepts differently (ICD-11's French "
+        "calls Dengue both with and without warning signs 'Dengue sans signes d'alerte'); the "
+        "inputs' error stays in the concepts' own text records.",
         "Concepts are listed with at most 8 children and 8 cross-terminology codes.",
         "A mapping into a terminology the build reads is kept only where that terminology's "
         "input has the code (dangling_mappings counts the others): a national or retired code "

@@ -102,6 +102,9 @@ class ConceptGraph:
         self.stats: Counter[str] = Counter()
         # (terminology, lang, label) that several concepts share: "Bilateral" is 16 KCD codes
         self.shared_labels: set[tuple[str, str, str]] = set()
+        # (terminology, lang, label, target lang) of a shared label whose concepts are named
+        # differently in the target language: its translation has several answers
+        self.ambiguous_translations: set[tuple[str, str, str, str]] = set()
 
     def __len__(self) -> int:
         return len(self.concepts)
@@ -182,7 +185,7 @@ class ConceptGraph:
                     parent.children.append(concept.id)
             concept.parents = resolved
         self._drop_container_roots()
-        self.shared_labels = self._shared_labels()
+        self._find_shared_labels()
 
     def _drop_container_roots(self) -> None:
         """A root named like HPO's "All", with no definition, is no concept: "Phenotypic
@@ -240,18 +243,29 @@ class ConceptGraph:
                 self.stats["synonyms_same_as_english_dropped"] += len(values) - len(kept)
                 concept.synonyms[lang] = kept
 
-    def _shared_labels(self) -> set[tuple[str, str, str]]:
-        """Labels that name several concepts of one terminology: asking for "the" code of
-        one has several right answers."""
-        seen: set[tuple[str, str, str]] = set()
-        shared: set[tuple[str, str, str]] = set()
+    def _find_shared_labels(self) -> None:
+        """Labels that name several concepts of one terminology: asking for "the" code of one
+        has several right answers, and so has its translation where those concepts are named
+        differently in the other language (ICD-11's French "Dengue sans signes d'alerte" is
+        both Dengue with and without warning signs)."""
+        first: dict[tuple[str, str, str], Concept] = {}
+        sharing: dict[tuple[str, str, str], list[Concept]] = {}
         for concept in self.concepts.values():
             for lang, label in concept.labels.items():
                 key = (concept.terminology, lang, label)
-                if key in seen:
-                    shared.add(key)
-                seen.add(key)
-        return shared
+                if key not in first:
+                    first[key] = concept
+                elif key in sharing:
+                    sharing[key].append(concept)
+                else:
+                    sharing[key] = [first[key], concept]
+        self.shared_labels = set(sharing)
+        self.ambiguous_translations = {
+            (*key, target)
+            for key, concepts in sharing.items()
+            for target in {lang for concept in concepts for lang in concept.labels} - {key[1]}
+            if len({c.labels[target] for c in concepts if target in c.labels}) > 1
+        }
 
     def _landing_xrefs(self, concept: Concept, read: set[str]) -> list[str]:
         """A mapping into a terminology this build reads must land on one of its concepts (a

@@ -70,15 +70,19 @@ class Verbalizer:
 
     def _labels(self, ids: list[str], lang: str, limit: int | None = None) -> list[str]:
         """Labels in `lang`, as they read mid-sentence, of the concepts that have one (others,
-        and held-out concepts, are left out)."""
-        found = []
+        and held-out concepts, are left out), each once: two of ICD-11's children have one
+        French name ("figurent tumeurs à cellules acineuses, tumeurs à cellules acineuses et …")."""
+        found: list[str] = []
         concepts = self.graph.concepts
         for concept_id in ids:
             if concept_id in self.heldout:
                 continue
             other = concepts.get(concept_id)
             if other is not None and lang in other.labels:
-                found.append(self.case.running(other.labels[lang], lang))
+                running = self.case.running(other.labels[lang], lang)
+                if running in found:
+                    continue
+                found.append(running)
                 if limit is not None and len(found) >= limit:
                     break
         return found
@@ -230,6 +234,10 @@ class Verbalizer:
                     self.stats["translation_pairs_without_templates"] += 1
                     continue
                 label = concept.labels[source]
+                ambiguous = self.graph.ambiguous_translations
+                if (concept.terminology, source, label, target) in ambiguous:
+                    self.stats["translation_ambiguous_skipped"] += 1
+                    continue
                 running = self.case.running(label, source)
                 values = {
                     **t.concept_values(label, term.name_in(t.lang), concept.code, running),
