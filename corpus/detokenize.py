@@ -13,8 +13,10 @@ l' acétate") and gives no offsets.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from corpus.standoff import Edits
+from corpus.typography import spaces_before_marks
 
 # a space before a comma or period that ends a token, but not between two numbers
 _BEFORE_STOP = re.compile(r"(?<=\S)(?<!\d)( +)(?=[,.…](?:\s|$))|(?<=\d)( +)(?=[,.…](?! *\d))")
@@ -22,7 +24,7 @@ _BEFORE_CLOSING = re.compile(r"(?<=\S)( +)(?=[)\]}])")
 _AFTER_OPENING = re.compile(r"(?<=[(\[{¿¡])( +)(?=\S)")
 _LINE_EDGES = re.compile(r"^([ \t]+)|([ \t]+)$", re.MULTILINE)
 _AROUND_SLASH = re.compile(r"(?<=\S)( +)/( +)(?=\S)")  # "mg / ml", "EMEA / H / C / 122"
-# French keeps a space before these; English, Spanish, German… have none
+# where the language sets no space before them (`corpus.typography`: all but French)
 _BEFORE_MARK = re.compile(r"(?<=\S)( +)(?=[;:?!%](?:\s|$))")
 # elided words ("l ’ héparine", "qu ' il", "aujourd ’ hui"): both sides of the apostrophe
 _ELIDED = r"(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu|presqu|quelqu|aujourd)"
@@ -32,11 +34,7 @@ _ENGLISH_CLITIC = re.compile(
     r"(?<=\w)( *)['’]( *)(?=(?:s|re|ve|ll|d|m|t)\b)|(?<=\w)( +)(?=n['’]t\b)"
 )
 _COMMON = (_LINE_EDGES, _BEFORE_STOP, _BEFORE_CLOSING, _AFTER_OPENING, _AROUND_SLASH)
-RULES: dict[str, tuple[re.Pattern[str], ...]] = {
-    "fr": (*_COMMON, _FRENCH_ELISION),
-    "en": (*_COMMON, _BEFORE_MARK, _ENGLISH_CLITIC),
-}
-_OTHER = (*_COMMON, _BEFORE_MARK)
+_APOSTROPHES = {"fr": (_FRENCH_ELISION,), "en": (_ENGLISH_CLITIC,)}
 
 # a comma, period, bracket or apostrophe standing apart from its word, and one against it
 # (an apostrophe after an elided word: "l' immunologie", not "Veterans' Administration")
@@ -46,6 +44,13 @@ _DETACHED = re.compile(
 )
 _ATTACHED = re.compile(r"\w[,.](?=\s|$)|\(\w|\w\)|\w['’]\w", re.MULTILINE)
 TOKENIZED_RATIO = 4  # detached marks per attached one from which a text reads as tokenized
+
+
+@cache
+def rules(lang: str) -> tuple[re.Pattern[str], ...]:
+    """The patterns whose groups are a tokenizer's spaces in `lang`."""
+    marks = () if spaces_before_marks(lang) else (_BEFORE_MARK,)
+    return (*_COMMON, *marks, *_APOSTROPHES.get(lang, ()))
 
 
 def is_tokenized(text: str) -> bool:
@@ -59,7 +64,7 @@ def detokenize(text: str, lang: str) -> tuple[str, Edits]:
     """`text` with the tokenizer's spaces removed, and each removal as an edit (start, end, 0)
     of the old text, in order."""
     removed: set[int] = set()
-    for pattern in RULES.get(lang, _OTHER):
+    for pattern in rules(lang):
         for match in pattern.finditer(text):
             for group in range(1, pattern.groups + 1):
                 start, end = match.span(group)

@@ -16,7 +16,6 @@ from typing import ClassVar
 
 from corpus.sources import register
 from corpus.sources.base import FileSource
-from corpus.sources.hetop.label_repair import colon_as_written
 from corpus.sources.lissa import LANGUAGES
 from lxml import html
 
@@ -26,6 +25,7 @@ from corpus.phrasing import pick
 from corpus.records import InstructRecord, Record, TextRecord, user_assistant
 from corpus.safe_xml import iter_records
 from corpus.textio import TableReader
+from corpus.typography import colon_as_written
 from corpus.xml_ranges import root_element
 
 SOURCE = "cismef"

@@ -20,6 +20,7 @@ from corpus.sources.files import read_rows
 from corpus.errors import InputError
 from corpus.langid import LanguageIdentifier
 from corpus.records import InstructRecord, Record, user_assistant
+from corpus.typography import semicolon_separator
 
 SOURCE = "mcqa"
 PROMPTS = {
@@ -32,8 +33,6 @@ PROMPTS = {
         "Answer: {answer}",
     ),
 }
-# between the correct options of an answer: French sets a space before a semicolon
-ANSWER_SEPARATORS = {"fr": " ; "}
 
 
 @dataclass(frozen=True)
@@ -126,7 +125,7 @@ class McqaSource(FileSource):
         # an option written as a sentence loses its full stop before the separator
         # ("A. Doit débuter le jour du départ ; D. …", not "départ. ; D.")
         answers[:-1] = [_without_full_stop(a) for a in answers[:-1]]
-        answer = ANSWER_SEPARATORS.get(lang, "; ").join(answers)
+        answer = semicolon_separator(lang).join(answers)
         return InstructRecord(
             user_assistant(
                 prompt.format(question=question.question, options=options),

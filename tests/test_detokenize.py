@@ -23,6 +23,11 @@ def test_english_attaches_marks_and_clitics():
     )
 
 
+def test_other_languages_attach_marks_as_english_does_without_its_clitics():
+    text = "¿ Qué es ? Dosis : 5 % ( oral ) ; l ' una ."
+    assert detokenize(text, "es")[0] == "¿Qué es? Dosis: 5% (oral); l ' una."
+
+
 def test_numbers_either_side_of_a_comma_or_period_stay_apart():
     text = "Section 4 . 3 : take 0 , 4 ml , then 2 .\n1 vial ."
     assert detokenize(text, "fr")[0] == "Section 4 . 3 : take 0 , 4 ml, then 2.\n1 vial."

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from corpus.typography import SPACED_COLON, colon_as_written, spaces_before_marks
+
 # a "?" between two letters, or U+FFFD: a character an encoding step could not write
 _LOST_CHARACTER = re.compile(r"[^\W\d_]\?[^\W\d_]|\ufffd")
 # a value with any of these may need `repair`; most values have none, and are passed by
@@ -26,11 +28,6 @@ _SEMANTIC_TAG = re.compile(
     r" \((?:disorder|finding|morphologic abnormality|body structure|qualifier value|"
     r"observable entity|regime/therapy|navigational concept|situation|cell structure)\)$"
 )
-# French sets a space before a colon; in another language " : " is the slip of an export
-# styled in French: WHO's ICD-10 XML has 132 English labels so ("Mental and behavioural
-# disorders due to use of alcohol : acute intoxication")
-_SPACED_COLON = " : "
-_SPACE_BEFORE_COLON = frozenset({"fr"})
 _CLOSER = {"(": ")", "[": "]"}
 _OPENER = {close: open_ for open_, close in _CLOSER.items()}
 
@@ -78,12 +75,6 @@ def balance_brackets(value: str) -> str | None:
     return " ".join((value[:cut] + value[cut + 1 :]).split())
 
 
-def colon_as_written(text: str, lang: str | None) -> str:
-    """`text` with its colons spaced as `lang` writes them: a space before one in French
-    only (catalogues in ISBD punctuation and WHO's ICD-10 XML set one everywhere)."""
-    return text if lang in _SPACE_BEFORE_COLON else text.replace(_SPACED_COLON, ": ")
-
-
 def repair(value: str) -> tuple[str | None, str | None]:
     """(the value to keep or None to drop it, the repair made or None)."""
     if ("?" in value or "\ufffd" in value) and _LOST_CHARACTER.search(value):
@@ -114,8 +105,8 @@ def repair_texts(labels: dict[str, str], synonyms: dict[str, list[str]], stats: 
                 else:
                     labels[lang] = kept
     for lang, values in synonyms.items():
-        if lang not in _SPACE_BEFORE_COLON and any(_SPACED_COLON in value for value in values):
-            stats["spaces_before_colons_removed"] += sum(_SPACED_COLON in v for v in values)
+        if not spaces_before_marks(lang) and any(SPACED_COLON in value for value in values):
+            stats["spaces_before_colons_removed"] += sum(SPACED_COLON in v for v in values)
             values[:] = [colon_as_written(value, lang) for value in values]
         if not _SUSPECT.search("\n".join(values)):
             continue
