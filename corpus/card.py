@@ -48,12 +48,14 @@ def _front_matter(manifest: dict[str, Any], stats: dict[str, Any]) -> str:
             }
             for kind, data in kinds.items()
         ],
+        # the first kind is the default config: load_dataset(OUT) needs no config name
         "configs": [
             {
                 "config_name": kind,
                 "data_files": [{"split": "train", "path": f"data/{kind}/*.parquet"}],
+                **({"default": True} if index == 0 else {}),
             }
-            for kind in kinds
+            for index, kind in enumerate(kinds)
         ],
         "language": langs,
         "license": "other",
@@ -210,7 +212,13 @@ def render_card(root: Path, manifest: dict[str, Any], stats: dict[str, Any]) -> 
         + f"; languages: {', '.join(langs)}. "
         f"Token counts are estimates (`{est}`), not a model's tokenizer.\n"
     )
-    out.append('Load it with `datasets.load_dataset(PATH, "text")` or `(PATH, "instruct")`.\n')
+    if kinds:
+        default, *others = kinds
+        out.append(
+            f"Load it with `datasets.load_dataset(PATH)`: its {default} records"
+            + "".join(f', and `(PATH, "{kind}")` its {kind} records' for kind in others)
+            + ".\n"
+        )
 
     out.append("## Sources and licenses\n")
     out.append(

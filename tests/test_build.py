@@ -61,6 +61,9 @@ def test_load_dataset_round_trip(sample_build):
         assert loaded.num_rows == pq.read_table(sample_build / "data" / config).num_rows
     loaded = datasets.load_dataset(str(sample_build), "instruct", split="train")
     assert loaded[0]["messages"] == table.slice(0, 1).to_pylist()[0]["messages"]
+    default = datasets.load_dataset(str(sample_build), split="train")  # no config named
+    assert default.column_names == DESIGN_TEXT
+    assert default["id"] == pq.read_table(sample_build / "data" / "text").column("id").to_pylist()
 
 
 def test_load_dataset_sees_a_rebuild_into_the_same_folder(tmp_path):
