@@ -75,7 +75,8 @@ def _fail(exc: CorpusError) -> None:
     raise typer.Exit(2)
 
 
-@app.command()
+# typer keeps the docstring's line break in the command list: a one-line summary there
+@app.command(short_help="Build a dataset folder (parquet, manifest, card) from a source or recipe.")
 def build(
     source: Annotated[
         str | None, typer.Option("--source", "-s", help="Source adapter (see `corpus sources`).")
