@@ -1,9 +1,13 @@
 """A label inside a sentence reads as running text: its first word lowercase, unless it is a
 name ("Marfan syndrome", "Streptococcus pneumoniae"), which the graph's own labels tell."""
 
+from importlib import resources
+from pathlib import Path
+
 import pytest
 from corpus.sources import InputFile, SourceOptions, get_source
 from corpus.sources.hetop.graph import LABEL, SYNONYM, ConceptGraph
+from corpus.sources.hetop.icd11 import read_icd11_sqlite
 from corpus.sources.hetop.label_case import (
     ATTESTED,
     NOUNS_CAPITALIZED,
@@ -345,3 +349,27 @@ def test_records_name_parents_and_children_as_running_text_and_quote_labels_as_w
     assert answers["en", "code_to_label"] == "HP:0000153 is abnormality of the mouth."
     assert answers["fr", "code_to_label"] == "Le code HP:0000153 désigne « Anomalie de la bouche »."
     assert answers["fr", "translation"] == "Abnormality of the mouth"  # an answer alone: as written
+
+
+def test_a_genus_keeps_its_capital_in_every_language():
+    """ICD-11's infectious agents: "Acinetobacter baumannii", alike in English and French,
+    under "Acinetobacter". No French label writes the genus past its first word, so French
+    alone would read "une sorte d'acinetobacter"; a disease it names is still lowered."""
+    path = Path(str(resources.files("cim_11").joinpath("cim-11.sqlite3")))
+    graph = ConceptGraph()
+    read_icd11_sqlite(path, graph)
+    graph.finish()
+    case = LabelCase(graph, {"en": ATTESTED, "fr": UNLESS_NAME})
+    baumannii = next(c for c in graph if c.labels.get("fr") == "Acinetobacter baumannii")
+    assert graph.get(baumannii.parents[0]).labels == {"en": "Acinetobacter", "fr": "Acinetobacter"}
+    for lang in ("en", "fr"):
+        assert case.running("Acinetobacter", lang) == "Acinetobacter"
+        assert case.running("Escherichia coli résistant aux antibiotiques", lang).startswith("E")
+    assert case.running("Choléra", "fr") == "choléra"
+    assert case.running("Migraine", "fr") == "migraine"  # alike in both, but no genus
+    texts = {
+        r.lang: r.text
+        for r in Verbalizer(graph, load_templates(), seed=0, case=case).records(baumannii)
+        if r.kind == "text"
+    }
+    assert "C'est une sorte d'Acinetobacter." in texts["fr"]

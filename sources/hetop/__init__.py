@@ -76,7 +76,9 @@ class HetopSource(Source):
         "in lowercase (a slip: ICD-11's '3 Severe problem'); a French or Spanish label that "
         "opens with a name no label shows so is written with a lowercase first letter, and an "
         "English or German label keeps its capital wherever neither labels nor definitions "
-        "show the word in lowercase. A terminology written "
+        "show the word in lowercase. A genus keeps its capital in every language (the first "
+        "word of a binomial two languages write alike, under a parent named by that word). "
+        "A terminology written "
         "in title case (MeSH's English) has all its words lowered the same way, or its label "
         "kept as written where one word has no lowercase evidence.",
         "A question with several right answers in the inputs is not asked: a label that "

@@ -31,6 +31,11 @@ another language capitalizes past its first word is a name in this one too ("Syn
 Down" keeps "Down syndrome", which "broken down" alone would have lowered; "Penicillin
 resistant Neisseria meningitidis" keeps the French "Neisseria meningitidis résistante…").
 
+Taxa keep their capital in every language: a genus is the first word of a binomial that two
+languages write letter for letter alike, under a parent named by that word alone (ICD-11's
+"Acinetobacter baumannii" under "Acinetobacter": "une sorte d'Acinetobacter", where French
+labels alone, which never write the genus past a first word, would have lowered it).
+
 A terminology that writes most labels in title case (MeSH's English headings: "Language
 Disorders") says nothing of names by its capitals, and its labels read mid-sentence with every
 word lowered that labels have in lowercase ("language disorders"); where one such word has no
@@ -127,6 +132,9 @@ class LabelCase:
             self.name_phrases[lang] = {p for p, n in pairs.items() if lower[p] < n}
         # labels opening with a name, as their translations say
         self.named_first: dict[str, set[str]] = self._names_by_translation(every)
+        genera = _genera(graph)
+        for names in self.names.values():
+            names |= genera
 
     def _names_by_translation(self, concepts: list[Concept]) -> dict[str, set[str]]:
         """Labels that open with a word the concept's label in another language has
@@ -201,6 +209,34 @@ class LabelCase:
         if key in self.names[lang] or (rule != UNLESS_NAME and key not in self.lowercase[lang]):
             return word
         return word[0].lower() + word[1:]
+
+
+def _genera(graph: ConceptGraph) -> set[str]:
+    """Genus names, in lowercase: the first word of a binomial ("Acinetobacter baumannii")
+    that two languages write letter for letter alike, under a parent named by that word
+    alone. A taxon keeps its capital in every language ("une sorte d'Acinetobacter"), though
+    no French label writes the genus past its first word."""
+    genera: set[str] = set()
+    for concept in graph:
+        labels = list(concept.labels.values())
+        if len(labels) < 2 or not concept.parents:
+            continue
+        for label in set(labels):
+            genus, _, rest = label.partition(" ")
+            species = rest.partition(" ")[0]
+            if (
+                labels.count(label) > 1
+                and _capitalized(genus)
+                and species.isalpha()
+                and species.islower()
+                and any(
+                    genus in parent.labels.values()
+                    for parent_id in concept.parents
+                    if (parent := graph.get(parent_id)) is not None
+                )
+            ):
+                genera.add(genus.lower())
+    return genera
 
 
 def natural_order(heading: str) -> str:
