@@ -52,6 +52,13 @@ def test_entities_equal_the_ann_files_and_lists_are_substrings(tmp_path):
     assert detokenized == 63
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["steps"]["brat"]["detokenized_documents"] == 63
+    # a discontinuous entity ("T12\tDISO 10 25;40 52") is no substring: in no list
+    discontinuous = sum(
+        bool(re.match(r"T\d+\t\S+ \d+ \d+;", line))
+        for ann in anns
+        for line in ann.read_text(encoding="utf-8").splitlines()
+    )
+    assert manifest["steps"]["brat"]["discontinuous_left_out_of_lists"] == discontinuous == 3
     record = next(r for r in text if r["source_id"] == "EMEA/345_1")
     refludan, entities = record["text"], json.loads(record["meta"])["entities"]
     assert "forme de poudre, conditionnée en flacon, à faire dissoudre" in refludan
