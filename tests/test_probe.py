@@ -102,6 +102,7 @@ def test_questions_are_well_formed(heldout_build, questions):
         for split in ("trained", "heldout"):
             assert (task, "en", split) in tasks
     assert ("translation", "ko", "trained") in tasks and ("parent", "fr", "trained") in tasks
+    with_twins = 0
     for q in questions:
         assert len(q.answers) == 1 and 2 <= len(q.options) <= 4
         folded = [o.casefold() for o in q.options]
@@ -132,8 +133,15 @@ def test_questions_are_well_formed(heldout_build, questions):
                 for lang in table.langs[q.concept_id]
                 if table.labels[q.concept_id, lang] == right
             )
-            assert target != q.lang and table.labels[q.concept_id, q.lang] in q.prompt
+            source_label = table.labels[q.concept_id, q.lang]
+            assert target != q.lang and source_label in q.prompt
             pool = {table.labels.get((s, target)) for s in siblings}
+            # a sibling of the same name (KCD's H60.00 and H60.02 are both 종기: Boil,
+            # Furuncle) has a right answer too: never a distractor
+            same = [s for s in siblings if table.labels.get((s, q.lang)) == source_label]
+            twins = {table.labels.get((s, target)) for s in same} - {right, None}
+            assert not twins & set(wrong), q.prompt
+            with_twins += bool(twins)
         else:  # parents are listed as they read mid-sentence
             parents = table.parents[q.concept_id]
             parent = next(p for p in parents if table.running.get((p, q.lang)) == right)
@@ -141,6 +149,7 @@ def test_questions_are_well_formed(heldout_build, questions):
             ancestors = {table.running.get((a, q.lang)) for a in table.ancestors(q.concept_id)}
             assert not ancestors & set(wrong)
         assert set(wrong) <= pool, (q.task, q.prompt)
+    assert with_twins >= 4
 
 
 def test_french_parent_options_carry_their_elided_article(questions):

@@ -256,6 +256,13 @@ class QuestionMaker:
                 if correct.casefold() == label.casefold():
                     continue  # the same word in both languages: the prompt holds the answer
                 others = [table.labels[s, target] for s in siblings if (s, target) in table.labels]
+                # a sibling of the same name (ICD-11's French "Dengue sans signes d'alerte" is
+                # 1D20 and 1D21) makes its own translation a right answer too
+                twins = {
+                    table.labels[s, target]
+                    for s in siblings
+                    if table.labels.get((s, lang)) == label and (s, target) in table.labels
+                }
                 t = self.templates[lang]
                 pair = {
                     **values,
@@ -269,7 +276,7 @@ class QuestionMaker:
                         lang,
                         pair,
                         correct,
-                        _distinct(correct, others, {label}),
+                        _distinct(correct, others, {label} | twins),
                         key=lang + target,
                     )
                 )
