@@ -95,6 +95,25 @@ def test_kcd_english_labels_have_their_brackets_closed():
     assert graph.stats["brackets_balanced"] >= len(unbalanced)
 
 
+def test_kcd_acute_accents_typed_for_apostrophes_are_apostrophes():
+    """KCD writes "Kaposi’s sarcoma" 183 times with an apostrophe and 5 labels with an acute
+    accent ("Kaposi´s sarcoma"): they read as the others, and C46.7 and C46.78, both 기타
+    부위의 카포시육종, are one English name again (one answer to translate it into)."""
+    rows = tsv_rows(ONTOLOGY / "kcd_ko_en.tsv")
+    accented = {row["code"] for row in rows if "\u00b4" in row["en"]}
+    assert len(accented) == 5
+    graph = ConceptGraph()
+    read_code_table(ONTOLOGY / "kcd_ko_en.tsv", graph)
+    graph.finish()
+    assert graph.stats["acute_accents_as_apostrophes"] == len(accented)
+    english = {row["code"]: row["en"] for row in rows}
+    for code in accented:
+        label = graph.get(f"KCD:{code}").labels["en"]
+        assert label == " ".join(english[code].replace("\u00b4", "’").split())
+    assert graph.get("KCD:C46.7").labels["en"] == graph.get("KCD:C46.78").labels["en"]
+    assert ("KCD", "ko", "기타 부위의 카포시육종", "en") not in graph.ambiguous_translations
+
+
 def test_a_japanese_label_with_a_lost_character_is_not_read():
     """HPO's Japanese file writes HP:0002632's label with a '?' where a character was lost."""
     lost = re.compile(r"[^\W\d_]\?[^\W\d_]")

@@ -66,7 +66,8 @@ class HetopSource(Source):
         "and that a synonym in another language that is the concept's English name letter for "
         "letter is dropped as an untranslated copy, and so is a term both languages share, "
         "such as Torsades de pointes. What an export damaged is mended where that is "
-        "unambiguous (SQL escapes, one lost bracket, SNOMED CT's semantic tags, a space "
+        "unambiguous (SQL escapes, one lost bracket, an acute accent for an apostrophe, "
+        "SNOMED CT's semantic tags, a space "
         "before a colon outside French) and dropped where a character was lost to '?'; a "
         "root named All, Root or Thing without a definition (HPO's HP:0000001) is dropped, its "
         "children becoming roots (the Processing counts say how many of each).",

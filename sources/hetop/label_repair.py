@@ -2,7 +2,8 @@
 
 Published terminology files carry a few values that an export damaged: Orphanet's French table
 has names SQL-quoted ("'Canalopathie non ''pore loop'' due à…'"), KCD's English labels lose a
-bracket ("Far Eastern tick-borne encephalitis [Russian spring-summer encephalitis"), and HPO's
+bracket ("Far Eastern tick-borne encephalitis [Russian spring-summer encephalitis") or type an
+acute accent for an apostrophe ("Kaposi´s sarcoma"), and HPO's
 Japanese file has a character lost to "?" ("低?正常血圧"); DOID copies SNOMED CT's names with
 their semantic tag ("HELLP syndrome (disorder)"), which is no part of the name. A label is said
 in many records and questions, so a slip repeats in all of them. What can be undone
@@ -20,7 +21,7 @@ from corpus.typography import SPACED_COLON, colon_as_written, spaces_before_mark
 # a "?" between two letters, or U+FFFD: a character an encoding step could not write
 _LOST_CHARACTER = re.compile(r"[^\W\d_]\?[^\W\d_]|\ufffd")
 # a value with any of these may need `repair`; most values have none, and are passed by
-_SUSPECT = re.compile(r"[?\ufffd()\[\]]|''|^'", re.M)
+_SUSPECT = re.compile(r"[?\ufffd()\[\]\u00b4]|''|^'", re.M)
 # SNOMED CT's semantic tags, which end its fully specified names: DOID copies them into 1,114
 # synonyms ("HELLP syndrome (disorder)", beside the label HELLP syndrome). Only tags no name
 # ends in: ICD-11 has "Natural blood (product)", where the word is part of the name
@@ -28,6 +29,8 @@ _SEMANTIC_TAG = re.compile(
     r" \((?:disorder|finding|morphologic abnormality|body structure|qualifier value|"
     r"observable entity|regime/therapy|navigational concept|situation|cell structure)\)$"
 )
+# an acute accent typed for an apostrophe: KCD's "Kaposi´s sarcoma", "Alzheimer´s disease"
+_ACUTE_APOSTROPHE = re.compile(r"(?<=[^\W\d_])\u00b4(?=[^\W\d_])")
 _CLOSER = {"(": ")", "[": "]"}
 _OPENER = {close: open_ for open_, close in _CLOSER.items()}
 
@@ -79,6 +82,8 @@ def repair(value: str) -> tuple[str | None, str | None]:
     """(the value to keep or None to drop it, the repair made or None)."""
     if ("?" in value or "\ufffd" in value) and _LOST_CHARACTER.search(value):
         return None, "values_with_lost_characters_dropped"
+    if "\u00b4" in value and _ACUTE_APOSTROPHE.search(value):
+        return _ACUTE_APOSTROPHE.sub("’", value), "acute_accents_as_apostrophes"
     if "'" in value and (unquoted := unquote_sql(value)) is not None:
         return unquoted, "sql_escaped_values_unescaped"
     if value[-1:] == ")" and (tag := _SEMANTIC_TAG.search(value)):
