@@ -272,6 +272,39 @@ def test_german_names_parents_in_the_nominative_with_their_number():
 
 
 @pytest.mark.parametrize(
+    ("lang", "parents", "sentence"),
+    [
+        ("fr", ["hypotension", "hernie"], "C'est une sorte d'hypotension et de hernie."),
+        ("fr", ["fistule", "anomalie", "os"], "C'est une sorte de fistule, d'anomalie et d'os."),
+        ("fr", ["Les os", "L'œil"], "C'est une sorte d'os et d'œil."),  # bare nouns, as one
+        ("es", ["Bulla", "hipoplasia"], "Es un tipo de Bulla y de hipoplasia."),  # y before de
+        ("en", ["bulla", "hypoplasia"], "It is a kind of bulla and hypoplasia."),
+    ],
+)
+def test_french_and_spanish_say_the_preposition_before_each_parent(lang, parents, sentence):
+    """ "une sorte d'anomalie du jéjunum et atrésie intestinale" reads as one thing made of
+    two: French repeats its "de", each elided on its own word, and Spanish its "de"."""
+    t = load_templates()[lang]
+    assert t.fill(t.text["parents"], {"parents": t.join_parents(parents)}) == sentence
+
+
+def test_french_records_name_two_parents_each_with_de():
+    graph = hpo_sample_in_french()
+    fistula = graph.get("HP:0000143")  # Fistule recto-vaginale
+    parents = [graph.get(p).labels["fr"] for p in fistula.parents]
+    assert parents == ["Fistule vaginale", "Fistule rectale"]
+    records = list(Verbalizer(graph, load_templates(), seed=0).records(fistula))
+    text = next(r.text for r in records if r.kind == "text" and r.lang == "fr")
+    answer = next(
+        r.messages[-1]["content"]
+        for r in records
+        if r.kind == "instruct" and r.lang == "fr" and r.meta["template"].startswith("parents.")
+    )
+    assert "C'est une sorte de fistule vaginale et de fistule rectale." in text
+    assert answer.endswith("est une sorte de fistule vaginale et de fistule rectale.")
+
+
+@pytest.mark.parametrize(
     ("last", "joined"),
     [
         ("Inicio tardío", "Bulla, Enfisema e Inicio tardío"),

@@ -55,6 +55,9 @@ class Templates:
     sentence_sep: str = " "  # Japanese runs its sentences on without a space
     full_stop: str = "."  # and ends them with 。
     running_case: str = ""  # label_case's rule for a label mid-sentence; none: kept as written
+    # the preposition before {parents} that the language says again before each parent: "une
+    # sorte d'anomalie du jéjunum et d'atrésie intestinale", not "et atrésie intestinale"
+    parents_preposition: str = ""
 
     def join(self, items: list[str]) -> str:
         if len(items) <= 1:
@@ -69,6 +72,13 @@ class Templates:
                 opening, closing = self.quote_with_commas
                 items = [f"{opening}{item}{closing}" for item in items]
         return sep.join(items[:-1]) + last + items[-1]
+
+    def join_parents(self, items: list[str]) -> str:
+        """Parents as {parents} lists them: each after the first with the preposition again
+        where the language repeats it (French: ⟨de |d'⟩, each elided on its own word)."""
+        if self.parents_preposition:
+            items = items[:1] + [self.parents_preposition + item for item in items[1:]]
+        return self.join(items)
 
     def with_article(self, name: str) -> str:
         return _with_article(self.definite_article, name)
@@ -211,5 +221,6 @@ def load_templates() -> dict[str, Templates]:
                 sentence_sep=data.get("sentence_sep", " "),
                 full_stop=data.get("full_stop", "."),
                 running_case=data.get("running_case", ""),
+                parents_preposition=data.get("parents_preposition", ""),
             )
     return loaded

@@ -115,7 +115,7 @@ class Verbalizer:
             # "figurent X" with one child reads wrong, and German names one Oberbegriff in the
             # singular: each list comes with the template that fits its number
             above = self._labels(concept.parents, lang)
-            parents = (t.join(above), "parents_one" if len(above) == 1 else "parents")
+            parents = (t.join_parents(above), "parents_one" if len(above) == 1 else "parents")
             listed = self._labels(concept.children, lang, MAX_LISTED)
             children = (t.join(listed), "children_one" if len(listed) == 1 else "children")
             yield self._text(concept, lang, t, base, parents, children, xrefs, langs, term.license)
