@@ -67,6 +67,24 @@ def test_babelon_french_labels_become_text_and_translation_pairs(sample_build):
         assert label in fr_en["messages"][0]["content"] and fr_en["lang"] == "fr"
 
 
+def test_translation_pairs_of_one_word_in_both_languages_are_counted(sample_build):
+    """HPO's French keeps some English names letter for letter (Pneumothorax): those pairs
+    are kept, and counted for the card's reader."""
+    names = {
+        (row["concept_id"], row["lang"]): row["label"]
+        for row in pq.read_table(sample_build / "probe" / "concepts.parquet").to_pylist()
+    }
+    same = 0
+    for record in records(sample_build, "instruct"):
+        if record["task"] == "translation":
+            meta = json.loads(record["meta"])
+            same += (
+                record["messages"][1]["content"] == names[record["source_id"], meta["source_lang"]]
+            )
+    manifest = json.loads((sample_build / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["steps"]["hetop"]["translation_pairs_same_term"] == same > 10
+
+
 def test_korean_code_table_gives_korean_text_and_code_lookups(sample_build):
     kcd = tsv_rows(ONTOLOGY / "kcd_ko_en.tsv")
     text = {(r["source_id"], r["lang"]): r["text"] for r in records(sample_build, "text")}

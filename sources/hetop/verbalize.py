@@ -255,4 +255,6 @@ class Verbalizer:
                     key=source + target,
                 )
                 record.meta.update(source_lang=source, target_lang=target)
+                if concept.labels[target] == label:  # an INN or a taxon: the same word
+                    self.stats["translation_pairs_same_term"] += 1
                 yield record
