@@ -1,9 +1,11 @@
+import re
 import string
 
 import pytest
 from corpus.sources.hetop.graph import ConceptGraph
 from corpus.sources.hetop.obo import read_obo
 from corpus.sources.hetop.templates import load_templates, resolve_particles
+from corpus.sources.hetop.terminologies import normalize_prefix
 from corpus.sources.hetop.verbalize import Verbalizer
 
 from tests.conftest import ONTOLOGY, hpo_sample_in_french, write_babelon
@@ -370,3 +372,30 @@ def test_a_japanese_definition_ends_with_a_japanese_full_stop(tmp_path):
         text = next(r.text for r in verbalizer.records(graph.get(concept_id)) if r.kind == "text")
         assert f"定義は次のとおりである：{definition}" in text
         assert "。。" not in text and "。." not in text and "。 " not in text
+
+
+def test_a_mapping_answer_names_every_code_of_its_terminology():
+    """HPO maps HP:0000271 to four SNOMED CT codes: each is a right answer, so the answer
+    gives them all; the text record names the first of each terminology."""
+    stanzas = re.split(r"^\[", (ONTOLOGY / "hp_sample.obo").read_text(encoding="utf-8"), flags=re.M)
+    xrefs: dict[tuple[str, str], list[str]] = {}
+    for stanza in stanzas:
+        if found := re.search(r"^id: (HP:\d+)", stanza, flags=re.M):
+            for prefix, code in re.findall(r"^xref: ([^:\s]+):(\S+)", stanza, flags=re.M):
+                xrefs.setdefault((found[1], normalize_prefix(prefix)), []).append(code)
+    graph = ConceptGraph()
+    read_obo(ONTOLOGY / "hp_sample.obo", graph)
+    graph.finish()
+    verbalizer = Verbalizer(graph, load_templates(), seed=0)
+    several = 0
+    for concept in graph:
+        for record in verbalizer.records(concept):
+            if record.kind == "instruct" and record.task == "mapping":
+                codes = xrefs[concept.id, record.meta["target_terminology"]]
+                answer = record.messages[1]["content"]
+                assert all(code in answer for code in codes), (answer, codes)
+                several += len(codes) > 1
+            elif record.kind == "text" and concept.id == "HP:0000271":
+                assert "corresponds to SNOMED CT 118930001 and UMLS C0266617." in record.text
+    assert several > 100
+    assert len(xrefs["HP:0000271", "SNOMEDCT"]) == 4

@@ -87,9 +87,9 @@ class HetopSource(Source):
         "translation into a language that names those concepts differently (ICD-11's French "
         "calls Dengue both with and without warning signs 'Dengue sans signes d'alerte'); the "
         "inputs' error stays in the concepts' own text records.",
-        "Concepts are listed with at most 8 children and 8 cross-terminology codes, one per "
-        "terminology: the first the input lists where it maps a concept to several codes of "
-        "one terminology (HPO maps some terms to two or three SNOMED CT codes or UMLS CUIs).",
+        "Concepts are listed with at most 8 children and 8 terminologies they map to; a text "
+        "record names the first code the input lists in each, a mapping answer all of them "
+        "(HPO maps some terms to several SNOMED CT codes or UMLS CUIs).",
         "A mapping into a terminology the build reads is kept only where that terminology's "
         "input has the code (dangling_mappings counts the others): a national or retired code "
         "is left out, and so is a valid one that an input holding part of its terminology "

@@ -87,13 +87,19 @@ class Verbalizer:
                     break
         return found
 
-    def _xrefs(self, concept: Concept) -> list[tuple[Terminology, str]]:
-        """(terminology, code) of each mapping, the first one per target terminology."""
-        seen: dict[str, tuple[Terminology, str]] = {}
+    def _xrefs(self, concept: Concept) -> list[tuple[Terminology, list[str]]]:
+        """(terminology, codes) of the mappings, per target terminology in the input's order:
+        HPO maps some terms to two or three SNOMED CT codes, each a right answer."""
+        seen: dict[str, tuple[Terminology, list[str]]] = {}
         for xref in concept.xrefs:
             prefix, local = split_curie(xref)
-            if prefix and prefix not in seen and prefix != concept.terminology:
-                seen[prefix] = (lookup(prefix), local)
+            if not prefix or prefix == concept.terminology:
+                continue
+            if prefix not in seen:
+                seen[prefix] = (lookup(prefix), [])
+            codes = seen[prefix][1]
+            if len(codes) < MAX_LISTED and local not in codes:
+                codes.append(local)
         return list(seen.values())[:MAX_LISTED]
 
     def records(self, concept: Concept) -> Iterator[Record]:
@@ -138,10 +144,10 @@ class Verbalizer:
         children, children_kind = children
         if children:
             sentences.append(t.fill(text[children_kind], {"children": children}))
-        if xrefs:
+        if xrefs:  # the first code of each terminology: a list inside a list would not read
             items = [
-                t.fill(text["xref_item"], {"terminology": x.name_in(lang), "code": code})
-                for x, code in xrefs
+                t.fill(text["xref_item"], {"terminology": x.name_in(lang), "code": codes[0]})
+                for x, codes in xrefs
             ]
             sentences.append(t.fill(text["xrefs"], {"xrefs": t.join(items)}))
         others = [
@@ -213,9 +219,9 @@ class Verbalizer:
         else:
             yield self._ask(concept, t, "code_lookup", "label_to_code", base, license_id)
         yield self._ask(concept, t, "code_lookup", "code_to_label", base, license_id)
-        for target, target_code in xrefs:
+        for target, target_codes in xrefs:
             name = target.name_in(lang)
-            values = {**base, "target_terminology": name, "target_code": target_code}
+            values = {**base, "target_terminology": name, "target_code": t.join(target_codes)}
             record = self._ask(
                 concept, t, "mapping", "mapping", values, license_id, key=target.prefix
             )
