@@ -194,6 +194,42 @@ def test_a_translation_with_several_answers_in_the_file_is_not_asked():
     assert verbalizer.stats["translation_ambiguous_skipped"] == len(skipped) > 100
 
 
+def test_a_parent_question_with_several_answers_in_the_file_is_not_asked():
+    """ICD-11 has "Primary myelofibrosis" twice, as a stem code and as a histopathology
+    extension, under different parents: "What is Primary myelofibrosis a kind of?" has two
+    answers. A label that names concepts with different parents gets no parent question;
+    which ones is counted from the SQLite file itself."""
+    path = Path(str(resources.files("cim_11").joinpath("cim-11.sqlite3")))
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        rows = db.execute("select idc_id, icode, label_en, parent_idc_id from cim11").fetchall()
+    name = {entity: label for entity, _, label, _ in rows}
+    parents_of: dict[str, set[str]] = {}
+    for _, _, label, parent in rows:
+        if parent in name:
+            parents_of.setdefault(label, set()).add(name[parent])
+    ambiguous = {
+        _concept_id(entity, code)
+        for entity, code, label, parent in rows
+        if parent in name and len(parents_of[label]) > 1
+    }
+    myelofibrosis = [
+        _concept_id(e, c) for e, c, label, _ in rows if label == "Primary myelofibrosis"
+    ]
+    assert len(myelofibrosis) == 2 and set(myelofibrosis) <= ambiguous
+    graph = ConceptGraph()
+    read_icd11_sqlite(path, graph)
+    graph.finish()
+    verbalizer = Verbalizer(graph, load_templates(), seed=0, langs=frozenset({"en"}))
+    for concept_id in [*sorted(ambiguous), "ICD11:1A00"]:
+        asked = [
+            r
+            for r in verbalizer.records(graph.get(concept_id))
+            if r.kind == "instruct" and r.meta["template"].startswith("parents.")
+        ]
+        assert len(asked) == (concept_id not in ambiguous), concept_id
+    assert verbalizer.stats["parents_ambiguous_skipped"] == len(ambiguous) > 100
+
+
 def test_a_list_names_two_concepts_with_one_label_once():
     """Two children of ICD-11's acinar cell neoplasms (benign, malignant) share one French
     name: the French text lists it once, the English one both."""

@@ -85,8 +85,10 @@ class HetopSource(Source):
         "A question with several right answers in the inputs is not asked: a label that "
         "several concepts of one terminology share gets no label-to-code question, nor a "
         "translation into a language that names those concepts differently (ICD-11's French "
-        "calls Dengue both with and without warning signs 'Dengue sans signes d'alerte'); the "
-        "inputs' error stays in the concepts' own text records.",
+        "calls Dengue both with and without warning signs 'Dengue sans signes d'alerte'), nor "
+        "a question on its parents, children, definition or synonyms where those concepts' "
+        "differ (ICD-11's two Primary myelofibrosis, a stem code and a histopathology "
+        "extension); each concept's text record, which gives its code, still says it all.",
         "Concepts are listed with at most 8 children and 8 terminologies they map to; a text "
         "record names the first code the input lists in each, a mapping answer all of them "
         "(HPO maps some terms to several SNOMED CT codes or UMLS CUIs).",

@@ -100,8 +100,9 @@ class ConceptGraph:
         self.pending: list[PendingValue] = []
         self.mappings: list[tuple[str, str]] = []
         self.stats: Counter[str] = Counter()
-        # (terminology, lang, label) that several concepts share: "Bilateral" is 16 KCD codes
-        self.shared_labels: set[tuple[str, str, str]] = set()
+        # (terminology, lang, label) that several concepts share -> those concepts: "Bilateral"
+        # is 16 KCD codes
+        self.shared_labels: dict[tuple[str, str, str], list[Concept]] = {}
         # (terminology, lang, label, target lang) of a shared label whose concepts are named
         # differently in the target language: its translation has several answers
         self.ambiguous_translations: set[tuple[str, str, str, str]] = set()
@@ -259,7 +260,7 @@ class ConceptGraph:
                     sharing[key].append(concept)
                 else:
                     sharing[key] = [first[key], concept]
-        self.shared_labels = set(sharing)
+        self.shared_labels = sharing
         self.ambiguous_translations = {
             (*key, target)
             for key, concepts in sharing.items()

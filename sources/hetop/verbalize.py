@@ -193,20 +193,44 @@ class Verbalizer:
             messages, t.lang, SOURCE, terminology, concept.id, license_id, task, None, meta
         )
 
+    def _answers_differ(self, concept: Concept, lang: str, kind: str) -> bool:
+        """Whether concepts that share this one's label in `lang` would answer a question
+        asked by that label differently (ICD-11's stem code and histopathology extension
+        "Primary myelofibrosis" sit under different parents): then it has several answers."""
+        sharers = self.graph.shared_labels.get((concept.terminology, lang, concept.labels[lang]))
+        if not sharers:
+            return False
+        answers = {answer for other in sharers if (answer := self._answer_of(other, lang, kind))}
+        if len(answers) > 1:
+            self.stats[f"{kind}_ambiguous_skipped"] += 1
+            return True
+        return False
+
+    def _answer_of(self, concept: Concept, lang: str, kind: str) -> tuple[str, ...]:
+        """What a question of `kind` about `concept` would answer in `lang` (empty: none)."""
+        if kind == "definition":
+            definition = concept.definitions.get(lang)
+            return (definition,) if definition else ()
+        if kind == "synonyms":
+            return tuple(concept.synonyms.get(lang, ()))
+        related = concept.parents if kind == "parents" else concept.children
+        others = (self.graph.concepts.get(concept_id) for concept_id in related)
+        return tuple(sorted(o.labels[lang] for o in others if o is not None and lang in o.labels))
+
     def _instructions(self, concept, lang, t, base, parents, children, xrefs, license_id):
         parents, parents_kind = parents
         children, children_kind = children
-        if lang in concept.definitions:
+        if lang in concept.definitions and not self._answers_differ(concept, lang, "definition"):
             values = {**base, "definition": concept.definitions[lang]}
             yield self._ask(concept, t, "definition", "definition", values, license_id)
-        if base["synonyms"]:
+        if base["synonyms"] and not self._answers_differ(concept, lang, "synonyms"):
             yield self._ask(concept, t, "synonyms", "synonyms", base, license_id)
-        if parents:
+        if parents and not self._answers_differ(concept, lang, "parents"):
             values = {**base, "parents": parents}
             yield self._ask(
                 concept, t, "hierarchy", "parents", values, license_id, answer=parents_kind
             )
-        if children:
+        if children and not self._answers_differ(concept, lang, "children"):
             values = {**base, "children": children}
             yield self._ask(
                 concept, t, "hierarchy", "children", values, license_id, answer=children_kind
