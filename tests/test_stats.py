@@ -88,3 +88,22 @@ def test_card_examples_are_the_first_rows_of_each_language_and_task(
     found = stats.examples(sample_build, kind)
     assert found == expected.drop("_row").to_dicts()
     assert len({tuple(r[k] for k in keys) for r in found}) == len(found) >= 3
+
+
+def test_a_dataset_of_several_sources_gets_a_source_plot(sample_build, tmp_path):
+    """One source: its bar would be the whole; two (a recipe, a mix by source): a plot."""
+    from corpus.plots import SOURCE_PLOT, write_plots
+
+    table = pq.read_table(sample_build / "data" / "text")
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    one = StatsAccumulator()
+    one.add("text", table)
+    assert SOURCE_PLOT not in write_plots(tmp_path / "one", one.result())
+    assert not (sample_build / SOURCE_PLOT).exists()
+    half = table.num_rows // 2
+    sources = ["hetop"] * half + ["lissa"] * (table.num_rows - half)
+    two = StatsAccumulator()
+    two.add("text", table.set_column(table.schema.get_field_index("source"), "source", [sources]))
+    assert SOURCE_PLOT in write_plots(tmp_path / "two", two.result())
+    assert (tmp_path / "two" / SOURCE_PLOT).stat().st_size > 1000
