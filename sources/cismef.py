@@ -63,6 +63,11 @@ TEMPLATES = {
             "Which health topic does this text describe?\n\n{summary}",
             "Give a title for this health information:\n\n{summary}",
         ],
+        "about_resource": ["What is “{title}” about?", "Summarize the resource “{title}”."],
+        "title_resource": [
+            "Give the title of the resource this text describes:\n\n{summary}",
+            "Which publication does this summary describe? Give its title.\n\n{summary}",
+        ],
         "mesh": ["Which subject headings describe this resource?\n\n{title}\n\n{summary}"],
     },
     "es": {
@@ -72,6 +77,8 @@ TEMPLATES = {
         "types": "Tipo de recurso: {items}.",
         "about": ["¿Qué es {title}?", "Hábleme de {title}."],
         "title": ["¿Qué tema de salud describe este texto?\n\n{summary}"],
+        "about_resource": ["¿De qué trata «{title}»?", "Resuma el recurso «{title}»."],
+        "title_resource": ["¿Cuál es el título del recurso que describe este texto?\n\n{summary}"],
         "mesh": ["¿Qué descriptores describen este recurso?\n\n{title}\n\n{summary}"],
     },
     "fr": {
@@ -81,9 +88,16 @@ TEMPLATES = {
         "types": "Type de ressource : {items}.",
         "about": ["Qu'est-ce que {title} ?", "Parlez-moi de {title}."],
         "title": ["Quel thème de santé ce texte décrit-il ?\n\n{summary}"],
+        "about_resource": ["De quoi traite « {title} » ?", "Résumez la ressource « {title} »."],
+        "title_resource": ["Quel est le titre de la ressource que ce texte décrit ?\n\n{summary}"],
         "mesh": ["Quels descripteurs décrivent cette ressource ?\n\n{title}\n\n{summary}"],
     },
 }
+
+
+# records that name a health topic; the others (NLM Catalog, Dublin Core, CSV) a resource
+TOPIC_KINDS = frozenset({"medlineplus-topic", "medlineplus-vocabulary"})
+RESOURCE_KEYS = ("about_resource", "title_resource")
 
 
 @dataclass
@@ -344,8 +358,11 @@ class CismefSource(FileSource):
         )
         questions = []
         if entry.summary:
-            questions.append(("about", entry.summary, "summary"))
-            questions.append(("title", entry.title, "title"))
+            # a health topic is asked about by name ("What is Abdominal Pain?"); a catalogued
+            # book, report or web page by its title ("What is “Analysis of …” about?")
+            about, title = ("about", "title") if entry.kind in TOPIC_KINDS else RESOURCE_KEYS
+            questions.append((about, entry.summary, "summary"))
+            questions.append((title, entry.title, "title"))
         if entry.subjects:
             questions.append(("mesh", "\n".join(entry.subjects), "subject_headings"))
         for kind, answer, task in questions:

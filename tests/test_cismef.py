@@ -44,6 +44,31 @@ def test_spanish_medlineplus_topics_become_spanish_records(catalogue):
     assert "El abdomen se extiende desde abajo del pecho" in dolor
 
 
+def test_a_topic_is_asked_about_by_name_and_a_catalogued_resource_by_title(catalogue):
+    """ "What is Abdominal Pain?" is a question; "What is Analysis of medical care capability
+    … Final rept?" is not: a book, report or film is asked about as a resource."""
+    text = {r["source_id"]: r for r in pq.read_table(catalogue / "data" / "text").to_pylist()}
+    summaries = [
+        r
+        for r in pq.read_table(catalogue / "data" / "instruct").to_pylist()
+        if r["task"] == "summary"
+    ]
+    assert {r["dataset"] for r in summaries} == {
+        "nlm-catalog",
+        "medlineplus-topic",
+        "medlineplus-vocabulary",
+    }
+    for record in summaries:
+        title = text[record["source_id"]]["text"].split("\n")[0].rstrip(".")
+        prompt = record["messages"][0]["content"]
+        if record["dataset"] == "nlm-catalog":
+            assert f"“{title}" in prompt and not prompt.startswith("What is " + title[:1])
+        else:
+            assert re.match(
+                rf"(What is|Tell me about|¿Qué es|Hábleme de) {re.escape(title)}", prompt
+            )
+
+
 def test_html_summaries_are_text(catalogue):
     text = pq.read_table(catalogue / "data" / "text").to_pylist()
     assert not any("<p>" in r["text"] or "&lt;" in r["text"] for r in text)
