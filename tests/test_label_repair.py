@@ -8,6 +8,8 @@ from corpus.sources.hetop.icd10 import read_icd10_xml
 from corpus.sources.hetop.label_repair import balance_brackets, repair, unquote_sql
 from corpus.sources.hetop.obo import read_obo
 from corpus.sources.hetop.tables import read_babelon, read_code_table
+from corpus.sources.hetop.templates import load_templates
+from corpus.sources.hetop.verbalize import Verbalizer
 
 from tests.conftest import ONTOLOGY, layouts, tsv_rows
 
@@ -111,7 +113,15 @@ def test_kcd_acute_accents_typed_for_apostrophes_are_apostrophes():
         label = graph.get(f"KCD:{code}").labels["en"]
         assert label == " ".join(english[code].replace("\u00b4", "’").split())
     assert graph.get("KCD:C46.7").labels["en"] == graph.get("KCD:C46.78").labels["en"]
-    assert ("KCD", "ko", "기타 부위의 카포시육종", "en") not in graph.ambiguous_translations
+    verbalizer = Verbalizer(graph, load_templates(), seed=0)
+    for code in ("C46.7", "C46.78"):
+        pairs = {
+            (r.meta["source_lang"], r.meta["target_lang"])
+            for r in verbalizer.records(graph.get(f"KCD:{code}"))
+            if r.kind == "instruct" and r.task == "translation"
+        }
+        assert ("ko", "en") in pairs
+    assert "translation_ambiguous_skipped" not in verbalizer.stats
 
 
 def test_a_japanese_label_with_a_lost_character_is_not_read():

@@ -103,9 +103,6 @@ class ConceptGraph:
         # (terminology, lang, label) that several concepts share -> those concepts: "Bilateral"
         # is 16 KCD codes
         self.shared_labels: dict[tuple[str, str, str], list[Concept]] = {}
-        # (terminology, lang, label, target lang) of a shared label whose concepts are named
-        # differently in the target language: its translation has several answers
-        self.ambiguous_translations: set[tuple[str, str, str, str]] = set()
 
     def __len__(self) -> int:
         return len(self.concepts)
@@ -246,9 +243,8 @@ class ConceptGraph:
 
     def _find_shared_labels(self) -> None:
         """Labels that name several concepts of one terminology: asking for "the" code of one
-        has several right answers, and so has its translation where those concepts are named
-        differently in the other language (ICD-11's French "Dengue sans signes d'alerte" is
-        both Dengue with and without warning signs)."""
+        has several right answers, and so may a question on its translation, parents or
+        children (`Verbalizer` compares the concepts' answers)."""
         first: dict[tuple[str, str, str], Concept] = {}
         sharing: dict[tuple[str, str, str], list[Concept]] = {}
         for concept in self.concepts.values():
@@ -261,12 +257,6 @@ class ConceptGraph:
                 else:
                     sharing[key] = [first[key], concept]
         self.shared_labels = sharing
-        self.ambiguous_translations = {
-            (*key, target)
-            for key, concepts in sharing.items()
-            for target in {lang for concept in concepts for lang in concept.labels} - {key[1]}
-            if len({c.labels[target] for c in concepts if target in c.labels}) > 1
-        }
 
     def _landing_xrefs(self, concept: Concept, read: set[str]) -> list[str]:
         """A mapping into a terminology this build reads must land on one of its concepts (a

@@ -193,21 +193,29 @@ class Verbalizer:
             messages, t.lang, SOURCE, terminology, concept.id, license_id, task, None, meta
         )
 
-    def _answers_differ(self, concept: Concept, lang: str, kind: str) -> bool:
+    def _answers_differ(self, concept: Concept, lang: str, kind: str, target: str = "") -> bool:
         """Whether concepts that share this one's label in `lang` would answer a question
         asked by that label differently (ICD-11's stem code and histopathology extension
-        "Primary myelofibrosis" sit under different parents): then it has several answers."""
+        "Primary myelofibrosis" sit under different parents; its French file names 1D20 and
+        1D21 both "Dengue sans signes d'alerte"): then it has several answers."""
         sharers = self.graph.shared_labels.get((concept.terminology, lang, concept.labels[lang]))
         if not sharers:
             return False
-        answers = {answer for other in sharers if (answer := self._answer_of(other, lang, kind))}
+        answers = {
+            answer for other in sharers if (answer := self._answer_of(other, lang, kind, target))
+        }
         if len(answers) > 1:
             self.stats[f"{kind}_ambiguous_skipped"] += 1
             return True
         return False
 
-    def _answer_of(self, concept: Concept, lang: str, kind: str) -> tuple[str, ...]:
-        """What a question of `kind` about `concept` would answer in `lang` (empty: none)."""
+    def _answer_of(
+        self, concept: Concept, lang: str, kind: str, target: str = ""
+    ) -> tuple[str, ...]:
+        """What a question of `kind` about `concept` would answer in `lang` (empty: none); a
+        translation's answer is its label in `target`."""
+        if kind == "translation":
+            return (concept.labels[target],) if target in concept.labels else ()
         if kind == "definition":
             definition = concept.definitions.get(lang)
             return (definition,) if definition else ()
@@ -263,11 +271,9 @@ class Verbalizer:
                 if t is None:
                     self.stats["translation_pairs_without_templates"] += 1
                     continue
-                label = concept.labels[source]
-                ambiguous = self.graph.ambiguous_translations
-                if (concept.terminology, source, label, target) in ambiguous:
-                    self.stats["translation_ambiguous_skipped"] += 1
+                if self._answers_differ(concept, source, "translation", target):
                     continue
+                label = concept.labels[source]
                 running = self.case.running(label, source)
                 values = {
                     **t.concept_values(label, term.name_in(t.lang), concept.code, running),
