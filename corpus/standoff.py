@@ -33,11 +33,6 @@ class OffsetMap:
         return position + self.shifts[passed]
 
 
-def remap(position: int, edits: Edits, is_end: bool) -> int:
-    """One offset of the old text in the new one (`OffsetMap` for many)."""
-    return OffsetMap(edits)(position, is_end)
-
-
 def remap_entities(entities: list[dict[str, Any]], text: str, edits: Edits) -> None:
     """Entities (`spans`, `text`) moved onto the edited `text`, each one's text equal to what
     its spans cover there (parts of a discontinuous one joined by a space, as brat does)."""

@@ -12,7 +12,7 @@ from corpus.phi import evaluation
 from corpus.phi.gate import PhiGate
 from corpus.phi.patterns import nir_key_ok
 from corpus.records import TextRecord
-from corpus.standoff import remap
+from corpus.standoff import OffsetMap
 from tests.conftest import DATA, run_cli
 
 
@@ -101,7 +101,8 @@ def test_entity_offsets_follow_the_redaction():
     assert out.text == "Vu par le Dr [NAME] le [DATE] pour une pneumopathie."
     ((s, e),) = out.meta["entities"][0]["spans"]
     assert out.text[s:e] == out.meta["entities"][0]["text"] == "pneumopathie"
-    assert remap(5, [(2, 4, 6)], False) == 9 and remap(3, [(2, 4, 6)], True) == 8
+    offsets = OffsetMap([(2, 4, 6)])
+    assert offsets(5, False) == 9 and offsets(3, True) == 8
 
 
 def _notes_file(tmp_path):
