@@ -143,10 +143,22 @@ def test_sssom_mappings_link_both_ways(tmp_path):
     assert "DOID:0001816" in graph.get("KCD:C49.9").xrefs
 
 
-def test_icd11_database_shipped_by_cim_11_certic():
-    path = Path(str(resources.files("cim_11").joinpath("cim-11.sqlite3")))
+ICD11_SQLITE = Path(str(resources.files("cim_11").joinpath("cim-11.sqlite3")))
+
+
+@pytest.fixture(scope="module")
+def icd11_graph() -> ConceptGraph:
+    """The graph of the ICD-11 database cim-11-certic ships, read once for the module's tests
+    (none changes it)."""
     graph = ConceptGraph()
-    counts = read_icd11_sqlite(path, graph)
+    read_icd11_sqlite(ICD11_SQLITE, graph)
+    graph.finish()
+    return graph
+
+
+def test_icd11_database_shipped_by_cim_11_certic():
+    graph = ConceptGraph()
+    counts = read_icd11_sqlite(ICD11_SQLITE, graph)
     graph.finish()
     assert counts["concepts"] == 36044
     cholera = graph.get("ICD11:1A00")
@@ -155,13 +167,12 @@ def test_icd11_database_shipped_by_cim_11_certic():
     assert graph.get("ICD11:135352227").code == ""  # groupings have no code
 
 
-def test_a_translation_with_several_answers_in_the_file_is_not_asked():
+def test_a_translation_with_several_answers_in_the_file_is_not_asked(icd11_graph):
     """ICD-11's French file names 1D20 and 1D21 (Dengue without / with warning signs) both
     "Dengue sans signes d'alerte": French -> English would have two answers, one wrong. A
     label that names concepts the other language names differently is not translated into
     it; the other direction is asked. Which ones: counted from the SQLite file itself."""
-    path = Path(str(resources.files("cim_11").joinpath("cim-11.sqlite3")))
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+    with sqlite3.connect(f"file:{ICD11_SQLITE}?mode=ro", uri=True) as db:
         rows = db.execute("select idc_id, icode, label, label_en from cim11").fetchall()
     named = {_concept_id(entity, code): {"fr": fr, "en": en} for entity, code, fr, en in rows}
     answers: dict[tuple[str, str, str], set[str]] = {}
@@ -177,9 +188,7 @@ def test_a_translation_with_several_answers_in_the_file_is_not_asked():
     }
     assert ("ICD11:1D20", "fr", "en") in skipped and ("ICD11:1D21", "fr", "en") in skipped
     assert ("ICD11:1D20", "en", "fr") not in skipped
-    graph = ConceptGraph()
-    read_icd11_sqlite(path, graph)
-    graph.finish()
+    graph = icd11_graph
     verbalizer = Verbalizer(graph, load_templates(), seed=0)
     for concept_id in sorted({concept_id for concept_id, *_ in skipped} | {"ICD11:1A00"}):
         asked = {
@@ -194,13 +203,12 @@ def test_a_translation_with_several_answers_in_the_file_is_not_asked():
     assert verbalizer.stats["translation_ambiguous_skipped"] == len(skipped) > 100
 
 
-def test_a_parent_question_with_several_answers_in_the_file_is_not_asked():
+def test_a_parent_question_with_several_answers_in_the_file_is_not_asked(icd11_graph):
     """ICD-11 has "Primary myelofibrosis" twice, as a stem code and as a histopathology
     extension, under different parents: "What is Primary myelofibrosis a kind of?" has two
     answers. A label that names concepts with different parents gets no parent question;
     which ones is counted from the SQLite file itself."""
-    path = Path(str(resources.files("cim_11").joinpath("cim-11.sqlite3")))
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+    with sqlite3.connect(f"file:{ICD11_SQLITE}?mode=ro", uri=True) as db:
         rows = db.execute("select idc_id, icode, label_en, parent_idc_id from cim11").fetchall()
     name = {entity: label for entity, _, label, _ in rows}
     parents_of: dict[str, set[str]] = {}
@@ -216,9 +224,7 @@ def test_a_parent_question_with_several_answers_in_the_file_is_not_asked():
         _concept_id(e, c) for e, c, label, _ in rows if label == "Primary myelofibrosis"
     ]
     assert len(myelofibrosis) == 2 and set(myelofibrosis) <= ambiguous
-    graph = ConceptGraph()
-    read_icd11_sqlite(path, graph)
-    graph.finish()
+    graph = icd11_graph
     verbalizer = Verbalizer(graph, load_templates(), seed=0, langs=frozenset({"en"}))
     for concept_id in [*sorted(ambiguous), "ICD11:1A00"]:
         asked = [
@@ -230,13 +236,10 @@ def test_a_parent_question_with_several_answers_in_the_file_is_not_asked():
     assert verbalizer.stats["parents_ambiguous_skipped"] == len(ambiguous) > 100
 
 
-def test_a_list_names_two_concepts_with_one_label_once():
+def test_a_list_names_two_concepts_with_one_label_once(icd11_graph):
     """Two children of ICD-11's acinar cell neoplasms (benign, malignant) share one French
     name: the French text lists it once, the English one both."""
-    path = Path(str(resources.files("cim_11").joinpath("cim-11.sqlite3")))
-    graph = ConceptGraph()
-    read_icd11_sqlite(path, graph)
-    graph.finish()
+    graph = icd11_graph
     parent = next(c for c in graph if c.labels.get("en") == "Acinar cell neoplasms")
     french = [graph.get(child).labels["fr"] for child in parent.children]
     assert len(french) == 3 and len(set(french)) == 2
