@@ -18,7 +18,10 @@ not a name.
 A capital past a first word is a slip, not a name, where labels write the word in lowercase
 four times as often: ICD-11's "3 Severe problem" and "Walls in the Body" leave "Severe pain"
 and "Body dysmorphic disorder" reading "severe pain", "body dysmorphic disorder"; its French
-"Autres Maladie du foie" leaves "maladie de Crohn". A two-word name holds where its first word
+"Autres Maladie du foie" leaves "maladie de Crohn". The slips themselves are lowered too, with
+the words of a label in title case among sentence-case ones (HPO's "Tear Trough Deformity"),
+all of them or none: "walls in the body", "tear trough deformity", "tableaux du foie (MT1)";
+but "maladie de Ross River", "hemoglobin Barts". A two-word name holds where its first word
 is such a slip, if labels capitalize the pair more often than not: "… due to Staphylococcus
 aureus" keeps "Staphylococcus aureus sepsis" as written, though labels have "staphylococcus"
 in lowercase too. Words joined by a slash are read each ("Aplasia/Hypoplasia of the thumb"
@@ -61,6 +64,7 @@ NOUNS_CAPITALIZED = "attested-nouns-capitalized"
 RULES = (ATTESTED, UNLESS_NAME, NOUNS_CAPITALIZED)
 SLIP_RATIO = 4  # lowercase writings per capitalized one past which a capital is a slip
 _TRAILING = ",;:.)]"
+_LEADING = "(["
 _PUNCTUATION = "()[]{},;:.!?\"'“”‘’«»"
 # a word past a label's first (no space before that one), not just after a break: a capital
 # after "Neoplasm: " or "(" opens a phrase and says nothing
@@ -79,6 +83,7 @@ class LabelCase:
             raise ValueError(f"running_case {sorted(unknown)}: expected one of {RULES}")
         self.rules = dict(rules)
         self.lowercase: dict[str, set[str]] = {}
+        self.written: dict[str, Counter[str]] = {}  # how often labels write a word in lowercase
         self.names: dict[str, set[str]] = {}
         self.name_phrases: dict[str, set[str]] = {}  # "staphylococcus aureus"
         self.title_case: dict[str, set[str]] = {}  # labels of terminologies written so
@@ -117,6 +122,7 @@ class LabelCase:
             if rule != UNLESS_NAME or title_case:  # unless-name asks for no lowercase words
                 lowercase |= _lowercase_in_prose(prose)
             self.lowercase[lang] = lowercase
+            self.written[lang] = written
             # words that labels capitalize past their first letter, unless they are a slip;
             # and two-word names ("Staphylococcus aureus" after "due to"), which hold even
             # where the first word alone reads as a slip, if labels capitalize them more
@@ -178,6 +184,7 @@ class LabelCase:
 
     def _lowered(self, label: str, lang: str, rule: str) -> str:
         first, space, rest = label.partition(" ")
+        sentence_case = False  # a label of a terminology that writes sentence case
         if rest and label in self.title_case[lang]:  # "Language Disorders": every word
             if (natural := natural_order(label)) != label:  # "Anemia, Sickle Cell"
                 label = natural
@@ -193,9 +200,53 @@ class LabelCase:
                     return label
                 words[index] = word[0].lower() + word[1:]
             rest = " ".join(words)
+        elif rest and rule != NOUNS_CAPITALIZED:
+            sentence_case = True
         if label in self.named_first[lang] or _opening_phrase(label) in self.name_phrases[lang]:
             return first + space + rest
-        return self._lowered_word(first, lang, rule) + space + rest
+        lowered = self._lowered_word(first, lang, rule)
+        if sentence_case and not lowered[:1].isupper():  # no name, no label as written first
+            rest = self._slips_lowered(rest, lang)
+        return lowered + space + rest
+
+    def _slips_lowered(self, rest: str, lang: str) -> str:
+        """The words past a label's first (`rest`) with capitals lowered that name nothing:
+        slips ("Walls in the Body", "3 Severe problem") and the words of a label in title case
+        where its terminology writes sentence case ("Tear Trough Deformity", "Anorexia
+        Nervosa"). All of them or none, and only where the first word reads in lowercase too:
+        each must be no name, nor open a two-word one, have three letters or more, and be
+        written in lowercase by four labels at least (the slip's ratio), so that "maladie de
+        Ross River", "Hemoglobin Barts", "Vidprevtyn Beta", "gallbladder Ca" and "cerebral
+        cortex Pick cells" (beside one "Ice pick") keep theirs. A hyphenated word is lowered
+        where each part would be ("Postural-Perceptual"), else kept ("Creutzfeldt-Jakob")."""
+        words = rest.split(" ")
+        for index, word in enumerate(words):
+            bare = word.lstrip(_LEADING)
+            head = bare.rstrip(_TRAILING)
+            parts = head.split("-")
+            if len(parts) > 1 and all(_capitalized(part) for part in parts):
+                if not all(self._slip(part.lower(), "", lang) for part in parts):
+                    continue  # "Creutzfeldt-Jakob"
+                lowered = "-".join(part.lower() for part in parts)
+            elif _capitalized(bare):
+                following = words[index + 1].rstrip(_TRAILING) if index + 1 < len(words) else ""
+                if "." in bare or not self._slip(head.lower(), following, lang):
+                    return rest  # "Can. Standard": an abbreviation
+                lowered = head[0].lower() + head[1:]
+            else:
+                continue
+            start = len(word) - len(bare)
+            words[index] = word[:start] + lowered + bare[len(head) :]
+        return " ".join(words)
+
+    def _slip(self, key: str, following: str, lang: str) -> bool:
+        """Whether a capitalized word past a label's first is no name (see `_slips_lowered`)."""
+        return (
+            len(key) >= 3
+            and key not in self.names[lang]
+            and self.written[lang][key] >= SLIP_RATIO
+            and f"{key} {following}" not in self.name_phrases[lang]
+        )
 
     def _lowered_word(self, word: str, lang: str, rule: str) -> str:
         if "/" in word:  # "Aplasia/Hypoplasia", "Absent/hypoplastic": every part, or none
