@@ -58,7 +58,7 @@ TEMPLATES = {
         "subjects": "Subject headings: {items}.",
         "groups": "Topics: {items}.",
         "types": "Resource type: {items}.",
-        "about": ["What is {title}?", "Tell me about {title}."],
+        "about": ["What is “{title}”?", "Tell me about the health topic “{title}”."],
         "title": [
             "Which health topic does this text describe?\n\n{summary}",
             "Give a title for this health information:\n\n{summary}",
@@ -75,7 +75,7 @@ TEMPLATES = {
         "subjects": "Descriptores: {items}.",
         "groups": "Temas: {items}.",
         "types": "Tipo de recurso: {items}.",
-        "about": ["¿Qué es {title}?", "Hábleme de {title}."],
+        "about": ["¿Qué es «{title}»?", "Hábleme del tema de salud «{title}»."],
         "title": ["¿Qué tema de salud describe este texto?\n\n{summary}"],
         "about_resource": ["¿De qué trata «{title}»?", "Resuma el recurso «{title}»."],
         "title_resource": ["¿Cuál es el título del recurso que describe este texto?\n\n{summary}"],
@@ -86,7 +86,7 @@ TEMPLATES = {
         "subjects": "Descripteurs : {items}.",
         "groups": "Thèmes : {items}.",
         "types": "Type de ressource : {items}.",
-        "about": ["Qu'est-ce que {title} ?", "Parlez-moi de {title}."],
+        "about": ["Qu'est-ce que « {title} » ?", "Parlez-moi du thème de santé « {title} »."],
         "title": ["Quel thème de santé ce texte décrit-il ?\n\n{summary}"],
         "about_resource": ["De quoi traite « {title} » ?", "Résumez la ressource « {title} »."],
         "title_resource": ["Quel est le titre de la ressource que ce texte décrit ?\n\n{summary}"],
@@ -358,8 +358,10 @@ class CismefSource(FileSource):
         )
         questions = []
         if entry.summary:
-            # a health topic is asked about by name ("What is Abdominal Pain?"); a catalogued
-            # book, report or web page by its title ("What is “Analysis of …” about?")
+            # a health topic is asked about by its name, quoted: MedlinePlus writes it in title
+            # case ("What is “Abdominal Pain”?", not "What is Abdominal Pain?", nor "¿Qué es
+            # Dolor abdominal?"); a catalogued book, report or web page by its title ("What is
+            # “Analysis of …” about?")
             about, title = ("about", "title") if entry.kind in TOPIC_KINDS else RESOURCE_KEYS
             questions.append((about, entry.summary, "summary"))
             questions.append((title, entry.title, "title"))

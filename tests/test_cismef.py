@@ -45,8 +45,10 @@ def test_spanish_medlineplus_topics_become_spanish_records(catalogue):
 
 
 def test_a_topic_is_asked_about_by_name_and_a_catalogued_resource_by_title(catalogue):
-    """ "What is Abdominal Pain?" is a question; "What is Analysis of medical care capability
-    … Final rept?" is not: a book, report or film is asked about as a resource."""
+    """ "What is “Abdominal Pain”?" is a question; "What is Analysis of medical care
+    capability … Final rept?" is not: a book, report or film is asked about as a resource.
+    A topic's name is quoted: MedlinePlus writes it in title case, which mid-sentence reads
+    "What is Abdominal Pain?", "¿Qué es Dolor abdominal?"."""
     text = {r["source_id"]: r for r in pq.read_table(catalogue / "data" / "text").to_pylist()}
     summaries = [
         r
@@ -64,8 +66,10 @@ def test_a_topic_is_asked_about_by_name_and_a_catalogued_resource_by_title(catal
         if record["dataset"] == "nlm-catalog":
             assert f"“{title}" in prompt and not prompt.startswith("What is " + title[:1])
         else:
-            assert re.match(
-                rf"(What is|Tell me about|¿Qué es|Hábleme de) {re.escape(title)}", prompt
+            assert re.fullmatch(
+                rf"(What is “|Tell me about the health topic “|¿Qué es «|Hábleme del tema de"
+                rf" salud «){re.escape(title)}(”\?|”\.|»\?|»\.)",
+                prompt,
             )
 
 
