@@ -399,3 +399,15 @@ def test_a_mapping_answer_names_every_code_of_its_terminology():
                 assert "corresponds to SNOMED CT 118930001 and UMLS C0266617." in record.text
     assert several > 100
     assert len(xrefs["HP:0000271", "SNOMEDCT"]) == 4
+
+
+@pytest.mark.parametrize(
+    ("lang", "quoted"), [("en", "“{}”"), ("fr", "« {} »"), ("es", "«{}»"), ("de", "„{}“")]
+)
+def test_a_synonyms_answer_names_the_label_as_a_quoted_term(lang, quoted):
+    """ "Crowded lymph-node follicles is also known as …" reads as a plural subject with a
+    singular verb; "“Crowded lymph-node follicles” is also known as …" names a term."""
+    templates = load_templates()[lang]
+    values = {"label": "Crowded lymph-node follicles", "synonyms": "crowded follicles"}
+    answer = templates.fill(templates.answers["synonyms"], values)
+    assert answer.startswith(quoted.format("Crowded lymph-node follicles")), answer
