@@ -36,9 +36,13 @@ def records(folder, kind):
 
 def test_babelon_french_labels_become_text_and_translation_pairs(sample_build):
     hpo_ids = {r["source_id"] for r in records(sample_build, "text") if r["dataset"] == "HP"}
-    expected, english = {}, {}
+    now = english_labels()
+    expected, english, outdated = {}, {}, set()
     for row in tsv_rows(ONTOLOGY / "hp-fr.babelon.tsv"):
         if row["predicate_id"] == "rdfs:label" and row["subject_id"] in hpo_ids:
+            if _comparable(row["source_value"]) != _comparable(now[row["subject_id"]]):
+                outdated.add(row["subject_id"])
+                continue
             label = " ".join(row["translation_value"].split())
             if not row["source_value"].endswith("."):  # a name, not a sentence
                 label = label.removesuffix(".")
@@ -56,6 +60,7 @@ def test_babelon_french_labels_become_text_and_translation_pairs(sample_build):
     french_text = {
         r["source_id"]: r["text"] for r in records(sample_build, "text") if r["lang"] == "fr"
     }
+    assert len(outdated) > 20 and not outdated & french_text.keys()  # see the next test
     for concept_id, label in expected.items():
         assert label in french_text[concept_id]
         en_fr = pairs[(concept_id, "en", "fr")]
@@ -65,6 +70,56 @@ def test_babelon_french_labels_become_text_and_translation_pairs(sample_build):
             continue
         fr_en = pairs[(concept_id, "fr", "en")]
         assert label in fr_en["messages"][0]["content"] and fr_en["lang"] == "fr"
+
+
+def english_labels() -> dict[str, str]:
+    """HPO sample's English labels, by a plain read of its `name:` lines (not our reader)."""
+    labels, concept = {}, None
+    for line in (ONTOLOGY / "hp_sample.obo").read_text(encoding="utf-8").splitlines():
+        if line.startswith("id: "):
+            concept = line[4:].strip()
+        elif line.startswith("name: ") and concept:
+            labels[concept] = line[6:].strip()
+    return labels
+
+
+def _comparable(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def test_a_babelon_translation_of_an_english_text_since_changed_is_not_attached():
+    """HPO's Spanish file translates HP:0001470 "Sex-limited autosomal dominant"
+    ("Autosómico dominante limitado al sexo"); the ontology has since renamed it
+    "Sex-limited expression", so that translation names something else. Babelon puts such a
+    translation back to review; a build leaves it out and counts it."""
+    now = english_labels()
+    graph = ConceptGraph()
+    read_obo(ONTOLOGY / "hp_sample.obo", graph)
+    read_babelon(ONTOLOGY / "hp-es.babelon.tsv", graph)
+    read_babelon(ONTOLOGY / "hp-fr.babelon.tsv", graph)
+    graph.finish()
+    outdated = Counter()
+    for name in ("hp-es.babelon.tsv", "hp-fr.babelon.tsv"):
+        for row in tsv_rows(ONTOLOGY / name):
+            concept = graph.concepts.get(row["subject_id"])  # not an alt_id's: skipped
+            if concept is None or row["translation_status"] == "NOT_TRANSLATED":
+                continue
+            if row["predicate_id"] == "rdfs:label":
+                if _comparable(row["source_value"]) != _comparable(now[row["subject_id"]]):
+                    outdated["label"] += 1
+                    lang = row["translation_language"]
+                    assert _comparable(concept.labels.get(lang, "")) != _comparable(
+                        row["translation_value"].removesuffix(".")
+                    )
+            elif (defined := concept.definitions.get("en")) and _comparable(
+                row["source_value"]
+            ) != _comparable(defined):
+                outdated["definition"] += 1
+    assert outdated["label"] > 150 and outdated["definition"] >= 1
+    assert graph.stats["babelon_labels_outdated_skipped"] == outdated["label"]
+    assert graph.stats["babelon_definitions_outdated_skipped"] == outdated["definition"]
+    assert graph.get("HP:0001470").labels.get("es") is None
+    assert graph.get("HP:0000005").labels["es"] == "Modo de herencia"  # a current one
 
 
 def test_translation_pairs_of_one_word_in_both_languages_are_counted(sample_build):

@@ -89,6 +89,30 @@ class PendingValue:
     lang: str
     value: str
     origin: str
+    # (language, text) the value translates, where the input says (Babelon's source_value)
+    source: tuple[str, str] | None = None
+
+    def outdated(self, concept: Concept) -> bool:
+        """Whether the concept's text in the source language is no longer the one translated:
+        Babelon marks such a translation a candidate again, to be reviewed; HPO's Spanish
+        "Autosómico dominante limitado al sexo" translates a label HP:0001470 has since
+        changed to "Sex-limited expression", not a name of it. Compared without case or
+        spacing; a synonym's source is any synonym of the concept, or its label."""
+        if self.source is None:
+            return False
+        lang, text = self.source
+        if self.kind == LABEL:
+            now = [concept.labels.get(lang)]
+        elif self.kind == DEFINITION:
+            now = [concept.definitions.get(lang)]
+        else:
+            now = [concept.labels.get(lang), *concept.synonyms.get(lang, ())]
+        now = [_comparable(value) for value in now if value is not None]
+        return bool(now) and _comparable(text) not in now
+
+
+def _comparable(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 class ConceptGraph:
@@ -138,14 +162,22 @@ class ConceptGraph:
             term, license=license_id, license_note=note or term.license_note
         )
 
-    def add_pending(self, concept_id: str, kind: str, lang: str, value: str, origin: str) -> None:
-        self.pending.append(PendingValue(concept_id, kind, lang, value, origin))
+    def add_pending(
+        self,
+        concept_id: str,
+        kind: str,
+        lang: str,
+        value: str,
+        origin: str,
+        source: tuple[str, str] | None = None,
+    ) -> None:
+        self.pending.append(PendingValue(concept_id, kind, lang, value, origin, source))
 
     def finish(self) -> None:
-        """Attach translations, link a mapping table's pairs both ways, index children; repair
-        labels an export damaged (`label_repair`); drop definitions that repeat their label,
-        untranslated copies of English synonyms, dangling parents, dangling mappings and
-        container roots."""
+        """Attach translations (not those of a text the concept no longer has), link a
+        mapping table's pairs both ways, index children; repair labels an export damaged
+        (`label_repair`); drop definitions that repeat their label, untranslated copies of
+        English synonyms, dangling parents, dangling mappings and container roots."""
         for item in self.pending:
             # exact ids only: a translation keyed by an alt_id (often an obsolete term's
             # label) would become the wrong label of the concept that absorbed it
@@ -153,6 +185,8 @@ class ConceptGraph:
             if concept is None:
                 reason = "alt_id" if item.concept_id in self.aliases else "unknown_concept"
                 self.stats[f"{item.origin}_{reason}_skipped"] += 1
+            elif item.outdated(concept):
+                self.stats[f"{item.origin}_{item.kind}s_outdated_skipped"] += 1
             elif concept.add(item.kind, item.lang, item.value):
                 self.stats[f"{item.origin}_{item.kind}s_added"] += 1
         self.pending.clear()

@@ -94,7 +94,10 @@ def read_babelon(path: Path, graph: ConceptGraph) -> Counter[str]:
         if kind != DEFINITION and _stray_period(value, row.get("source_value", "")):
             value = value[:-1].rstrip()
             counts["label_periods_dropped"] += 1
-        graph.add_pending(row["subject_id"], kind, lang, value, "babelon")
+        source_value = row.get("source_value", "")
+        source_lang = row.get("source_language", "").lower()
+        source = (source_lang, source_value) if source_value and source_lang else None
+        graph.add_pending(row["subject_id"], kind, lang, value, "babelon", source)
         counts[f"rows_{status.lower() or 'no_status'}"] += 1
         counts["rows"] += 1
     return counts
