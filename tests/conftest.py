@@ -110,6 +110,22 @@ def write_babelon(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
     return path
 
 
+def kcd_names_in_conflict() -> set[str]:
+    """KCD concepts whose Korean name other codes share while English names them differently
+    (종기: Boil and Furuncle): a name the build states as none's. From the graph of the KCD
+    table alone, which names a subcategory after its category where the table repeats it."""
+    from corpus.sources.hetop.graph import ConceptGraph
+    from corpus.sources.hetop.tables import read_code_table
+
+    graph = ConceptGraph()
+    read_code_table(ONTOLOGY / "kcd_ko_en.tsv", graph)
+    graph.finish()
+    english: dict[str, set[str]] = {}
+    for concept in graph:
+        english.setdefault(concept.labels["ko"], set()).add(concept.labels.get("en", ""))
+    return {c.id for c in graph if len(english[c.labels["ko"]] - {""}) > 1}
+
+
 def hpo_sample_in_french():
     """The HPO sample's graph with HPO's French translations: concepts with both languages."""
     from corpus.sources.hetop.graph import ConceptGraph

@@ -21,7 +21,14 @@ from corpus.build import build
 from corpus.collection import BUILD_THRESHOLDS
 from corpus.errors import InputError
 from corpus.records import INSTRUCT_SCHEMA, TEXT_SCHEMA
-from tests.conftest import ONTOLOGY, build_cli, run_cli, write_babelon
+from tests.conftest import (
+    ONTOLOGY,
+    build_cli,
+    kcd_names_in_conflict,
+    run_cli,
+    tsv_rows,
+    write_babelon,
+)
 
 DESIGN_TEXT = ["id", "text", "lang", "source", "dataset", "source_id", "license", "meta"]
 DESIGN_INSTRUCT = [
@@ -115,7 +122,9 @@ def test_card_front_matter_and_body(sample_build):
         "## Known limitations",
     ):
         assert section in body
-    assert "| hetop | KCD | ko | 11,067 |" in body  # one text record per KCD row, in Korean
+    # one text record per KCD row in Korean, but where the name is in conflict (종기)
+    korean = len(tsv_rows(ONTOLOGY / "kcd_ko_en.tsv")) - len(kcd_names_in_conflict())
+    assert f"| hetop | KCD | ko | {korean:,} |" in body
     assert "plots/length_histogram.png" in body
     assert "Köhler" in body  # HPO attribution requirement reaches the license table
 
@@ -171,7 +180,11 @@ def test_langs_and_limit(tmp_path):
     assert _build(out, "--langs", "fr").returncode == 0
     text = pq.read_table(out / "data" / "text").to_pylist()
     assert {r["lang"] for r in text} == {"fr"}
-    assert len({r["source_id"] for r in text}) == 400
+    # 400 French concepts, less those whose French name is also another's that English names
+    # differently: stated as neither's
+    steps = json.loads((out / "manifest.json").read_text())["steps"]["hetop"]
+    skipped = steps.get("conflicting_name_texts_skipped", 0)
+    assert len({r["source_id"] for r in text}) + skipped == 400
     assert not (out / "data" / "instruct").exists() or all(
         json.loads(r["meta"]).get("target_lang", "fr") == "fr"
         for r in pq.read_table(out / "data" / "instruct").to_pylist()

@@ -171,7 +171,9 @@ def test_a_translation_with_several_answers_in_the_file_is_not_asked(icd11_graph
     """ICD-11's French file names 1D20 and 1D21 (Dengue without / with warning signs) both
     "Dengue sans signes d'alerte": French -> English would have two answers, one wrong. A
     label that names concepts the other language names differently is not translated into
-    it; the other direction is asked. Which ones: counted from the SQLite file itself."""
+    it; nor is the other direction, into a name wrong for one of them (English -> French
+    would answer 1D21 "Dengue sans signes d'alerte"), nor that name's code -> label question,
+    nor its text. Which ones: counted from the SQLite file itself."""
     with sqlite3.connect(f"file:{ICD11_SQLITE}?mode=ro", uri=True) as db:
         rows = db.execute("select idc_id, icode, label, label_en from cim11").fetchall()
     named = {_concept_id(entity, code): {"fr": fr, "en": en} for entity, code, fr, en in rows}
@@ -190,17 +192,31 @@ def test_a_translation_with_several_answers_in_the_file_is_not_asked(icd11_graph
     assert ("ICD11:1D20", "en", "fr") not in skipped
     graph = icd11_graph
     verbalizer = Verbalizer(graph, load_templates(), seed=0)
+    into_conflict = 0
     for concept_id in sorted({concept_id for concept_id, *_ in skipped} | {"ICD11:1A00"}):
+        records = list(verbalizer.records(graph.get(concept_id)))
         asked = {
             (r.meta["source_lang"], r.meta["target_lang"])
-            for r in verbalizer.records(graph.get(concept_id))
+            for r in records
             if r.kind == "instruct" and r.task == "translation"
         }
-        left_out = {
-            (s, t) for s, t in (("fr", "en"), ("en", "fr")) if (concept_id, s, t) in skipped
-        }
+        # a name in conflict: (fr, en) has several answers, so no text in French, no code ->
+        # French label, and no (en, fr) either
+        conflicted = {s for s, t in (("fr", "en"), ("en", "fr")) if (concept_id, s, t) in skipped}
+        left_out = {(s, t) for s, t in (("fr", "en"), ("en", "fr")) if {s, t} & conflicted}
+        into_conflict += sum(
+            t in conflicted and (concept_id, s, t) not in skipped for s, t in left_out
+        )
         assert asked == {("fr", "en"), ("en", "fr")} - left_out, concept_id
+        assert {r.lang for r in records if r.kind == "text"} == {"fr", "en"} - conflicted
+        code_to_label = {
+            r.lang for r in records if r.meta.get("template", "").startswith("code_to_label")
+        }
+        assert code_to_label == ({"fr", "en"} - conflicted if graph.get(concept_id).code else set())
+    assert "ICD11:1D20" in {concept_id for concept_id, *_ in skipped}
+    assert into_conflict > 100
     assert verbalizer.stats["translation_ambiguous_skipped"] == len(skipped) > 100
+    assert verbalizer.stats["conflicting_name_translations_skipped"] == into_conflict
 
 
 def test_a_parent_question_with_several_answers_in_the_file_is_not_asked(icd11_graph):

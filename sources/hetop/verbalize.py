@@ -109,6 +109,7 @@ class Verbalizer:
             return
         term = self.graph.terminologies[concept.terminology]
         xrefs = self._xrefs(concept)
+        conflicted = self._conflicting_names(concept)
         for lang in langs:
             t = self.templates.get(lang)
             if t is None:
@@ -124,11 +125,33 @@ class Verbalizer:
             parents = (t.join_parents(above), "parents_one" if len(above) == 1 else "parents")
             listed = self._labels(concept.children, lang, MAX_LISTED)
             children = (t.join(listed), "children_one" if len(listed) == 1 else "children")
-            yield self._text(concept, lang, t, base, parents, children, xrefs, langs, term.license)
+            if lang in conflicted:
+                self.stats["conflicting_name_texts_skipped"] += 1
+            else:
+                yield self._text(
+                    concept, lang, t, base, parents, children, xrefs, langs, term.license
+                )
             yield from self._instructions(
-                concept, lang, t, base, parents, children, xrefs, term.license
+                concept, lang, t, base, parents, children, xrefs, term.license, conflicted
             )
-        yield from self._translations(concept, langs, term, term.license)
+        yield from self._translations(concept, langs, term, term.license, conflicted)
+
+    def _conflicting_names(self, concept: Concept) -> set[str]:
+        """Languages whose label for this concept it shares with concepts that another language
+        names differently: a name wrong for some of them (ICD-11's French file calls both 1D20
+        and 1D21, Dengue without and with warning signs, "Dengue sans signes d'alerte"; HPO's
+        Japanese names Hepatic cysts and Hepatic abscess both 肝膿瘍, liver abscess), or at best
+        loose. Nothing says for which, so no record states it as this concept's name: its
+        text in that language, the code → label question, a translation into it."""
+        return {
+            lang
+            for lang in concept.labels
+            if any(
+                self._several_answers(concept, lang, "translation", other)
+                for other in concept.labels
+                if other != lang
+            )
+        }
 
     def _text(self, concept, lang, t, base, parents, children, xrefs, langs, license_id):
         text = t.text
@@ -198,16 +221,20 @@ class Verbalizer:
         asked by that label differently (ICD-11's stem code and histopathology extension
         "Primary myelofibrosis" sit under different parents; its French file names 1D20 and
         1D21 both "Dengue sans signes d'alerte"): then it has several answers."""
+        if self._several_answers(concept, lang, kind, target):
+            self.stats[f"{kind}_ambiguous_skipped"] += 1
+            return True
+        return False
+
+    def _several_answers(self, concept: Concept, lang: str, kind: str, target: str = "") -> bool:
+        """`_answers_differ`, uncounted."""
         sharers = self.graph.shared_labels.get((concept.terminology, lang, concept.labels[lang]))
         if not sharers:
             return False
         answers = {
             answer for other in sharers if (answer := self._answer_of(other, lang, kind, target))
         }
-        if len(answers) > 1:
-            self.stats[f"{kind}_ambiguous_skipped"] += 1
-            return True
-        return False
+        return len(answers) > 1
 
     def _answer_of(
         self, concept: Concept, lang: str, kind: str, target: str = ""
@@ -225,7 +252,9 @@ class Verbalizer:
         others = (self.graph.concepts.get(concept_id) for concept_id in related)
         return tuple(sorted(o.labels[lang] for o in others if o is not None and lang in o.labels))
 
-    def _instructions(self, concept, lang, t, base, parents, children, xrefs, license_id):
+    def _instructions(
+        self, concept, lang, t, base, parents, children, xrefs, license_id, conflicted
+    ):
         parents, parents_kind = parents
         children, children_kind = children
         if lang in concept.definitions and not self._answers_differ(concept, lang, "definition"):
@@ -250,7 +279,10 @@ class Verbalizer:
             self.stats["label_to_code_ambiguous_skipped"] += 1
         else:
             yield self._ask(concept, t, "code_lookup", "label_to_code", base, license_id)
-        yield self._ask(concept, t, "code_lookup", "code_to_label", base, license_id)
+        if lang in conflicted:
+            self.stats["conflicting_name_code_to_label_skipped"] += 1
+        else:
+            yield self._ask(concept, t, "code_lookup", "code_to_label", base, license_id)
         for target, target_codes in xrefs:
             name = target.name_in(lang)
             values = {**base, "target_terminology": name, "target_code": t.join(target_codes)}
@@ -260,9 +292,18 @@ class Verbalizer:
             record.meta["target_terminology"] = target.prefix
             yield record
 
-    def _translations(self, concept: Concept, langs: list[str], term: Terminology, license_id: str):
+    def _translations(
+        self,
+        concept: Concept,
+        langs: list[str],
+        term: Terminology,
+        license_id: str,
+        conflicted: set[str],
+    ):
         """Every ordered pair of languages; the prompt is in the source language when it has
-        templates, else in the target language, so untemplated languages still get pairs."""
+        templates, else in the target language, so untemplated languages still get pairs.
+        None into a language whose name for the concept is in conflict (`_conflicting_names`),
+        none out of a label with several answers (`_answers_differ`)."""
         for source in langs:
             for target in langs:
                 if source == target:
@@ -272,6 +313,9 @@ class Verbalizer:
                     self.stats["translation_pairs_without_templates"] += 1
                     continue
                 if self._answers_differ(concept, source, "translation", target):
+                    continue
+                if target in conflicted:
+                    self.stats["conflicting_name_translations_skipped"] += 1
                     continue
                 label = concept.labels[source]
                 running = self.case.running(label, source)
