@@ -102,7 +102,6 @@ def test_questions_are_well_formed(heldout_build, questions):
         for split in ("trained", "heldout"):
             assert (task, "en", split) in tasks
     assert ("translation", "ko", "trained") in tasks and ("parent", "fr", "trained") in tasks
-    with_twins = 0
     for q in questions:
         assert len(q.answers) == 1 and 2 <= len(q.options) <= 4
         folded = [o.casefold() for o in q.options]
@@ -137,11 +136,11 @@ def test_questions_are_well_formed(heldout_build, questions):
             assert target != q.lang and source_label in q.prompt
             pool = {table.labels.get((s, target)) for s in siblings}
             # a sibling of the same name (KCD's H60.00 and H60.02 are both 종기: Boil,
-            # Furuncle) has a right answer too: never a distractor
+            # Furuncle) would have a right answer too: a name in conflict is not asked
             same = [s for s in siblings if table.labels.get((s, q.lang)) == source_label]
             twins = {table.labels.get((s, target)) for s in same} - {right, None}
-            assert not twins & set(wrong), q.prompt
-            with_twins += bool(twins)
+            assert not twins, q.prompt
+            assert (q.concept_id, target) not in table.in_conflict
         else:  # parents are listed as they read mid-sentence
             parents = table.parents[q.concept_id]
             parent = next(p for p in parents if table.running.get((p, q.lang)) == right)
@@ -149,7 +148,10 @@ def test_questions_are_well_formed(heldout_build, questions):
             ancestors = {table.running.get((a, q.lang)) for a in table.ancestors(q.concept_id)}
             assert not ancestors & set(wrong)
         assert set(wrong) <= pool, (q.task, q.prompt)
-    assert with_twins >= 4
+        if q.task in ("code_to_label", "translation"):
+            assert (q.concept_id, q.lang) not in table.in_conflict, q.prompt
+    # 종기 and other shared Korean names of the sample
+    assert sum(lang == "ko" for _, lang in table.in_conflict) >= 4
 
 
 def test_french_parent_options_carry_their_elided_article(questions):

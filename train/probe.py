@@ -5,8 +5,11 @@ term -> translation (into each other language of the concept), code -> label. Th
 the start of its answer use the build's own templates (the phrasing the build picked for that
 concept), so a trained concept is asked the way it was taught. Distractors are siblings (concepts
 that share a parent; for the parent task, siblings of the parent), so no question can be answered
-from the options' shape alone. Every choice is seeded. Questions about held-out concepts
-(`corpus build --holdout`) are reported apart from trained ones.
+from the options' shape alone. A name the build never states as a concept's (one its
+concept shares with others that another language names differently) gets no code -> label
+question and no translation from or into it, as in the build. Every choice is seeded.
+Questions about held-out concepts (`corpus build --holdout`) are reported apart from trained
+ones.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -69,6 +72,9 @@ class ConceptTable:
     terminology: dict[tuple[str, str], str]  # (concept, lang) -> terminology name in lang
     codes: dict[str, str]
     heldout: set[str]
+    # (concept, lang) whose label the build never states as the concept's name: shared with
+    # concepts another language names differently (ICD-11's French 1D20 and 1D21)
+    in_conflict: set[tuple[str, str]] = field(default_factory=set)
 
     def siblings(self, concept_id: str) -> list[str]:
         """Concepts that share a parent with this one, in a stable order."""
@@ -106,6 +112,8 @@ def read_concept_table(folder: Path) -> ConceptTable:
         if row["definition"]:
             table.definitions[concept, lang] = row["definition"]
         table.terminology[concept, lang] = row["terminology_name"]
+        if row.get("name_in_conflict"):  # absent from older builds' tables: none then
+            table.in_conflict.add((concept, lang))
         table.langs[concept].append(lang)
         if concept not in table.parents:
             table.parents[concept] = row["parents"]
@@ -233,6 +241,8 @@ class QuestionMaker:
                     )
                 )
             made.append(self._parent(concept, lang, values))
+            if (concept, lang) in table.in_conflict:  # no code -> label, no translation
+                continue
             if table.codes[concept]:
                 # options as the answer says them: "HP:0000153 is abnormality of the mouth."
                 slot = _placeholder(self.templates[lang], *TASKS["code_to_label"][1:])
@@ -253,16 +263,9 @@ class QuestionMaker:
                 if target == lang:
                     continue
                 correct = table.labels[concept, target]
-                if correct.casefold() == label.casefold():
-                    continue  # the same word in both languages: the prompt holds the answer
+                if correct.casefold() == label.casefold() or (concept, target) in table.in_conflict:
+                    continue  # the prompt holds the answer, or the answer is in conflict
                 others = [table.labels[s, target] for s in siblings if (s, target) in table.labels]
-                # a sibling of the same name (ICD-11's French "Dengue sans signes d'alerte" is
-                # 1D20 and 1D21) makes its own translation a right answer too
-                twins = {
-                    table.labels[s, target]
-                    for s in siblings
-                    if table.labels.get((s, lang)) == label and (s, target) in table.labels
-                }
                 t = self.templates[lang]
                 pair = {
                     **values,
@@ -276,7 +279,7 @@ class QuestionMaker:
                         lang,
                         pair,
                         correct,
-                        _distinct(correct, others, {label} | twins),
+                        _distinct(correct, others, {label}),
                         key=lang + target,
                     )
                 )

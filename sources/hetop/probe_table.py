@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from corpus.sources.hetop.graph import Concept, ConceptGraph
 from corpus.sources.hetop.label_case import LabelCase
+from corpus.sources.hetop.verbalize import conflicting_names
 
 PROBE_TABLE = "probe/concepts.parquet"
 
@@ -31,6 +32,9 @@ CONCEPT_SCHEMA = pa.schema(
         ("definition", pa.string()),
         ("parents", pa.list_(pa.string())),
         ("heldout", pa.bool_()),
+        # a label other concepts share while another language names them differently: the
+        # records never state it as this concept's name (`verbalize.conflicting_names`)
+        ("name_in_conflict", pa.bool_()),
     ]
 )
 
@@ -56,6 +60,7 @@ def write_concept_table(
     rows: dict[str, list] = {name: [] for name in CONCEPT_SCHEMA.names}
     for concept in concepts:
         term = graph.terminologies[concept.terminology]
+        conflicted = conflicting_names(graph, concept)
         for lang, label in concept.labels.items():
             if langs is not None and lang not in langs:
                 continue
@@ -69,6 +74,7 @@ def write_concept_table(
             rows["definition"].append(concept.definitions.get(lang))
             rows["parents"].append(list(concept.parents))
             rows["heldout"].append(concept.id in heldout)
+            rows["name_in_conflict"].append(lang in conflicted)
     path = root / PROBE_TABLE
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.table(rows, schema=CONCEPT_SCHEMA), path, compression="zstd")

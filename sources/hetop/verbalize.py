@@ -48,6 +48,25 @@ def expected_records(concept: Concept, langs: frozenset[str] | None = None) -> i
     return count
 
 
+def conflicting_names(graph: ConceptGraph, concept: Concept) -> set[str]:
+    """Languages whose label for this concept it shares with concepts that another language
+    names differently: a name wrong for some of them (ICD-11's French file calls both 1D20
+    and 1D21, Dengue without and with warning signs, "Dengue sans signes d'alerte"; HPO's
+    Japanese names Hepatic cysts and Hepatic abscess both 肝膿瘍, liver abscess), or at best
+    loose. Nothing says for which, so no record states it as this concept's name (its text in
+    that language, the code → label question, a translation into it), nor does the probe."""
+    found = set()
+    for lang, label in concept.labels.items():
+        sharers = graph.shared_labels.get((concept.terminology, lang, label))
+        if sharers and any(
+            len({other.labels[target] for other in sharers if target in other.labels}) > 1
+            for target in concept.labels
+            if target != lang
+        ):
+            found.add(lang)
+    return found
+
+
 class Verbalizer:
     """Writes one concept at a time; all choices depend only on (seed, concept, task, lang)."""
 
@@ -109,7 +128,7 @@ class Verbalizer:
             return
         term = self.graph.terminologies[concept.terminology]
         xrefs = self._xrefs(concept)
-        conflicted = self._conflicting_names(concept)
+        conflicted = conflicting_names(self.graph, concept)
         for lang in langs:
             t = self.templates.get(lang)
             if t is None:
@@ -135,23 +154,6 @@ class Verbalizer:
                 concept, lang, t, base, parents, children, xrefs, term.license, conflicted
             )
         yield from self._translations(concept, langs, term, term.license, conflicted)
-
-    def _conflicting_names(self, concept: Concept) -> set[str]:
-        """Languages whose label for this concept it shares with concepts that another language
-        names differently: a name wrong for some of them (ICD-11's French file calls both 1D20
-        and 1D21, Dengue without and with warning signs, "Dengue sans signes d'alerte"; HPO's
-        Japanese names Hepatic cysts and Hepatic abscess both 肝膿瘍, liver abscess), or at best
-        loose. Nothing says for which, so no record states it as this concept's name: its
-        text in that language, the code → label question, a translation into it."""
-        return {
-            lang
-            for lang in concept.labels
-            if any(
-                self._several_answers(concept, lang, "translation", other)
-                for other in concept.labels
-                if other != lang
-            )
-        }
 
     def _text(self, concept, lang, t, base, parents, children, xrefs, langs, license_id):
         text = t.text
@@ -302,7 +304,7 @@ class Verbalizer:
     ):
         """Every ordered pair of languages; the prompt is in the source language when it has
         templates, else in the target language, so untemplated languages still get pairs.
-        None into a language whose name for the concept is in conflict (`_conflicting_names`),
+        None into a language whose name for the concept is in conflict (`conflicting_names`),
         none out of a label with several answers (`_answers_differ`)."""
         for source in langs:
             for target in langs:
