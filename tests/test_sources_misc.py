@@ -208,7 +208,11 @@ def test_a_translation_with_several_answers_in_the_file_is_not_asked(icd11_graph
             t in conflicted and (concept_id, s, t) not in skipped for s, t in left_out
         )
         assert asked == {("fr", "en"), ("en", "fr")} - left_out, concept_id
-        assert {r.lang for r in records if r.kind == "text"} == {"fr", "en"} - conflicted
+        texts = [r for r in records if r.kind == "text"]
+        assert {r.lang for r in texts} == {"fr", "en"} - conflicted
+        names = graph.get(concept_id).labels
+        # nor do its texts in other languages name it so among its translations
+        assert not any(f"“{names[c]}”" in r.text for r in texts for c in conflicted)
         code_to_label = {
             r.lang for r in records if r.meta.get("template", "").startswith("code_to_label")
         }

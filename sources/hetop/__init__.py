@@ -93,8 +93,8 @@ class HetopSource(Source):
         "differ (ICD-11's two Primary myelofibrosis, a stem code and a histopathology "
         "extension). Such a shared name is wrong for some of those concepts or loose, and "
         "nothing says for which: no record states it as their name (their text in that "
-        "language, code to label, a translation into it); their text in other languages "
-        "still gives their codes.",
+        "language, their other texts' lists of names, code to label, a translation into it); "
+        "their text in other languages still gives their codes.",
         "Concepts are listed with at most 8 children and 8 terminologies they map to; a text "
         "record names the first code the input lists in each, a mapping answer all of them "
         "(HPO maps some terms to several SNOMED CT codes or UMLS CUIs).",

@@ -54,7 +54,8 @@ def conflicting_names(graph: ConceptGraph, concept: Concept) -> set[str]:
     and 1D21, Dengue without and with warning signs, "Dengue sans signes d'alerte"; HPO's
     Japanese names Hepatic cysts and Hepatic abscess both 肝膿瘍, liver abscess), or at best
     loose. Nothing says for which, so no record states it as this concept's name (its text in
-    that language, the code → label question, a translation into it), nor does the probe."""
+    that language, its name in that language in its other texts, the code → label question, a
+    translation into it), nor does the probe."""
     found = set()
     for lang, label in concept.labels.items():
         sharers = graph.shared_labels.get((concept.terminology, lang, label))
@@ -147,8 +148,9 @@ class Verbalizer:
             if lang in conflicted:
                 self.stats["conflicting_name_texts_skipped"] += 1
             else:
+                named = [other for other in langs if other not in conflicted]
                 yield self._text(
-                    concept, lang, t, base, parents, children, xrefs, langs, term.license
+                    concept, lang, t, base, parents, children, xrefs, named, term.license
                 )
             yield from self._instructions(
                 concept, lang, t, base, parents, children, xrefs, term.license, conflicted
@@ -223,20 +225,16 @@ class Verbalizer:
         asked by that label differently (ICD-11's stem code and histopathology extension
         "Primary myelofibrosis" sit under different parents; its French file names 1D20 and
         1D21 both "Dengue sans signes d'alerte"): then it has several answers."""
-        if self._several_answers(concept, lang, kind, target):
-            self.stats[f"{kind}_ambiguous_skipped"] += 1
-            return True
-        return False
-
-    def _several_answers(self, concept: Concept, lang: str, kind: str, target: str = "") -> bool:
-        """`_answers_differ`, uncounted."""
         sharers = self.graph.shared_labels.get((concept.terminology, lang, concept.labels[lang]))
         if not sharers:
             return False
         answers = {
             answer for other in sharers if (answer := self._answer_of(other, lang, kind, target))
         }
-        return len(answers) > 1
+        if len(answers) > 1:
+            self.stats[f"{kind}_ambiguous_skipped"] += 1
+            return True
+        return False
 
     def _answer_of(
         self, concept: Concept, lang: str, kind: str, target: str = ""
