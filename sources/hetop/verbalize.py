@@ -48,24 +48,31 @@ def expected_records(concept: Concept, langs: frozenset[str] | None = None) -> i
     return count
 
 
-def conflicting_names(graph: ConceptGraph, concept: Concept) -> set[str]:
-    """Languages whose label for this concept it shares with concepts that another language
-    names differently: a name wrong for some of them (ICD-11's French file calls both 1D20
-    and 1D21, Dengue without and with warning signs, "Dengue sans signes d'alerte"; HPO's
-    Japanese names Hepatic cysts and Hepatic abscess both 肝膿瘍, liver abscess), or at best
-    loose. Nothing says for which, so no record states it as this concept's name (its text in
-    that language, its name in that language in its other texts, the code → label question, a
-    translation into it), nor does the probe."""
+def ambiguous_translations(graph: ConceptGraph, concept: Concept) -> set[tuple[str, str]]:
+    """(source, target) languages where this concept's label in `source` also names concepts
+    of its terminology that `target` names differently: translating it has several answers
+    (ICD-11's French file calls both 1D20 and 1D21, Dengue without and with warning signs,
+    "Dengue sans signes d'alerte")."""
     found = set()
-    for lang, label in concept.labels.items():
-        sharers = graph.shared_labels.get((concept.terminology, lang, label))
-        if sharers and any(
-            len({other.labels[target] for other in sharers if target in other.labels}) > 1
-            for target in concept.labels
-            if target != lang
-        ):
-            found.add(lang)
+    for source, label in concept.labels.items():
+        sharers = graph.shared_labels.get((concept.terminology, source, label))
+        if not sharers:
+            continue
+        for target in concept.labels:
+            names = {other.labels[target] for other in sharers if target in other.labels}
+            if target != source and len(names) > 1:
+                found.add((source, target))
     return found
+
+
+def conflicting_names(graph: ConceptGraph, concept: Concept) -> set[str]:
+    """Languages whose label for this concept is the source of an ambiguous translation: a
+    name wrong for some of the concepts that share it (1D21 is not "Dengue sans signes
+    d'alerte"; HPO's Japanese names Hepatic cysts and Hepatic abscess both 肝膿瘍, liver
+    abscess), or at best loose. Nothing says for which, so no record states it as this
+    concept's name (its text in that language, its name in that language in its other texts,
+    the code → label question, a translation into it), nor does the probe."""
+    return {source for source, _ in ambiguous_translations(graph, concept)}
 
 
 class Verbalizer:
@@ -129,7 +136,8 @@ class Verbalizer:
             return
         term = self.graph.terminologies[concept.terminology]
         xrefs = self._xrefs(concept)
-        conflicted = conflicting_names(self.graph, concept)
+        ambiguous = ambiguous_translations(self.graph, concept)
+        conflicted = {source for source, _ in ambiguous}  # conflicting_names, from the pairs
         for lang in langs:
             t = self.templates.get(lang)
             if t is None:
@@ -155,7 +163,7 @@ class Verbalizer:
             yield from self._instructions(
                 concept, lang, t, base, parents, children, xrefs, term.license, conflicted
             )
-        yield from self._translations(concept, langs, term, term.license, conflicted)
+        yield from self._translations(concept, langs, term, term.license, ambiguous, conflicted)
 
     def _text(self, concept, lang, t, base, parents, children, xrefs, langs, license_id):
         text = t.text
@@ -220,29 +228,22 @@ class Verbalizer:
             messages, t.lang, SOURCE, terminology, concept.id, license_id, task, None, meta
         )
 
-    def _answers_differ(self, concept: Concept, lang: str, kind: str, target: str = "") -> bool:
+    def _answers_differ(self, concept: Concept, lang: str, kind: str) -> bool:
         """Whether concepts that share this one's label in `lang` would answer a question
         asked by that label differently (ICD-11's stem code and histopathology extension
-        "Primary myelofibrosis" sit under different parents; its French file names 1D20 and
-        1D21 both "Dengue sans signes d'alerte"): then it has several answers."""
+        "Primary myelofibrosis" sit under different parents): then it has several answers.
+        Translations: `ambiguous_translations`."""
         sharers = self.graph.shared_labels.get((concept.terminology, lang, concept.labels[lang]))
         if not sharers:
             return False
-        answers = {
-            answer for other in sharers if (answer := self._answer_of(other, lang, kind, target))
-        }
+        answers = {answer for other in sharers if (answer := self._answer_of(other, lang, kind))}
         if len(answers) > 1:
             self.stats[f"{kind}_ambiguous_skipped"] += 1
             return True
         return False
 
-    def _answer_of(
-        self, concept: Concept, lang: str, kind: str, target: str = ""
-    ) -> tuple[str, ...]:
-        """What a question of `kind` about `concept` would answer in `lang` (empty: none); a
-        translation's answer is its label in `target`."""
-        if kind == "translation":
-            return (concept.labels[target],) if target in concept.labels else ()
+    def _answer_of(self, concept: Concept, lang: str, kind: str) -> tuple[str, ...]:
+        """What a question of `kind` about `concept` would answer in `lang` (empty: none)."""
         if kind == "definition":
             definition = concept.definitions.get(lang)
             return (definition,) if definition else ()
@@ -298,12 +299,13 @@ class Verbalizer:
         langs: list[str],
         term: Terminology,
         license_id: str,
+        ambiguous: set[tuple[str, str]],
         conflicted: set[str],
     ):
         """Every ordered pair of languages; the prompt is in the source language when it has
         templates, else in the target language, so untemplated languages still get pairs.
-        None into a language whose name for the concept is in conflict (`conflicting_names`),
-        none out of a label with several answers (`_answers_differ`)."""
+        None with several answers (`ambiguous_translations`), none into a language whose
+        name for the concept is in conflict (`conflicting_names`)."""
         for source in langs:
             for target in langs:
                 if source == target:
@@ -312,7 +314,8 @@ class Verbalizer:
                 if t is None:
                     self.stats["translation_pairs_without_templates"] += 1
                     continue
-                if self._answers_differ(concept, source, "translation", target):
+                if (source, target) in ambiguous:
+                    self.stats["translation_ambiguous_skipped"] += 1
                     continue
                 if target in conflicted:
                     self.stats["conflicting_name_translations_skipped"] += 1
