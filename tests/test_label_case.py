@@ -14,6 +14,7 @@ from corpus.sources.hetop.label_case import (
     RULES,
     UNLESS_NAME,
     LabelCase,
+    WordForms,
     natural_order,
 )
 from corpus.sources.hetop.obo import read_obo
@@ -452,3 +453,69 @@ def test_a_genus_keeps_its_capital_in_every_language():
         if r.kind == "text"
     }
     assert "C'est une sorte d'Acinetobacter." in texts["fr"]
+
+
+def _forms_graph() -> ConceptGraph:
+    graph = ConceptGraph()
+    _labelled(
+        graph,
+        "X",
+        {
+            "en": [
+                "Hyperkalemia",  # no label has it in lowercase; its ending says a common word
+                "Osteochondroma",
+                "Lymphoblast",
+                "Increased lymphoblasts",  # the plural in lowercase
+                "Bullet-shaped phalanges",
+                "Broad bullet nose",  # "bullet" in lowercase
+                "X-linked inheritance",
+                "Froment sign",  # a name; "-ment" is no ending of common words here
+                "Graves disease",  # "grave" in lowercase says nothing of "Graves"
+                "Grave prognosis",
+                "Severe grave illness",
+            ]
+        },
+    )
+    # a taxon: its Latin written alike in English and French, "-oma" or not
+    taxon = graph.concept("X:taxon", "X", "taxon")
+    taxon.add(LABEL, "en", "Ancylostoma")
+    taxon.add(LABEL, "fr", "Ancylostoma")
+    return graph
+
+
+@pytest.mark.parametrize(
+    ("label", "running"),
+    [
+        ("Hyperkalemia", "hyperkalemia"),
+        ("Osteochondroma", "osteochondroma"),
+        ("Lymphoblast", "lymphoblast"),
+        ("Bullet-shaped phalanges", "bullet-shaped phalanges"),
+        ("X-linked inheritance", "X-linked inheritance"),
+        ("Froment sign", "Froment sign"),
+        ("Graves disease", "Graves disease"),
+        ("Ancylostoma", "Ancylostoma"),
+    ],
+)
+def test_a_first_word_with_no_evidence_in_labels_is_read_by_its_form(label, running):
+    """English words with an ending that names lack ("-emia", "-oma"), or whose plural labels
+    write in lowercase, read lowercase mid-sentence; a hyphenated word by its first part."""
+    templates = load_templates()["en"]
+    forms = WordForms(templates.common_endings, templates.plural_endings)
+    graph = _forms_graph()
+    assert LabelCase(graph, {"en": ATTESTED}, {"en": forms}).running(label, "en") == running
+    if label in ("Hyperkalemia", "Osteochondroma", "Lymphoblast"):  # the forms alone tell
+        assert LabelCase(graph, {"en": ATTESTED}).running(label, "en") == label
+
+
+def test_hpo_children_lists_read_alike_whatever_evidence_each_label_has():
+    """HP:0001438's children in the HPO sample: "ascites" has a lowercase writing in labels,
+    "Visceromegaly" none; the list read "ascites, Visceromegaly, …" before endings counted as
+    evidence."""
+    path = ONTOLOGY / "hp_sample.obo"
+    source = get_source("hetop")([InputFile(path, path.name)], SourceOptions())
+    graph = source.read_graph()
+    assert "Visceromegaly" in {graph.get(c).labels["en"] for c in graph.get("HP:0001438").children}
+    text = next(r.text for r in source.run() if r.kind == "text" and r.source_id == "HP:0001438")
+    children = text.split("More specific concepts include ", 1)[1].split(".", 1)[0]
+    assert "visceromegaly" in children.split(", ")
+    assert not any(word[:1].isupper() for word in children.split())

@@ -34,6 +34,14 @@ another language capitalizes past its first word is a name in this one too ("Syn
 Down" keeps "Down syndrome", which "broken down" alone would have lowered; "Penicillin
 resistant Neisseria meningitidis" keeps the French "Neisseria meningitidis résistante…").
 
+Evidence from a word's form, where a language gives it (English, in its templates): a first
+word without evidence reads lowercase where an ending shows a common word ("Hyperkalemia",
+"Iridocyclitis", "Osteochondroma", "Poisonous" read "… include hyperkalemia, hypokalemia"), or
+where labels write its plural in lowercase ("Lymphoblast": "lymphoblasts"); a hyphenated one
+where its first part would be ("Bullet-shaped", "Cold-induced"; not "X-linked"). A word that
+opens the concept's label in another language too is no tumour for its "-oma": the Latin of a
+taxon ("Ancylostoma", "Hebeloma crustuliniforme").
+
 Taxa keep their capital in every language: a genus is the first word of a binomial that two
 languages write letter for letter alike, under a parent named by that word alone (ICD-11's
 "Acinetobacter baumannii" under "Acinetobacter": "une sorte d'Acinetobacter", where French
@@ -53,6 +61,7 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 
 from corpus.sources.hetop.graph import Concept, ConceptGraph
 
@@ -75,13 +84,27 @@ _MID_PAIR = re.compile(r"(?<=[^\s:(\[/,;.-]) ([^\W\d_][\w'-]*)(?= ([^\W\d_][\w'-
 _SENTENCE_START = re.compile(r"[.!?:;] \S+")
 
 
+class WordForms(NamedTuple):
+    """A language's evidence from a word's form: endings of common words ("itis", "ous"), and
+    (singular, plural) endings ("", "s"), ("a", "ae")."""
+
+    endings: tuple[str, ...] = ()
+    plurals: tuple[tuple[str, str], ...] = ()
+
+
 class LabelCase:
     """The running-text form of labels in the languages that have a rule (`RULES`)."""
 
-    def __init__(self, graph: ConceptGraph, rules: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        graph: ConceptGraph,
+        rules: Mapping[str, str],
+        forms: Mapping[str, WordForms] | None = None,
+    ) -> None:
         if unknown := set(rules.values()) - set(RULES):
             raise ValueError(f"running_case {sorted(unknown)}: expected one of {RULES}")
         self.rules = dict(rules)
+        self.forms = dict(forms or {})
         self.lowercase: dict[str, set[str]] = {}
         self.written: dict[str, Counter[str]] = {}  # how often labels write a word in lowercase
         self.names: dict[str, set[str]] = {}
@@ -141,6 +164,7 @@ class LabelCase:
         genera = _genera(graph)
         for names in self.names.values():
             names |= genera
+        self.alike = _written_alike(every) if self.forms else set()
 
     def _names_by_translation(self, concepts: list[Concept]) -> dict[str, set[str]]:
         """Labels that open with a word the concept's label in another language has
@@ -196,7 +220,7 @@ class LabelCase:
                 key = word.rstrip(_TRAILING).lower()
                 if key in self.names[lang]:
                     continue
-                if key not in self.lowercase[lang]:  # half-lowered reads worse than as written
+                if not self._attested(key, lang):  # half-lowered reads worse than as written
                     return label
                 words[index] = word[0].lower() + word[1:]
             rest = " ".join(words)
@@ -257,9 +281,29 @@ class LabelCase:
         if not _capitalized(word):
             return word
         key = word.rstrip(_TRAILING).lower()
-        if key in self.names[lang] or (rule != UNLESS_NAME and key not in self.lowercase[lang]):
+        if key in self.names[lang] or (rule != UNLESS_NAME and not self._attested(key, lang)):
             return word
         return word[0].lower() + word[1:]
+
+    def _attested(self, key: str, lang: str) -> bool:
+        """Whether `key`, a capitalized word in lowercase, is a common word in `lang`: written
+        so by labels or definitions, or shown so by its form (`WordForms`): a hyphenated word
+        by its first part of three letters or more ("bullet-shaped"; not "x-linked")."""
+        if key in self.lowercase[lang]:
+            return True
+        head, hyphen, _ = key.partition("-")
+        if hyphen:
+            return len(head) >= 3 and self._attested(head, lang)
+        forms = self.forms.get(lang)
+        if forms is None:
+            return False
+        if len(key) >= 7 and key.endswith(forms.endings) and key not in self.alike:
+            return True
+        lowercase = self.lowercase[lang]
+        return any(
+            key.endswith(singular) and key[: len(key) - len(singular)] + plural in lowercase
+            for singular, plural in forms.plurals
+        )
 
 
 def _genera(graph: ConceptGraph) -> set[str]:
@@ -288,6 +332,20 @@ def _genera(graph: ConceptGraph) -> set[str]:
             ):
                 genera.add(genus.lower())
     return genera
+
+
+def _written_alike(concepts: list[Concept]) -> set[str]:
+    """First words, in lowercase, that a concept's labels in two languages open with letter for
+    letter alike: the Latin of taxa ("Ancylostoma"; "Podostroma cornu-damae mushroom" beside
+    "Podostroma cornu-damæ (champignon)"), which an ending alone would read as common words
+    ("-oma": a tumour's)."""
+    alike: set[str] = set()
+    for concept in concepts:
+        if len(concept.labels) < 2:
+            continue
+        firsts = [label.split(" ", 1)[0].rstrip(_TRAILING) for label in concept.labels.values()]
+        alike.update(first.lower() for first in firsts if firsts.count(first) > 1)
+    return alike
 
 
 def natural_order(heading: str) -> str:

@@ -55,6 +55,10 @@ class Templates:
     sentence_sep: str = " "  # Japanese runs its sentences on without a space
     full_stop: str = "."  # and ends them with 。
     running_case: str = ""  # label_case's rule for a label mid-sentence; none: kept as written
+    # endings of common words, and (singular, plural) endings: label_case's evidence from a
+    # word's form where labels show none (English)
+    common_endings: tuple[str, ...] = ()
+    plural_endings: tuple[tuple[str, str], ...] = ()
     # the preposition before {parents} that the language says again before each parent: "une
     # sorte d'anomalie du jéjunum et d'atrésie intestinale", not "et atrésie intestinale"
     parents_preposition: str = ""
@@ -221,6 +225,8 @@ def load_templates() -> dict[str, Templates]:
                 sentence_sep=data.get("sentence_sep", " "),
                 full_stop=data.get("full_stop", "."),
                 running_case=data.get("running_case", ""),
+                common_endings=tuple(data.get("common_endings", ())),
+                plural_endings=tuple(tuple(pair) for pair in data.get("plural_endings", ())),
                 parents_preposition=data.get("parents_preposition", ""),
             )
     return loaded

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from corpus.sources.hetop.graph import Concept, ConceptGraph
-from corpus.sources.hetop.label_case import LabelCase
+from corpus.sources.hetop.label_case import LabelCase, WordForms
 from corpus.sources.hetop.templates import Templates
 from corpus.sources.hetop.terminologies import Terminology, lookup, split_curie
 
@@ -32,7 +32,12 @@ def label_case(
         for lang, t in templates.items()
         if t.running_case and (langs is None or lang in langs)
     }
-    return LabelCase(graph, rules)
+    forms = {
+        lang: WordForms(templates[lang].common_endings, templates[lang].plural_endings)
+        for lang in rules
+        if templates[lang].common_endings or templates[lang].plural_endings
+    }
+    return LabelCase(graph, rules, forms)
 
 
 def expected_records(concept: Concept, langs: frozenset[str] | None = None) -> int:
