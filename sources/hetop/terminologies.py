@@ -95,6 +95,7 @@ _KNOWN = [
     Terminology("ICD9CM", "ICD-9-CM"),
     Terminology("ICDO", "ICD-O"),
     Terminology("MEDDRA", "MedDRA"),
+    Terminology("FYLER", "Fyler"),  # Boston Children's cardiac codes, which HPO maps to
     Terminology("GARD", "GARD"),
     Terminology("MONDO", "Mondo Disease Ontology", "CC-BY-4.0"),
     Terminology("EFO", "Experimental Factor Ontology", "Apache-2.0"),

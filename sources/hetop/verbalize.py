@@ -121,8 +121,11 @@ class Verbalizer:
 
     def _xrefs(self, concept: Concept) -> list[tuple[Terminology, list[str]]]:
         """(terminology, codes) of the mappings, per target terminology in the input's order:
-        HPO maps some terms to two or three SNOMED CT codes, each a right answer."""
+        HPO maps some terms to two or three SNOMED CT codes, each a right answer. Codes of
+        digits alone that are one number are one code, said as first written (HPO's
+        HP:0011609 has Fyler:0530 and Fyler:530)."""
         seen: dict[str, tuple[Terminology, list[str]]] = {}
+        numbers: set[tuple[str, int]] = set()
         for xref in concept.xrefs:
             prefix, local = split_curie(xref)
             if not prefix or prefix == concept.terminology:
@@ -130,6 +133,10 @@ class Verbalizer:
             if prefix not in seen:
                 seen[prefix] = (lookup(prefix), [])
             codes = seen[prefix][1]
+            if local.isascii() and local.isdigit():
+                if (prefix, int(local)) in numbers:
+                    continue
+                numbers.add((prefix, int(local)))
             if len(codes) < MAX_LISTED and local not in codes:
                 codes.append(local)
         return list(seen.values())[:MAX_LISTED]
