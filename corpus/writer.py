@@ -18,10 +18,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from corpus.arrow_arrays import column, int64_array
 from corpus.errors import InputError
 from corpus.manifest import MANIFEST
 from corpus.pipeline import PipelineStep
-from corpus.records import KINDS, MESSAGE_TYPE, SCHEMAS
+from corpus.records import KINDS, SCHEMAS
 from corpus.stats import StatsAccumulator
 
 ROWS_PER_GROUP = 20_000
@@ -105,23 +106,6 @@ def replace_folder(new: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _messages_array(conversations: tuple[list[dict[str, str]], ...]) -> pa.Array:
-    """list<struct<role, content>> built from flat columns: several times faster than
-    letting pyarrow convert a dict per message."""
-    offsets, roles, contents = [0], [], []
-    for messages in conversations:
-        for message in messages:
-            roles.append(message["role"])
-            contents.append(message["content"])
-        offsets.append(len(roles))
-    structs = pa.StructArray.from_arrays(
-        [pa.array(roles, pa.string()), pa.array(contents, pa.string())], fields=list(MESSAGE_TYPE)
-    )
-    return pa.ListArray.from_arrays(
-        pa.array(offsets, pa.int32()), structs, type=pa.list_(MESSAGE_TYPE)
-    )
-
-
 class Background:
     """One worker thread that runs the calls handed to it, in order. Parquet encoding and
     compression, and polars' token counts, let go of the GIL: on it they overlap the making
@@ -192,9 +176,7 @@ class PartWriter:
         if not self.buffer:
             return
         columns = [
-            _messages_array(values)
-            if field.name == "messages"
-            else pa.array(values, type=field.type)
+            column(values, field.type)
             for values, field in zip(zip(*self.buffer, strict=True), self.schema, strict=True)
         ]
         self.buffer = []
@@ -303,4 +285,4 @@ def copy_rows(source: pq.ParquetFile, rows: np.ndarray, writer: PartWriter) -> N
     for group in np.unique(groups):
         start = ends[group - 1] if group else 0
         local = rows[groups == group] - start
-        writer.write_table(source.read_row_group(int(group)).take(pa.array(local)))
+        writer.write_table(source.read_row_group(int(group)).take(int64_array(local)))

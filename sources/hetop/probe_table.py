@@ -18,6 +18,8 @@ from corpus.sources.hetop.graph import Concept, ConceptGraph
 from corpus.sources.hetop.label_case import LabelCase
 from corpus.sources.hetop.verbalize import conflicting_names
 
+from corpus.arrow_arrays import column
+
 PROBE_TABLE = "probe/concepts.parquet"
 
 CONCEPT_SCHEMA = pa.schema(
@@ -77,5 +79,7 @@ def write_concept_table(
             rows["name_in_conflict"].append(lang in conflicted)
     path = root / PROBE_TABLE
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.table(rows, schema=CONCEPT_SCHEMA), path, compression="zstd")
+    columns = [column(rows[field.name], field.type) for field in CONCEPT_SCHEMA]
+    table = pa.Table.from_arrays(columns, schema=CONCEPT_SCHEMA)
+    pq.write_table(table, path, compression="zstd")
     return len(rows["concept_id"])
