@@ -19,6 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 _MAX_OFFSET = 2**31 - 1  # `string` and `list` use 32-bit offsets
+_INT64 = pa.int64()
+_NUMPY_TYPES = {pa.int32(): np.int32, _INT64: np.int64, pa.float64(): np.float64}
 
 
 def column(values: Sequence[Any], data_type: pa.DataType) -> pa.Array:
@@ -41,10 +43,11 @@ def column(values: Sequence[Any], data_type: pa.DataType) -> pa.Array:
     raise TypeError(f"no array builder for {data_type}")
 
 
-def int64_array(values: Sequence[int] | np.ndarray) -> pa.Array:
-    """`pa.int64()` array of integers (`pa.array` asks pandas about numpy arrays too)."""
-    data = np.ascontiguousarray(values, dtype=np.int64)
-    return pa.Array.from_buffers(pa.int64(), len(data), [None, pa.py_buffer(data)])
+def number_array(values: Sequence[float] | np.ndarray, data_type: pa.DataType = _INT64) -> pa.Array:
+    """Integer or float array (int32, int64, float64): `pa.array` asks pandas about numpy
+    arrays too."""
+    data = np.ascontiguousarray(values, dtype=_NUMPY_TYPES[data_type])
+    return pa.Array.from_buffers(data_type, len(data), [None, pa.py_buffer(data)])
 
 
 def string_array(values: Sequence[str | None]) -> pa.Array:

@@ -19,7 +19,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from corpus.arrow_arrays import int64_array, value_codes
+from corpus.arrow_arrays import number_array, value_codes
 from corpus.records import KINDS
 from corpus.tokens import ESTIMATOR, TOKEN_PATTERN
 
@@ -274,7 +274,7 @@ def read_rows(files: list[Path], rows: list[int]) -> list[dict]:
                 for batch in parquet.iter_batches(EXAMPLE_BATCH, [group]) if wanted else ():
                     taken = [row - offset for row in wanted if offset <= row < offset + len(batch)]
                     if taken:
-                        found.extend(batch.take(int64_array(taken)).to_pylist())
+                        found.extend(batch.take(number_array(taken)).to_pylist())
                     offset += len(batch)
                     if offset > wanted[-1]:
                         break

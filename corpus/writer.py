@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from corpus.arrow_arrays import column, int64_array
+from corpus.arrow_arrays import column, number_array
 from corpus.errors import InputError
 from corpus.manifest import MANIFEST
 from corpus.pipeline import PipelineStep
@@ -285,4 +285,4 @@ def copy_rows(source: pq.ParquetFile, rows: np.ndarray, writer: PartWriter) -> N
     for group in np.unique(groups):
         start = ends[group - 1] if group else 0
         local = rows[groups == group] - start
-        writer.write_table(source.read_row_group(int(group)).take(int64_array(local)))
+        writer.write_table(source.read_row_group(int(group)).take(number_array(local)))

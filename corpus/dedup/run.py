@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from corpus import __version__
+from corpus.arrow_arrays import number_array, string_array
 from corpus.card import write_card
 from corpus.dedup.clusters import Clusters, components, exact_clusters, pair_clusters
 from corpus.dedup.minhash import (
@@ -239,17 +240,17 @@ def _write_kept(inputs: list[Path], kind: str, records: Records, clusters: Clust
 
 def _cluster_table(kind: str, records: Records, clusters: Clusters) -> pa.Table:
     def ids(numbers: np.ndarray) -> pa.Array:
-        return pa.array(np.char.decode(records.column("id", numbers), "utf-8"), pa.string())
+        return string_array(np.char.decode(records.column("id", numbers), "utf-8").tolist())
 
-    offsets = pa.array(np.r_[0, clusters.ends].astype(np.int32))
+    offsets = number_array(np.r_[0, clusters.ends], pa.int32())
     return pa.Table.from_arrays(
         [
-            pa.array([kind] * len(clusters), pa.string()),
-            pa.array(np.arange(len(clusters)), pa.int64()),
-            pa.array(clusters.match.astype(str), pa.string()),
+            string_array([kind] * len(clusters)),
+            number_array(np.arange(len(clusters))),
+            string_array(clusters.match.astype(str).tolist()),
             ids(clusters.kept),
             pa.ListArray.from_arrays(offsets, ids(clusters.dropped)),
-            pa.array(clusters.similarity, pa.float64()),
+            number_array(clusters.similarity, pa.float64()),
         ],
         schema=CLUSTER_SCHEMA,
     )
