@@ -125,7 +125,7 @@ class Verbalizer:
         digits alone that are one number are one code, said as first written (HPO's
         HP:0011609 has Fyler:0530 and Fyler:530)."""
         seen: dict[str, tuple[Terminology, list[str]]] = {}
-        numbers: set[tuple[str, int]] = set()
+        listed: set[tuple[str, str | int]] = set()  # (prefix, code), a number as its value
         for xref in concept.xrefs:
             prefix, local = split_curie(xref)
             if not prefix or prefix == concept.terminology:
@@ -133,11 +133,9 @@ class Verbalizer:
             if prefix not in seen:
                 seen[prefix] = (lookup(prefix), [])
             codes = seen[prefix][1]
-            if local.isascii() and local.isdigit():
-                if (prefix, int(local)) in numbers:
-                    continue
-                numbers.add((prefix, int(local)))
-            if len(codes) < MAX_LISTED and local not in codes:
+            key = (prefix, int(local) if local.isascii() and local.isdigit() else local)
+            if len(codes) < MAX_LISTED and key not in listed:
+                listed.add(key)
                 codes.append(local)
         return list(seen.values())[:MAX_LISTED]
 
