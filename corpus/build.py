@@ -118,28 +118,40 @@ def _build_here(
     source = get_source(source_name)(inputs, options)
     with atomic_output(out) as tmp:
         source.prepare()  # once, before the fork: the children inherit what it read
-        prepared = Counter(source.stats)
-
-        def run_rank(rank: int, progress: Callable[[int], None] | None) -> dict[str, Any]:
-            here = rank == 0  # only this process may use polars (the stats)
-            middle = middle_steps(filters, langid)
-            steps = pipeline_steps(source, middle, tmp, rank, filters.keep_rejected, progress, here)
-            run_pipeline(steps, rank, workers)
-            return rank_report(source, steps, prepared)
-
-        if workers > 1:
-            reports = run_forked(run_rank, workers, progress)
-        else:
-            reports = [run_rank(0, progress)]
-        for rank, report in enumerate(reports):
-            if report["stats"] is None:
-                report["stats"] = shard_stats(tmp, rank).to_json()
+        reports = write_records(source, tmp, workers, filters, langid, progress)
         source.write_sidecars(tmp)
         number_parts(tmp)
         manifest = _finish(
             tmp, source_name, inputs, out, options, filters, langid, merge_reports(reports), digests
         )
     return BuildResult(out, manifest["counts"], manifest)
+
+
+def write_records(
+    source,
+    root: Path,
+    workers: int,
+    filters: FilterOptions,
+    langid: str,
+    progress: Callable[[int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """A prepared source's records, through the middle steps, into `root`'s shards: rank 0
+    here, the others on forked children. Each rank's report, its stats included (a child's
+    are read back from its shards: polars does not survive a fork)."""
+    prepared = Counter(source.stats)
+
+    def run_rank(rank: int, progress: Callable[[int], None] | None) -> dict[str, Any]:
+        here = rank == 0  # only this process may use polars (the stats)
+        middle = middle_steps(filters, langid)
+        steps = pipeline_steps(source, middle, root, rank, filters.keep_rejected, progress, here)
+        run_pipeline(steps, rank, workers)
+        return rank_report(source, steps, prepared)
+
+    reports = run_forked(run_rank, workers, progress) if workers > 1 else [run_rank(0, progress)]
+    for rank, report in enumerate(reports):
+        if report["stats"] is None:
+            report["stats"] = shard_stats(root, rank).to_json()
+    return reports
 
 
 def hash_inputs(inputs: list[InputFile]) -> Future[dict[str, str]]:

@@ -45,6 +45,11 @@ INSTRUCT_SCHEMA = pa.schema(
 
 SCHEMAS: dict[Kind, pa.Schema] = {"text": TEXT_SCHEMA, "instruct": INSTRUCT_SCHEMA}
 
+# columns whose values repeat from row to row: dictionary-encoded in parquet. The others (ids,
+# text, messages, meta) are nearly all distinct: a dictionary would fill up and be dropped,
+# its time spent for nothing (an instruct row group: 20 -> 17 ms, 8% smaller)
+REPEATED_COLUMNS = ("lang", "source", "dataset", "source_id", "license", "task")
+
 
 def content_id(*parts: str) -> str:
     """Stable id from content alone, so reruns, shards and dedup agree on identity."""

@@ -22,7 +22,7 @@ from corpus.arrow_arrays import column, number_array
 from corpus.errors import InputError
 from corpus.manifest import MANIFEST
 from corpus.pipeline import PipelineStep
-from corpus.records import KINDS, SCHEMAS
+from corpus.records import KINDS, REPEATED_COLUMNS, SCHEMAS
 from corpus.stats import StatsAccumulator
 
 ROWS_PER_GROUP = 20_000
@@ -164,6 +164,7 @@ class PartWriter:
         self.rows_in_part = 0
         self.writer: pq.ParquetWriter | None = None
         self.rows = 0
+        self.dictionary = [name for name in schema.names if name in REPEATED_COLUMNS]
 
     def add(self, row: tuple, size: int = 0) -> None:
         """Buffer one row; `size` (its text length) bounds the buffer's memory."""
@@ -199,7 +200,9 @@ class PartWriter:
                 self._close_file()
                 self.folder.mkdir(parents=True, exist_ok=True)
                 path = self.folder / f"shard-{self.rank:05d}-{self.part:05d}.parquet"
-                self.writer = pq.ParquetWriter(path, self.schema, compression="zstd")
+                self.writer = pq.ParquetWriter(
+                    path, self.schema, compression="zstd", use_dictionary=self.dictionary
+                )
                 self.part += 1
                 self.rows_in_part = 0
             self.writer.write_table(pa.Table.from_batches([batch], schema=self.schema))

@@ -60,6 +60,19 @@ def test_folder_layout_and_schema(sample_build):
     assert set(text.column("lang").to_pylist()) == {"en", "fr", "ko"}
 
 
+def test_repeated_columns_are_dictionary_encoded_and_distinct_ones_are_not(sample_build):
+    for kind in ("text", "instruct"):
+        meta = pq.ParquetFile(next((sample_build / "data" / kind).glob("*.parquet"))).metadata
+        group = meta.row_group(0)
+        encodings = {
+            group.column(i).path_in_schema: group.column(i).encodings
+            for i in range(group.num_columns)
+        }
+        assert "RLE_DICTIONARY" in encodings["lang"] and "RLE_DICTIONARY" in encodings["source_id"]
+        assert "RLE_DICTIONARY" not in encodings["id"]
+        assert "RLE_DICTIONARY" not in encodings["meta"]
+
+
 def test_load_dataset_round_trip(sample_build):
     table = pq.read_table(sample_build / "data" / "instruct")
     for config, expected in (("text", DESIGN_TEXT), ("instruct", DESIGN_INSTRUCT)):

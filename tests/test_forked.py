@@ -108,18 +108,25 @@ def test_forked_hetop_build_parses_once_and_equals_one_process(tmp_path, monkeyp
     inputs = [InputFile(ONTOLOGY / name, name) for name in ("hp_sample.obo", "hp-fr.babelon.tsv")]
     one = build("hetop", inputs, tmp_path / "one", SourceOptions())
     pl.DataFrame({"a": [1, 2]}).sum()  # polars' pool is running here: the children must not use it
-    reads = tmp_path / "reads"  # a file: what a child appends to a list stays in the child
-    original = get_source("hetop").read_graph
+    calls = tmp_path / "calls"  # a file: what a child appends to a list stays in the child
+    hetop = sys.modules[get_source("hetop").__module__]
 
-    def read_graph(self):
-        with reads.open("a") as log:
-            log.write(f"{os.getpid()}\n")
-        return original(self)
+    def logged(name, original):
+        def call(*args):
+            with calls.open("a") as log:
+                log.write(f"{name} {os.getpid()}\n")
+            return original(*args)
 
-    monkeypatch.setattr(get_source("hetop"), "read_graph", read_graph)
+        return call
+
+    # the graph is read and the label case decided once, here: the children inherit both
+    monkeypatch.setattr(
+        hetop.HetopSource, "read_graph", logged("read", hetop.HetopSource.read_graph)
+    )
+    monkeypatch.setattr(hetop, "label_case", logged("case", hetop.label_case))
     shown = []
     three = build("hetop", inputs, tmp_path / "three", SourceOptions(), shown.append, workers=3)
-    assert reads.read_text() == f"{os.getpid()}\n"  # parsed once, here: the children inherit it
+    assert calls.read_text() == f"read {os.getpid()}\ncase {os.getpid()}\n"
     for kind in ("text", "instruct"):
         parts = [pq.read_table(result.out / "data" / kind) for result in (one, three)]
         assert parts[0].equals(parts[1])

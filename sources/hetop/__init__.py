@@ -212,6 +212,7 @@ class HetopSource(Source):
             self.weights = [
                 0 if c.id in self.heldout else expected_records(c, options.langs) for c in concepts
             ]
+            self.label_case()  # here, before a fork: not again in every rank
             self.prepared = True
 
     def _concepts(self) -> list:
@@ -244,7 +245,7 @@ class HetopSource(Source):
         self.stats.update(verbalizer.stats)
 
     def label_case(self) -> LabelCase:
-        """Made once a process: a rank's records and the probe table (rank 0's) share it."""
+        """Made once (by `prepare`): every rank's records and the probe table share it."""
         if self.case is None:
             self.case = label_case(self.graph, load_templates(), self.options.langs)
         return self.case
