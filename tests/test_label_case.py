@@ -455,6 +455,65 @@ def test_a_genus_keeps_its_capital_in_every_language():
     assert "C'est une sorte d'Acinetobacter." in texts["fr"]
 
 
+def _respelled_graph() -> ConceptGraph:
+    """(English, French) labels of one concept each: drugs that French respells, words it
+    writes alike."""
+    pairs = [
+        ("Paracetamol", "Paracétamol"),
+        ("Amoxicillin", "Amoxicilline"),
+        ("Rales", "Râles"),
+        ("Morphine", "Morphine"),  # alike: nothing said
+        ("Chrysanthemum cinerariifolium plant", "chrysanthemum cinerariifolium (plante)"),
+        ("Parkinson disease", "Maladie de Parkinson"),
+        ("Zika fever", "Fièvre Zika"),
+    ]
+    graph = ConceptGraph()
+    for number, (english, french) in enumerate(pairs):
+        concept = graph.concept(f"X:{number}", "X", str(number))
+        concept.add(LABEL, "en", english)
+        concept.add(LABEL, "fr", french)
+    graph.concept("X:de", "X", "de").add(LABEL, "de", "Paracetamol")
+    return graph
+
+
+@pytest.mark.parametrize(
+    ("label", "lang", "running"),
+    [
+        ("Paracetamol", "en", "paracetamol"),
+        ("Amoxicillin", "en", "amoxicillin"),
+        ("Rales", "en", "rales"),
+        ("Morphine", "en", "Morphine"),
+        ("Chrysanthemum cinerariifolium plant", "en", "Chrysanthemum cinerariifolium plant"),
+        ("Parkinson disease", "en", "Parkinson disease"),
+        ("Zika fever", "en", "Zika fever"),
+        ("Paracetamol", "de", "Paracetamol"),  # a German noun keeps its capital
+    ],
+)
+def test_a_first_word_another_language_respells_is_a_common_word(label, lang, running):
+    """No English label writes "paracetamol" in lowercase, but French respells it, as
+    languages do common words and not names; a word written alike tells nothing."""
+    rules = {"en": ATTESTED, "fr": UNLESS_NAME, "de": NOUNS_CAPITALIZED}
+    assert LabelCase(_respelled_graph(), rules).running(label, lang) == running
+
+
+def test_icd11_drugs_read_lowercase_in_english_text():
+    """ICD-11's English drug names have no lowercase writing in any label; their French
+    names respell them, so the English texts name them as running text does."""
+    path = Path(str(resources.files("cim_11").joinpath("cim-11.sqlite3")))
+    graph = ConceptGraph()
+    read_icd11_sqlite(path, graph)
+    graph.finish()
+    case = LabelCase(graph, {"en": ATTESTED, "fr": UNLESS_NAME})
+    assert case.running("Ibuprofen", "en") == "ibuprofen"
+    acetaminophen = next(c for c in graph if c.labels.get("en") == "Acetaminophen")
+    text = next(
+        r.text
+        for r in Verbalizer(graph, load_templates(), seed=0, case=case).records(acetaminophen)
+        if r.kind == "text" and r.lang == "en"
+    )
+    assert "It is a kind of paracetamol (acetaminophen) and 4-aminophenol derivatives." in text
+
+
 def _forms_graph() -> ConceptGraph:
     graph = ConceptGraph()
     _labelled(

@@ -33,6 +33,11 @@ capitalize mid-sentence may be lowered ("Notched T wave" reads "notched T wave":
 another language capitalizes past its first word is a name in this one too ("Syndrome de
 Down" keeps "Down syndrome", which "broken down" alone would have lowered; "Penicillin
 resistant Neisseria meningitidis" keeps the French "Neisseria meningitidis résistante…").
+A first word that the concept's label in another language opens with as the same word spelled
+its own way (accents, a final "e": "Paracétamol", "Ibuprofène", "Râles") is a common word in
+English, which has no label with it in lowercase: languages respell common words, not names
+(ICD-11's ~1,900 drugs, chemicals and signs read "It is a kind of paracetamol"). A word written
+letter for letter alike says nothing: the Latin of taxa ("Chrysanthemum", "chrysanthemum").
 
 Evidence from a word's form, where a language gives it (English, in its templates): a first
 word without evidence reads lowercase where an ending shows a common word ("Hyperkalemia",
@@ -59,6 +64,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
@@ -161,6 +167,8 @@ class LabelCase:
             self.name_phrases[lang] = {p for p, n in pairs.items() if lower[p] < n}
         # labels opening with a name, as their translations say
         self.named_first: dict[str, set[str]] = self._names_by_translation(every)
+        for lang, words in self._common_by_translation(every).items():
+            self.lowercase[lang] |= words
         genera = _genera(graph)
         for names in self.names.values():
             names |= genera
@@ -192,6 +200,38 @@ class LabelCase:
                         named[lang].add(label)
                         break
         return named
+
+    def _common_by_translation(self, concepts: list[Concept]) -> dict[str, set[str]]:
+        """First words, in lowercase, of labels in a language that lowers attested words
+        only (English) that the concept's label in another language opens with respelled:
+        the same letters but for accents and a final "e" ("Paracetamol", "Paracétamol";
+        "Amoxicillin", "Amoxicilline"), not the same word as written ("Chrysanthemum",
+        "chrysanthemum": Latin, kept alike). Languages respell common words, not names."""
+        common: dict[str, set[str]] = {
+            lang: set() for lang, rule in self.rules.items() if rule == ATTESTED
+        }
+        for concept in concepts:
+            if len(concept.labels) < 2:
+                continue
+            for lang, words in common.items():
+                label = concept.labels.get(lang)
+                if label is None:
+                    continue
+                first = label.split(" ", 1)[0].rstrip(_TRAILING)
+                if not _capitalized(first):
+                    continue
+                key = first.lower()
+                for other_lang, other in concept.labels.items():
+                    other_first = other.split(" ", 1)[0].rstrip(_TRAILING).lower()
+                    if (
+                        other_lang != lang
+                        and other_first != key
+                        and len(other_first) - len(key) in (0, 1)
+                        and _unaccented(other_first) in (key, key + "e")
+                    ):
+                        words.add(key)
+                        break
+        return common
 
     def running(self, label: str, lang: str) -> str:
         """`label` as it reads mid-sentence in `lang` (unchanged where `lang` has no rule)."""
@@ -401,6 +441,12 @@ def _opening_phrase(label: str) -> str:
     """A label's first two words, the first in lowercase, as `_mid_phrases` gives them."""
     words = label.split(" ", 2)
     return f"{words[0].lower()} {words[1].rstrip(_TRAILING)}" if len(words) > 1 else ""
+
+
+def _unaccented(word: str) -> str:
+    """`word` without its accents: "paracétamol" -> "paracetamol", "râles" -> "rales"."""
+    decomposed = unicodedata.normalize("NFD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _capitalized(word: str) -> bool:
