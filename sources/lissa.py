@@ -87,6 +87,9 @@ _PLACEHOLDER_TITLE = re.compile(
 _PLACEHOLDER_ABSTRACT = re.compile(
     r"^\W*(abstract available from the publisher|no abstract( available)?|not available)\W*$", re.I
 )
+# NLM's 2006 files list an article's funding among its MeSH headings ("Research Support,
+# Non-U.S. Gov't"): a publication type, which says nothing of what the article is about
+_FUNDING_HEADING = "Research Support, "
 
 PROMPTS = {
     "en": {
@@ -379,17 +382,27 @@ class LissaSource(FileSource):
             yield self._ask(
                 citation, "en", "title", "title", citation.title, abstract=citation.abstract
             )
-            if citation.mesh:
+            if subjects := self._subject_headings(citation):
                 yield self._ask(
                     citation,
                     "en",
                     "mesh",
                     "mesh",
-                    _mesh_answer(citation.mesh),
+                    _mesh_answer(subjects),
                     title=citation.title,
                     abstract=citation.abstract,
                 )
         yield from self._other_languages(citation, title_ok)
+
+    def _subject_headings(self, citation: Citation) -> list[dict[str, object]]:
+        """The MeSH headings a model should learn to index the article with: its subjects,
+        not its funding (the text's meta keeps every heading, as the file has them)."""
+        subjects = [
+            h for h in citation.mesh if not str(h["descriptor"]).startswith(_FUNDING_HEADING)
+        ]
+        if left_out := len(citation.mesh) - len(subjects):
+            self.stat_update("mesh_funding_headings_left_out", left_out)
+        return subjects
 
     def _other_languages(self, citation: Citation, title_ok: bool) -> Iterator[Record]:
         lang = citation.article_lang

@@ -111,7 +111,9 @@ def test_instructions_title_mesh_and_translation(literature):
     by_task = {r["task"]: r["messages"] for r in instruct}
     assert by_task["title"][1]["content"] == citation.findtext("Article/ArticleTitle")
     descriptors = [
-        h.findtext("DescriptorName") for h in citation.iterfind("MeshHeadingList/MeshHeading")
+        d
+        for h in citation.iterfind("MeshHeadingList/MeshHeading")
+        if not (d := h.findtext("DescriptorName")).startswith("Research Support, ")
     ]
     answer = by_task["mesh"][1]["content"].splitlines()
     assert [line.lstrip("*").split("/")[0] for line in answer] == descriptors
@@ -123,6 +125,37 @@ def test_instructions_title_mesh_and_translation(literature):
     french = [r for r in pairs if json.loads(r["meta"])["source_lang"] == "fr"]
     assert french and french[0]["lang"] == "fr"
     assert french[0]["messages"][1]["content"].startswith("150th Anniversary Celebration")
+
+
+def test_funding_headings_are_no_subject_of_the_mesh_question(literature):
+    """NLM's 2006 sample lists "Research Support, Non-U.S. Gov't" among an article's MeSH
+    headings: a publication type, not a subject. The mesh question leaves it out (counted);
+    the text's meta keeps every heading, as the file has them."""
+    asked = {r["source_id"] for r in rows(literature, "instruct") if r["task"] == "mesh"}
+    funding = [
+        d.text
+        for c in parse("medsamp2006_sample.xml").iter("MedlineCitation")
+        if c.findtext("PMID") in asked
+        for d in c.iterfind("MeshHeadingList/MeshHeading/DescriptorName")
+        if d.text.startswith("Research Support, ")
+    ]
+    assert len(funding) > 10
+    steps = json.loads((literature / "manifest.json").read_text())["steps"]["lissa"]
+    assert steps["mesh_funding_headings_left_out"] == len(funding)
+    answers = [
+        line.lstrip("*").split("/")[0]
+        for r in rows(literature, "instruct")
+        if r["task"] == "mesh"
+        for line in r["messages"][1]["content"].splitlines()
+    ]
+    assert not [line for line in answers if line.startswith("Research Support, ")]
+    kept = [
+        h["descriptor"]
+        for r in rows(literature, "text")
+        for h in json.loads(r["meta"]).get("mesh", [])
+        if h["descriptor"].startswith("Research Support, ")
+    ]
+    assert sorted(kept) == sorted(funding)
 
 
 def test_english_title_unbrackets_translated_titles():
