@@ -462,6 +462,7 @@ def _respelled_graph() -> ConceptGraph:
         ("Paracetamol", "Paracétamol"),
         ("Amoxicillin", "Amoxicilline"),
         ("Rales", "Râles"),
+        ("Betaxolol", "Be\u0301taxolol"),  # the accent decomposed (NFD)
         ("Morphine", "Morphine"),  # alike: nothing said
         ("Chrysanthemum cinerariifolium plant", "chrysanthemum cinerariifolium (plante)"),
         ("Parkinson disease", "Maladie de Parkinson"),
@@ -482,6 +483,7 @@ def _respelled_graph() -> ConceptGraph:
         ("Paracetamol", "en", "paracetamol"),
         ("Amoxicillin", "en", "amoxicillin"),
         ("Rales", "en", "rales"),
+        ("Everolimus", "en", "everolimus"),
         ("Morphine", "en", "Morphine"),
         ("Chrysanthemum cinerariifolium plant", "en", "Chrysanthemum cinerariifolium plant"),
         ("Parkinson disease", "en", "Parkinson disease"),

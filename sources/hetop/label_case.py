@@ -36,8 +36,8 @@ resistant Neisseria meningitidis" keeps the French "Neisseria meningitidis rési
 A first word that the concept's label in another language opens with as the same word spelled
 its own way (accents, a final "e": "Paracétamol", "Ibuprofène", "Râles") is a common word in
 English, which has no label with it in lowercase: languages respell common words, not names
-(ICD-11's ~1,900 drugs, chemicals and signs read "It is a kind of paracetamol"). A word written
-letter for letter alike says nothing: the Latin of taxa ("Chrysanthemum", "chrysanthemum").
+(ICD-11's ~2,000 drug, chemical and sign labels read "It is a kind of paracetamol"). A word
+written letter for letter alike says nothing: the Latin of taxa ("Chrysanthemum").
 
 Evidence from a word's form, where a language gives it (English, in its templates): a first
 word without evidence reads lowercase where an ending shows a common word ("Hyperkalemia",
@@ -226,7 +226,7 @@ class LabelCase:
                     if (
                         other_lang != lang
                         and other_first != key
-                        and len(other_first) - len(key) in (0, 1)
+                        and len(other_first) >= len(key)  # accents decomposed add letters
                         and _unaccented(other_first) in (key, key + "e")
                     ):
                         words.add(key)
