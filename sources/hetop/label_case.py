@@ -186,7 +186,7 @@ class LabelCase:
             if len(concept.labels) < 2:
                 continue
             for lang, label in concept.labels.items():
-                first = label.split(" ", 1)[0].rstrip(_TRAILING)
+                first = _first_word(label)
                 if lang not in named or not _capitalized(first):
                     continue
                 for other_lang, other in concept.labels.items():
@@ -217,12 +217,12 @@ class LabelCase:
                 label = concept.labels.get(lang)
                 if label is None:
                     continue
-                first = label.split(" ", 1)[0].rstrip(_TRAILING)
+                first = _first_word(label)
                 if not _capitalized(first):
                     continue
                 key = first.lower()
                 for other_lang, other in concept.labels.items():
-                    other_first = other.split(" ", 1)[0].rstrip(_TRAILING).lower()
+                    other_first = _first_word(other).lower()
                     if (
                         other_lang != lang
                         and other_first != key
@@ -383,7 +383,7 @@ def _written_alike(concepts: list[Concept]) -> set[str]:
     for concept in concepts:
         if len(concept.labels) < 2:
             continue
-        firsts = [label.split(" ", 1)[0].rstrip(_TRAILING) for label in concept.labels.values()]
+        firsts = [_first_word(label) for label in concept.labels.values()]
         alike.update(first.lower() for first in firsts if firsts.count(first) > 1)
     return alike
 
@@ -443,6 +443,11 @@ def _opening_phrase(label: str) -> str:
     return f"{words[0].lower()} {words[1].rstrip(_TRAILING)}" if len(words) > 1 else ""
 
 
+def _first_word(label: str) -> str:
+    """A label's first word without the punctuation after it: "Anemia, Sickle Cell" -> "Anemia"."""
+    return label.split(" ", 1)[0].rstrip(_TRAILING)
+
+
 def _unaccented(word: str) -> str:
     """`word` without its accents: "paracétamol" -> "paracetamol", "râles" -> "rales"."""
     decomposed = unicodedata.normalize("NFD", word)
@@ -458,7 +463,7 @@ def _capitalized(word: str) -> bool:
 def _opening_names(labels: list[str]) -> set[str]:
     """The first words, in lowercase, of labels that a terminology writing its labels in
     lowercase capitalizes: names ("Rocky Mountain spotted fever", "Down syndrome")."""
-    words = (label.split(" ", 1)[0].rstrip(_TRAILING) for label in labels)
+    words = (_first_word(label) for label in labels)
     return {word.lower() for word in words if word[1:].islower()}
 
 
