@@ -455,9 +455,9 @@ def test_a_genus_keeps_its_capital_in_every_language():
     assert "C'est une sorte d'Acinetobacter." in texts["fr"]
 
 
-def _respelled_graph() -> ConceptGraph:
+def _translated_graph() -> ConceptGraph:
     """(English, French) labels of one concept each: drugs that French respells, words it
-    writes alike."""
+    writes alike, translates, or carries as names."""
     pairs = [
         ("Paracetamol", "Paracétamol"),
         ("Amoxicillin", "Amoxicilline"),
@@ -467,6 +467,10 @@ def _respelled_graph() -> ConceptGraph:
         ("Chrysanthemum cinerariifolium plant", "chrysanthemum cinerariifolium (plante)"),
         ("Parkinson disease", "Maladie de Parkinson"),
         ("Zika fever", "Fièvre Zika"),
+        ("Hoarding disorder", "Trouble d'accumulation"),  # translated, beside no name
+        ("Salmonella infection", "Salmonellose"),  # carried
+        ("Japanese encephalitis", "Encéphalite japonaise"),
+        ("Japanese cypress", "Cyprès du Japon"),  # beside a name: "Japanese" may be one
     ]
     graph = ConceptGraph()
     for number, (english, french) in enumerate(pairs):
@@ -474,6 +478,10 @@ def _respelled_graph() -> ConceptGraph:
         concept.add(LABEL, "en", english)
         concept.add(LABEL, "fr", french)
     graph.concept("X:de", "X", "de").add(LABEL, "de", "Paracetamol")
+    # German capitalizes nouns: its labels say nothing of names
+    greenstick = graph.concept("X:g", "X", "g")
+    greenstick.add(LABEL, "en", "Greenstick fracture")
+    greenstick.add(LABEL, "de", "Grünholzfraktur")
     return graph
 
 
@@ -489,24 +497,33 @@ def _respelled_graph() -> ConceptGraph:
         ("Parkinson disease", "en", "Parkinson disease"),
         ("Zika fever", "en", "Zika fever"),
         ("Paracetamol", "de", "Paracetamol"),  # a German noun keeps its capital
+        ("Hoarding disorder", "en", "hoarding disorder"),
+        ("Salmonella infection", "en", "Salmonella infection"),
+        ("Japanese encephalitis", "en", "Japanese encephalitis"),
+        ("Greenstick fracture", "en", "Greenstick fracture"),
     ],
 )
-def test_a_first_word_another_language_respells_is_a_common_word(label, lang, running):
-    """No English label writes "paracetamol" in lowercase, but French respells it, as
-    languages do common words and not names; a word written alike tells nothing."""
+def test_a_first_word_another_language_respells_or_translates_is_common(label, lang, running):
+    """No English label writes "paracetamol" or "hoarding" in lowercase, but French respells
+    the one and translates the other in a label that names nothing, as languages do common
+    words: names and Latin they carry as written. A word written alike, carried, or
+    translated beside a name ("Cyprès du Japon") tells nothing."""
     rules = {"en": ATTESTED, "fr": UNLESS_NAME, "de": NOUNS_CAPITALIZED}
-    assert LabelCase(_respelled_graph(), rules).running(label, lang) == running
+    assert LabelCase(_translated_graph(), rules).running(label, lang) == running
 
 
 def test_icd11_drugs_read_lowercase_in_english_text():
-    """ICD-11's English drug names have no lowercase writing in any label; their French
-    names respell them, so the English texts name them as running text does."""
+    """ICD-11's English drug names (and "hoarding") have no lowercase writing in any label;
+    their French names respell (or translate) them, so the English texts name them as
+    running text does."""
     path = Path(str(resources.files("cim_11").joinpath("cim-11.sqlite3")))
     graph = ConceptGraph()
     read_icd11_sqlite(path, graph)
     graph.finish()
     case = LabelCase(graph, {"en": ATTESTED, "fr": UNLESS_NAME})
     assert case.running("Ibuprofen", "en") == "ibuprofen"
+    assert case.running("Hoarding disorder", "en") == "hoarding disorder"
+    assert case.running("Japanese encephalitis", "en") == "Japanese encephalitis"
     acetaminophen = next(c for c in graph if c.labels.get("en") == "Acetaminophen")
     text = next(
         r.text

@@ -36,8 +36,12 @@ resistant Neisseria meningitidis" keeps the French "Neisseria meningitidis rési
 A first word that the concept's label in another language opens with as the same word spelled
 its own way (accents, a final "e": "Paracétamol", "Ibuprofène", "Râles") is a common word in
 English, which has no label with it in lowercase: languages respell common words, not names
-(ICD-11's ~2,000 drug, chemical and sign labels read "It is a kind of paracetamol"). A word
-written letter for letter alike says nothing: the Latin of taxa ("Chrysanthemum").
+(ICD-11's ~2,000 drug, chemical and sign labels read "It is a kind of paracetamol"). So is one
+that a label in French or Spanish translates away where it names nothing ("Hoarding disorder",
+"Trouble d'accumulation": ~900 more), unless a label translates it beside a name, which may
+be its translation ("Japanese cypress", "Cyprès du Japon"). A word written letter for letter
+alike says nothing (the Latin of taxa: "Chrysanthemum"), nor one a label carries (names:
+"Maladie de Crohn"; "Salmonellose").
 
 Evidence from a word's form, where a language gives it (English, in its templates): a first
 word without evidence reads lowercase where an ending shows a common word ("Hyperkalemia",
@@ -86,6 +90,10 @@ _PUNCTUATION = "()[]{},;:.!?\"'“”‘’«»"
 _MID_WORD = re.compile(r"(?<=[^\s:(\[/,;.-]) ([^\W\d_][\w'-]*)")
 # such a word and the word after it
 _MID_PAIR = re.compile(r"(?<=[^\s:(\[/,;.-]) ([^\W\d_][\w'-]*)(?= ([^\W\d_][\w'-]*))")
+_WORD = re.compile(r"\w+")
+_NOT_WORD = re.compile(r"\W+")
+_LIGATURES = (("æ", "ae"), ("œ", "oe"), ("Æ", "Ae"), ("Œ", "Oe"))
+_ACCENTS = re.compile("[\u0300-\u036f]")  # combining diacritical marks, once decomposed
 # a sentence's first word, whose capital says nothing (definitions are joined by ". ")
 _SENTENCE_START = re.compile(r"[.!?:;] \S+")
 
@@ -203,13 +211,18 @@ class LabelCase:
 
     def _common_by_translation(self, concepts: list[Concept]) -> dict[str, set[str]]:
         """First words, in lowercase, of labels in a language that lowers attested words
-        only (English) that the concept's label in another language opens with respelled:
-        the same letters but for accents and a final "e" ("Paracetamol", "Paracétamol";
-        "Amoxicillin", "Amoxicilline"), not the same word as written ("Chrysanthemum",
-        "chrysanthemum": Latin, kept alike). Languages respell common words, not names."""
+        only (English) that the concept's label in another language shows to be common:
+        respelled there (`_respelled`: "Paracetamol", "Paracétamol"), or translated away in
+        labels that name nothing, in a language that capitalizes names only, and never beside
+        a name that may be its translation (`_translated_away`: "Hoarding disorder", "Trouble
+        d'accumulation"; not "Japanese", with "Cyprès du Japon"). Languages respell and
+        translate common words; names and the Latin of taxa they carry as written ("Maladie
+        de Crohn", "Chrysanthemum", "chrysanthemum")."""
         common: dict[str, set[str]] = {
             lang: set() for lang, rule in self.rules.items() if rule == ATTESTED
         }
+        witnesses = {lang for lang, rule in self.rules.items() if rule == UNLESS_NAME}
+        translated: dict[bool, set[tuple[str, str]]] = {True: set(), False: set()}
         for concept in concepts:
             if len(concept.labels) < 2:
                 continue
@@ -221,16 +234,19 @@ class LabelCase:
                 if not _capitalized(first):
                     continue
                 key = first.lower()
+                if key in self.lowercase[lang] or key in self.names[lang]:
+                    continue  # known already
                 for other_lang, other in concept.labels.items():
-                    other_first = _first_word(other).lower()
-                    if (
-                        other_lang != lang
-                        and other_first != key
-                        and len(other_first) >= len(key)  # accents decomposed add letters
-                        and _unaccented(other_first) in (key, key + "e")
-                    ):
+                    if other_lang == lang:
+                        continue
+                    if _respelled(key, _first_word(other).lower()):
                         words.add(key)
-                        break
+                    elif other_lang in witnesses:
+                        away = _translated_away(key, other)
+                        if away is not None:
+                            translated[away].add((lang, key))
+        for lang, key in translated[True] - translated[False]:
+            common[lang].add(key)
         return common
 
     def running(self, label: str, lang: str) -> str:
@@ -449,9 +465,45 @@ def _first_word(label: str) -> str:
 
 
 def _unaccented(word: str) -> str:
-    """`word` without its accents: "paracétamol" -> "paracetamol", "râles" -> "rales"."""
-    decomposed = unicodedata.normalize("NFD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    """`word` without its accents and ligatures: "paracétamol" -> "paracetamol",
+    "hæmophilus" -> "haemophilus"."""
+    if word.isascii():
+        return word
+    for ligature, letters in _LIGATURES:
+        if ligature in word:
+            word = word.replace(ligature, letters)
+    return _ACCENTS.sub("", unicodedata.normalize("NFD", word))
+
+
+def _respelled(word: str, other: str) -> bool:
+    """Whether `other` is `word` (both in lowercase) spelled its own way: the same letters
+    but for accents and a final "e" ("paracétamol", "amoxicilline"), not as written."""
+    return (
+        other != word
+        and len(other) >= len(word)  # accents decomposed add letters
+        and _unaccented(other) in (word, word + "e")
+    )
+
+
+def _translated_away(word: str, label: str) -> bool | None:
+    """What `label`, in a language that capitalizes names only, says of `word` (in
+    lowercase, of four letters or more) that it has no word opening as `word` does (its
+    first four letters, or all but its last three): True where it names nothing (no capital
+    past its first letter), so `word` was a common one, translated ("hoarding", "Trouble
+    d'accumulation"); False where a capital there may be `word` translated ("japanese",
+    "Cyprès du Japon"). None where it carries `word` ("crohn", "Maladie de Crohn";
+    "salmonella", "Salmonellose") or is no sentence-case label."""
+    if len(word) < 4 or not label[:1].isupper():
+        return None
+    head = _WORD.match(_unaccented(word))
+    if head is None:
+        return None
+    stem = head.group()[: max(4, len(head.group()) - 3)]
+    words = " " + _NOT_WORD.sub(" ", _unaccented(label.lower()))
+    if " " + stem in words:
+        return None
+    rest = label[1:]
+    return rest.lower() == rest  # no capital past the first letter
 
 
 def _capitalized(word: str) -> bool:
