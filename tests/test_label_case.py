@@ -471,6 +471,12 @@ def _translated_graph() -> ConceptGraph:
         ("Salmonella infection", "Salmonellose"),  # carried
         ("Japanese encephalitis", "Encéphalite japonaise"),
         ("Japanese cypress", "Cyprès du Japon"),  # beside a name: "Japanese" may be one
+        ("Oxalic acid", "Acide oxalique"),  # carried in lowercase past the first word
+        ("Piroxicam", "Piroxicam"),
+        ("Piroxicam beta-cyclodextrin complex", "Complexe piroxicam-bêta-cyclodextrine"),
+        ("Salmonella arthritis", "Arthrite à Salmonella"),  # carried capitalized: a name
+        ("Melaleuca alternifolia oil", "Huile de melaleuca alternifolia"),  # Latin, carried
+        ("Brazilian purpuric fever", "Fièvre purpurique brésilienne"),
     ]
     graph = ConceptGraph()
     for number, (english, french) in enumerate(pairs):
@@ -501,6 +507,9 @@ def _translated_graph() -> ConceptGraph:
         ("Salmonella infection", "en", "Salmonella infection"),
         ("Japanese encephalitis", "en", "Japanese encephalitis"),
         ("Greenstick fracture", "en", "Greenstick fracture"),
+        ("Oxalic acid", "en", "oxalic acid"),
+        ("Piroxicam", "en", "piroxicam"),
+        ("Melaleuca alternifolia oil", "en", "Melaleuca alternifolia oil"),
     ],
 )
 def test_a_first_word_another_language_respells_or_translates_is_common(label, lang, running):
@@ -510,6 +519,17 @@ def test_a_first_word_another_language_respells_or_translates_is_common(label, l
     translated beside a name ("Cyprès du Japon") tells nothing."""
     rules = {"en": ATTESTED, "fr": UNLESS_NAME, "de": NOUNS_CAPITALIZED}
     assert LabelCase(_translated_graph(), rules).running(label, lang) == running
+
+
+def test_an_adjective_of_a_place_keeps_its_capital_whatever_its_translation():
+    """French writes "brésilienne" in lowercase; English, by the word's ending, does not."""
+    graph = _translated_graph()
+    rules = {"en": ATTESTED, "fr": UNLESS_NAME}
+    brazilian = "Brazilian purpuric fever"
+    assert LabelCase(graph, rules).running(brazilian, "en") == "brazilian purpuric fever"
+    forms = {"en": WordForms(names=load_templates()["en"].name_endings)}
+    assert LabelCase(graph, rules, forms).running(brazilian, "en") == brazilian
+    assert LabelCase(graph, rules, forms).running("Oxalic acid", "en") == "oxalic acid"
 
 
 def test_icd11_drugs_read_lowercase_in_english_text():

@@ -37,11 +37,14 @@ A first word that the concept's label in another language opens with as the same
 its own way (accents, a final "e": "Paracétamol", "Ibuprofène", "Râles") is a common word in
 English, which has no label with it in lowercase: languages respell common words, not names
 (ICD-11's ~2,000 drug, chemical and sign labels read "It is a kind of paracetamol"). So is one
-that a label in French or Spanish translates away where it names nothing ("Hoarding disorder",
-"Trouble d'accumulation": ~900 more), unless a label translates it beside a name, which may
-be its translation ("Japanese cypress", "Cyprès du Japon"). A word written letter for letter
-alike says nothing (the Latin of taxa: "Chrysanthemum"), nor one a label carries (names:
-"Maladie de Crohn"; "Salmonellose").
+that a label in French or Spanish, which capitalize names only, writes in lowercase past its
+first word ("Oxalic acid", "Acide oxalique"; "Piroxicam" in "Complexe piroxicam-bêta-…") or
+translates away where it names nothing ("Hoarding disorder", "Trouble d'accumulation"): ~2,000
+more. Not where a label carries it capitalized ("Arthrite à Salmonella") or translates it
+beside a name, which may be its translation ("Japanese cypress", "Cyprès du Japon"); nor the
+genus of a binomial the label carries ("Huile de melaleuca alternifolia"), nor an English
+adjective of a place or people, by its ending ("Brazilian", "fièvre … brésilienne"). A word
+written letter for letter alike says nothing (the Latin of taxa: "Chrysanthemum").
 
 Evidence from a word's form, where a language gives it (English, in its templates): a first
 word without evidence reads lowercase where an ending shows a common word ("Hyperkalemia",
@@ -99,11 +102,13 @@ _SENTENCE_START = re.compile(r"[.!?:;] \S+")
 
 
 class WordForms(NamedTuple):
-    """A language's evidence from a word's form: endings of common words ("itis", "ous"), and
-    (singular, plural) endings ("", "s"), ("a", "ae")."""
+    """A language's evidence from a word's form: endings of common words ("itis", "ous"),
+    (singular, plural) endings ("", "s"), ("a", "ae"), and endings of adjectives of places
+    and peoples ("ian", "ese"), which no translation makes common."""
 
     endings: tuple[str, ...] = ()
     plurals: tuple[tuple[str, str], ...] = ()
+    names: tuple[str, ...] = ()
 
 
 class LabelCase:
@@ -212,17 +217,20 @@ class LabelCase:
     def _common_by_translation(self, concepts: list[Concept]) -> dict[str, set[str]]:
         """First words, in lowercase, of labels in a language that lowers attested words
         only (English) that the concept's label in another language shows to be common:
-        respelled there (`_respelled`: "Paracetamol", "Paracétamol"), or translated away in
-        labels that name nothing, in a language that capitalizes names only, and never beside
-        a name that may be its translation (`_translated_away`: "Hoarding disorder", "Trouble
-        d'accumulation"; not "Japanese", with "Cyprès du Japon"). Languages respell and
-        translate common words; names and the Latin of taxa they carry as written ("Maladie
-        de Crohn", "Chrysanthemum", "chrysanthemum")."""
+        respelled there (`_respelled`: "Paracetamol", "Paracétamol"), or, in a language that
+        capitalizes names only, written in lowercase past a label's first word or translated
+        away in a label that names nothing, and never carried capitalized nor translated
+        beside a name (`_translation_says`: "Acide oxalique", "Trouble d'accumulation"; not
+        "Arthrite à Salmonella", "Cyprès du Japon"). Languages respell and translate common
+        words; names and Latin they carry as written. A label whose second word the other
+        carries as written is Latin ("Melaleuca alternifolia oil", "Huile de melaleuca
+        alternifolia"), and an adjective of a place or people keeps its capital ("Brazilian",
+        `WordForms.names`): translations tell nothing of them."""
         common: dict[str, set[str]] = {
             lang: set() for lang, rule in self.rules.items() if rule == ATTESTED
         }
         witnesses = {lang for lang, rule in self.rules.items() if rule == UNLESS_NAME}
-        translated: dict[bool, set[tuple[str, str]]] = {True: set(), False: set()}
+        said: dict[bool, set[tuple[str, str]]] = {True: set(), False: set()}
         for concept in concepts:
             if len(concept.labels) < 2:
                 continue
@@ -236,16 +244,23 @@ class LabelCase:
                 key = first.lower()
                 if key in self.lowercase[lang] or key in self.names[lang]:
                     continue  # known already
+                second = label.split(" ", 2)[1:2]
+                latin = second[0] if second and second[0].isalpha() and second[0].islower() else ""
+                place = key.endswith(self.forms[lang].names) if lang in self.forms else False
                 for other_lang, other in concept.labels.items():
                     if other_lang == lang:
                         continue
                     if _respelled(key, _first_word(other).lower()):
                         words.add(key)
-                    elif other_lang in witnesses:
-                        away = _translated_away(key, other)
-                        if away is not None:
-                            translated[away].add((lang, key))
-        for lang, key in translated[True] - translated[False]:
+                    elif (
+                        other_lang in witnesses
+                        and not place
+                        and not (latin and latin in other.split())
+                    ):
+                        says = _translation_says(key, other)
+                        if says is not None:
+                            said[says].add((lang, key))
+        for lang, key in said[True] - said[False]:
             common[lang].add(key)
         return common
 
@@ -485,22 +500,28 @@ def _respelled(word: str, other: str) -> bool:
     )
 
 
-def _translated_away(word: str, label: str) -> bool | None:
-    """What `label`, in a language that capitalizes names only, says of `word` (in
-    lowercase, of four letters or more) that it has no word opening as `word` does (its
-    first four letters, or all but its last three): True where it names nothing (no capital
-    past its first letter), so `word` was a common one, translated ("hoarding", "Trouble
-    d'accumulation"); False where a capital there may be `word` translated ("japanese",
-    "Cyprès du Japon"). None where it carries `word` ("crohn", "Maladie de Crohn";
-    "salmonella", "Salmonellose") or is no sentence-case label."""
+def _translation_says(word: str, label: str) -> bool | None:
+    """Whether `label`, in a language that capitalizes names only, shows `word` (in
+    lowercase, of four letters or more) to be a common word. It carries `word` where it has
+    a word opening as `word` does (its first four letters, or all but its last three). True
+    where it carries it in lowercase past its first word ("oxalic", "Acide oxalique";
+    "piroxicam", "Complexe piroxicam-bêta-cyclodextrine"), or does not carry it and names
+    nothing, no capital past its first letter ("hoarding", "Trouble d'accumulation"). False
+    where it carries it capitalized past its first word ("salmonella", "Arthrite à
+    Salmonella"), or does not carry it beside a name that may be its translation
+    ("japanese", "Cyprès du Japon"). None where it is no sentence-case label or carries
+    `word` first only, where a capital says nothing."""
     if len(word) < 4 or not label[:1].isupper():
         return None
     head = _WORD.match(_unaccented(word))
     if head is None:
         return None
     stem = head.group()[: max(4, len(head.group()) - 3)]
-    words = " " + _NOT_WORD.sub(" ", _unaccented(label.lower()))
-    if " " + stem in words:
+    words = _WORD.findall(_unaccented(label))
+    carried = [w for w in words[1:] if w.lower().startswith(stem)]
+    if carried:
+        return all(w.islower() for w in carried)
+    if words[0].lower().startswith(stem):
         return None
     rest = label[1:]
     return rest.lower() == rest  # no capital past the first letter

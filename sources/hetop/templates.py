@@ -59,6 +59,9 @@ class Templates:
     # word's form where labels show none (English)
     common_endings: tuple[str, ...] = ()
     plural_endings: tuple[tuple[str, str], ...] = ()
+    # endings of adjectives of places and peoples, which keep their capital whatever their
+    # translations (in lowercase) say: label_case's evidence against them (English)
+    name_endings: tuple[str, ...] = ()
     # the preposition before {parents} that the language says again before each parent: "une
     # sorte d'anomalie du jéjunum et d'atrésie intestinale", not "et atrésie intestinale"
     parents_preposition: str = ""
@@ -227,6 +230,7 @@ def load_templates() -> dict[str, Templates]:
                 running_case=data.get("running_case", ""),
                 common_endings=tuple(data.get("common_endings", ())),
                 plural_endings=tuple(tuple(pair) for pair in data.get("plural_endings", ())),
+                name_endings=tuple(data.get("name_endings", ())),
                 parents_preposition=data.get("parents_preposition", ""),
             )
     return loaded

@@ -33,9 +33,9 @@ def label_case(
         if t.running_case and (langs is None or lang in langs)
     }
     forms = {
-        lang: WordForms(templates[lang].common_endings, templates[lang].plural_endings)
+        lang: WordForms(t.common_endings, t.plural_endings, t.name_endings)
         for lang in rules
-        if templates[lang].common_endings or templates[lang].plural_endings
+        if (t := templates[lang]).common_endings or t.plural_endings or t.name_endings
     }
     return LabelCase(graph, rules, forms)
 
