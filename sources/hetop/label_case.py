@@ -94,7 +94,6 @@ _MID_WORD = re.compile(r"(?<=[^\s:(\[/,;.-]) ([^\W\d_][\w'-]*)")
 # such a word and the word after it
 _MID_PAIR = re.compile(r"(?<=[^\s:(\[/,;.-]) ([^\W\d_][\w'-]*)(?= ([^\W\d_][\w'-]*))")
 _WORD = re.compile(r"\w+")
-_NOT_WORD = re.compile(r"\W+")
 _LIGATURES = (("æ", "ae"), ("œ", "oe"), ("Æ", "Ae"), ("Œ", "Oe"))
 _ACCENTS = re.compile("[\u0300-\u036f]")  # combining diacritical marks, once decomposed
 # a sentence's first word, whose capital says nothing (definitions are joined by ". ")
